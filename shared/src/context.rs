@@ -1,0 +1,141 @@
+//! The authorizer context: what the authorizer tells the handler about the caller.
+//!
+//! API Gateway accepts only scalar context values and hands them to the
+//! backend as strings in `requestContext.authorizer`, next to `principalId`;
+//! this type is the one encoding both sides use.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use thiserror::Error;
+
+use crate::AccessTokenClaims;
+
+/// Caller identity passed from the authorizer to the handler.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorizerContext {
+    /// The token's subject (also the policy's `principalId`).
+    pub sub: String,
+    /// The app client the token was issued to.
+    pub client_id: String,
+    /// The token's scopes, space-separated as in the token.
+    pub scope: String,
+    /// Always `access`: only access tokens are accepted.
+    pub token_use: String,
+    /// The user name, for user tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// The user's Cognito groups, comma-separated, when there are any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<String>,
+}
+
+/// Why an authorizer context could not be read back.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ContextError {
+    /// A required key is missing, empty or not a scalar.
+    #[error("authorizer context lacks {0}")]
+    Missing(&'static str),
+}
+
+impl AuthorizerContext {
+    /// The context for a verified token's claims.
+    pub fn from_claims(claims: &AccessTokenClaims) -> Self {
+        Self {
+            sub: claims.sub.clone().unwrap_or_default(),
+            client_id: claims.client_id.clone().unwrap_or_default(),
+            scope: claims.scope.clone().unwrap_or_default(),
+            token_use: claims.token_use.clone().unwrap_or_default(),
+            username: claims.username.clone(),
+            groups: claims.groups.as_ref().map(|g| g.join(",")),
+        }
+    }
+
+    /// Reads the context back from `requestContext.authorizer` of a REST
+    /// proxy event. Values may arrive as strings (API Gateway) or as their
+    /// original JSON scalars (local tools).
+    pub fn from_authorizer_fields(fields: &HashMap<String, Value>) -> Result<Self, ContextError> {
+        let text = |key: &str| -> Option<String> {
+            match fields.get(key)? {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                Value::Bool(b) => Some(b.to_string()),
+                _ => None,
+            }
+        };
+        let required = |key: &'static str| {
+            text(key)
+                .filter(|v| !v.is_empty())
+                .ok_or(ContextError::Missing(key))
+        };
+        Ok(Self {
+            sub: required("sub")?,
+            client_id: required("client_id")?,
+            token_use: required("token_use")?,
+            scope: text("scope").unwrap_or_default(),
+            username: text("username").filter(|v| !v.is_empty()),
+            groups: text("groups").filter(|v| !v.is_empty()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(value: Value) -> HashMap<String, Value> {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn serializes_only_scalars_and_reads_back() {
+        let claims = AccessTokenClaims {
+            sub: Some("u-1".into()),
+            client_id: Some("c".into()),
+            scope: Some("openid API/book.get".into()),
+            token_use: Some("access".into()),
+            username: Some("alice".into()),
+            groups: Some(vec!["a".into(), "b".into()]),
+            ..Default::default()
+        };
+        let context = AuthorizerContext::from_claims(&claims);
+        let value = serde_json::to_value(&context).unwrap();
+        for (key, v) in value.as_object().unwrap() {
+            assert!(v.is_string(), "{key} is not a scalar string");
+        }
+        let mut map = fields(value);
+        map.insert("principalId".into(), json!("u-1"));
+        assert_eq!(AuthorizerContext::from_authorizer_fields(&map), Ok(context));
+    }
+
+    #[test]
+    fn m2m_context_has_no_username_key() {
+        let claims = AccessTokenClaims {
+            sub: Some("c".into()),
+            client_id: Some("c".into()),
+            token_use: Some("access".into()),
+            ..Default::default()
+        };
+        let value = serde_json::to_value(AuthorizerContext::from_claims(&claims)).unwrap();
+        assert!(value.get("username").is_none());
+        assert!(value.get("groups").is_none());
+    }
+
+    #[test]
+    fn missing_identity_is_an_error() {
+        let cases = [
+            (json!({}), "sub"),
+            (json!({"sub": "s"}), "client_id"),
+            (json!({"sub": "s", "client_id": ""}), "client_id"),
+            (json!({"sub": "s", "client_id": "c", "token_use": {"x": 1}}), "token_use"),
+        ];
+        for (value, key) in cases {
+            assert_eq!(
+                AuthorizerContext::from_authorizer_fields(&fields(value)),
+                Err(ContextError::Missing(key))
+            );
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Types shared by the authorizer, the handler and the local tools.
+//!
+//! Everything here is pure: no I/O, no clocks, no environment.
+
+pub mod claims;
+pub mod context;
+pub mod iam;
+pub mod routes;
+pub mod scopes;
+
+pub use claims::AccessTokenClaims;
+pub use context::{AuthorizerContext, ContextError};
+pub use routes::{Method, Route, RouteError, RouteSet, RouteTable};
+pub use scopes::Scopes;

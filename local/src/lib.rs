@@ -1,1 +1,3 @@
-//! stub
+//! Dev-only tools for running the system offline. Never deployed.
+
+pub mod issuer;

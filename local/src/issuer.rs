@@ -1,0 +1,170 @@
+//! An RS256 token issuer with the key handling of a Cognito user pool:
+//! a key pair with a `kid`, its JWKS, and signed access tokens.
+//!
+//! The local token endpoint signs with it; tests and benchmarks use it to
+//! mint real tokens (and deliberately broken ones) for the authorizer.
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+use shared::AccessTokenClaims;
+use thiserror::Error;
+
+/// Why a key could not be made or loaded.
+#[derive(Debug, Error)]
+pub enum IssuerError {
+    /// Key generation or signing failed inside the crypto library.
+    #[error("RSA operation failed")]
+    Crypto,
+    /// The stored key is not an RSA PKCS#8 key.
+    #[error("stored key is not an RSA PKCS#8 key: {0}")]
+    Key(String),
+}
+
+/// An RSA-2048 signing key and its key id.
+pub struct Issuer {
+    key: RsaKeyPair,
+    kid: String,
+}
+
+impl Issuer {
+    /// Makes a fresh RSA-2048 key.
+    pub fn generate(kid: &str) -> Result<Self, IssuerError> {
+        let key = RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| IssuerError::Crypto)?;
+        Ok(Self {
+            key,
+            kid: kid.to_string(),
+        })
+    }
+
+    /// Loads a key saved with [`Issuer::to_pkcs8`].
+    pub fn from_pkcs8(der: &[u8], kid: &str) -> Result<Self, IssuerError> {
+        let key = RsaKeyPair::from_pkcs8(der).map_err(|e| IssuerError::Key(e.to_string()))?;
+        Ok(Self {
+            key,
+            kid: kid.to_string(),
+        })
+    }
+
+    /// The private key as PKCS#8 DER, for a state file.
+    pub fn to_pkcs8(&self) -> Result<Vec<u8>, IssuerError> {
+        let der = self.key.as_der().map_err(|_| IssuerError::Crypto)?;
+        Ok(der.as_ref().to_vec())
+    }
+
+    /// The key id written in token headers and the JWKS.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The public key as one JWK, as Cognito publishes it.
+    pub fn jwk(&self) -> Value {
+        let public = self.key.public_key();
+        json!({
+            "alg": "RS256",
+            "e": URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero()),
+            "kid": self.kid,
+            "kty": "RSA",
+            "n": URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero()),
+            "use": "sig",
+        })
+    }
+
+    /// A JWKS document holding this key.
+    pub fn jwks(&self) -> Value {
+        json!({ "keys": [self.jwk()] })
+    }
+
+    /// Signs `payload` under an arbitrary `header`; tests use it to build
+    /// tokens with unusual headers. The signature is always RS256.
+    pub fn sign_raw(&self, header: &Value, payload: &[u8]) -> Result<String, IssuerError> {
+        let mut token = URL_SAFE_NO_PAD.encode(header.to_string());
+        token.push('.');
+        token.push_str(&URL_SAFE_NO_PAD.encode(payload));
+        let mut signature = vec![0; self.key.public_modulus_len()];
+        self.key
+            .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), token.as_bytes(), &mut signature)
+            .map_err(|_| IssuerError::Crypto)?;
+        token.push('.');
+        token.push_str(&URL_SAFE_NO_PAD.encode(signature));
+        Ok(token)
+    }
+
+    /// The standard header Cognito writes: `{"kid": …, "alg": "RS256"}`.
+    pub fn header(&self) -> Value {
+        json!({ "kid": self.kid, "alg": "RS256" })
+    }
+
+    /// A signed access token carrying `claims`.
+    pub fn access_token(&self, claims: &AccessTokenClaims) -> Result<String, IssuerError> {
+        let payload = serde_json::to_vec(claims).map_err(|e| IssuerError::Key(e.to_string()))?;
+        self.sign_raw(&self.header(), &payload)
+    }
+}
+
+/// The claims of a client-credentials (machine-to-machine) access token, as
+/// Cognito issues them: `sub` is the client id, no user claims.
+pub fn m2m_claims(issuer_url: &str, client_id: &str, scope: &str, now: i64, lifetime: i64) -> AccessTokenClaims {
+    AccessTokenClaims {
+        sub: Some(client_id.to_string()),
+        token_use: Some(shared::claims::ACCESS_TOKEN_USE.to_string()),
+        scope: Some(scope.to_string()),
+        auth_time: Some(now),
+        iss: Some(issuer_url.to_string()),
+        exp: Some(now + lifetime),
+        iat: Some(now),
+        version: Some(2),
+        jti: Some(random_id()),
+        client_id: Some(client_id.to_string()),
+        ..Default::default()
+    }
+}
+
+/// A random UUID-shaped id (version 4 layout).
+pub fn random_id() -> String {
+    use aws_lc_rs::rand::SecureRandom;
+    let mut b = [0u8; 16];
+    // SystemRandom only fails if the OS has no randomness; fall back to zeros
+    // rather than abort a dev tool.
+    let _ = SystemRandom::new().fill(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_have_three_parts_and_the_kid() {
+        let issuer = Issuer::generate("k1").unwrap();
+        let claims = m2m_claims("https://iss", "client", "API/book.get", 1_000, 3_600);
+        let token = issuer.access_token(&claims).unwrap();
+        let parts: Vec<&str> = token.split('.').collect();
+        assert_eq!(parts.len(), 3);
+        let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+        assert_eq!(header["kid"], "k1");
+        assert_eq!(URL_SAFE_NO_PAD.decode(parts[2]).unwrap().len(), 256);
+    }
+
+    #[test]
+    fn keys_survive_a_pkcs8_round_trip() {
+        let issuer = Issuer::generate("k").unwrap();
+        let again = Issuer::from_pkcs8(&issuer.to_pkcs8().unwrap(), "k").unwrap();
+        assert_eq!(issuer.jwks(), again.jwks());
+        assert!(Issuer::from_pkcs8(b"junk", "k").is_err());
+    }
+
+    #[test]
+    fn random_ids_are_uuid_shaped_and_differ() {
+        let (a, b) = (random_id(), random_id());
+        assert_eq!(a.len(), 36);
+        assert_ne!(a, b);
+    }
+}

@@ -1,1 +1,21 @@
-//! stub
+//! An API Gateway Lambda authorizer for Amazon Cognito access tokens.
+//!
+//! The decision core ([`Authorizer::decide`]) is pure: given the event, the
+//! keys and the time it returns a decision. Fetching keys ([`key_store`]),
+//! reading the environment ([`config`]) and the Lambda runtime ([`service`])
+//! live at the edges.
+
+pub mod arn;
+pub mod config;
+pub mod decision;
+pub mod event;
+pub mod jwks;
+pub mod key_store;
+pub mod policy;
+pub mod service;
+pub mod verify;
+
+pub use config::{Config, ConfigError};
+pub use decision::{Authorizer, Decision, Rejection};
+pub use jwks::KeySet;
+pub use policy::{Response, Unauthorized};

@@ -1,0 +1,95 @@
+//! The decision core: event text, keys and time in, a decision out. No I/O.
+
+use shared::{AccessTokenClaims, RouteSet, RouteTable, Scopes};
+use thiserror::Error;
+
+use crate::arn::{ArnError, MethodArn};
+use crate::event::{self, BadEvent};
+use crate::verify::{TokenError, Verifier};
+use crate::{Config, KeySet};
+
+/// Why a request is answered `Unauthorized`.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum Rejection {
+    /// The event is unusable.
+    #[error(transparent)]
+    Event(#[from] BadEvent),
+    /// The method ARN is unusable.
+    #[error(transparent)]
+    Arn(#[from] ArnError),
+    /// The token is invalid.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
+
+impl Rejection {
+    /// The `kid` to look for in a fresh JWKS, if that could change the answer.
+    pub fn unknown_kid(&self) -> Option<&str> {
+        match self {
+            Rejection::Token(TokenError::UnknownKid(kid)) => Some(kid),
+            _ => None,
+        }
+    }
+}
+
+/// A verified token and what it may call.
+#[derive(Debug)]
+pub struct Decision<'e> {
+    /// The verified claims.
+    pub claims: AccessTokenClaims,
+    /// The called method's ARN.
+    pub method_arn: MethodArn<'e>,
+    /// The routes the token's scopes permit.
+    pub permitted: RouteSet,
+    /// The route serving the called method, if it is configured.
+    pub called_route: Option<usize>,
+}
+
+impl Decision<'_> {
+    /// True if the called route is configured and permitted.
+    pub fn allows_called_route(&self) -> bool {
+        self.called_route.is_some_and(|i| self.permitted.contains(i))
+    }
+}
+
+/// The authorizer's configuration, ready to decide.
+#[derive(Debug, Clone)]
+pub struct Authorizer {
+    verifier: Verifier,
+    routes: RouteTable,
+}
+
+impl Authorizer {
+    /// An authorizer for `config`.
+    pub fn new(config: &Config) -> Self {
+        Self {
+            verifier: Verifier::new(config.issuer.clone(), config.client_ids.clone()),
+            routes: config.routes.clone(),
+        }
+    }
+
+    /// The route table.
+    pub fn routes(&self) -> &RouteTable {
+        &self.routes
+    }
+
+    /// Decides on one authorizer event (its JSON text) at `now` (Unix seconds).
+    pub fn decide<'e>(&self, event: &'e str, keys: &KeySet, now: i64) -> Result<Decision<'e>, Rejection> {
+        let event = event::parse(event)?;
+        let token = event::bearer_token(&event.authorization).ok_or(TokenError::NotBearer)?;
+        let claims = self.verifier.verify(token, keys, now)?;
+        let method_arn = match event.method_arn {
+            std::borrow::Cow::Borrowed(arn) => MethodArn::parse(arn)?,
+            // Only an escaped ARN is owned; no real ARN needs escapes.
+            std::borrow::Cow::Owned(_) => return Err(ArnError::Shape.into()),
+        };
+        let permitted = self.routes.permitted(Scopes::new(claims.scope.as_deref().unwrap_or("")));
+        let called_route = self.routes.find(method_arn.method, method_arn.path);
+        Ok(Decision {
+            claims,
+            method_arn,
+            permitted,
+            called_route,
+        })
+    }
+}

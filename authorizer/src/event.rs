@@ -1,0 +1,166 @@
+//! Reading API Gateway REST authorizer events (TOKEN and REQUEST) leniently:
+//! any shape problem becomes a [`BadEvent`], never a runtime deserialization error.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use thiserror::Error;
+
+/// Why an event could not be used.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum BadEvent {
+    /// Not a JSON object of the expected shape.
+    #[error("event is not an authorizer event: {0}")]
+    Shape(String),
+    /// `type` is neither `TOKEN` nor `REQUEST`.
+    #[error("unsupported event type")]
+    Type,
+    /// `methodArn` is missing or null.
+    #[error("event has no methodArn")]
+    NoMethodArn,
+    /// No token in `authorizationToken` or the `Authorization` header.
+    #[error("event carries no token")]
+    NoToken,
+}
+
+/// The parts of an authorizer event the decision needs, borrowed from the event text.
+#[derive(Debug, PartialEq, Eq)]
+pub struct AuthorizerEvent<'a> {
+    /// The identity source value: `Bearer <jwt>` or a raw JWT.
+    pub authorization: Cow<'a, str>,
+    /// The ARN of the method being called.
+    pub method_arn: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct RawEvent<'a> {
+    #[serde(borrow, default, rename = "type")]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "authorizationToken")]
+    authorization_token: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "methodArn")]
+    method_arn: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    headers: Option<AuthorizationHeader<'a>>,
+}
+
+/// The value of the `Authorization` header in any letter case; other headers are skipped.
+struct AuthorizationHeader<'a>(Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for AuthorizationHeader<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = AuthorizationHeader<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map of headers")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut found = None;
+                while let Some(name) = map.next_key::<Cow<'de, str>>()? {
+                    if name.eq_ignore_ascii_case("authorization") {
+                        let value: Option<Cow<'de, str>> = map.next_value()?;
+                        found = found.or(value);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(AuthorizationHeader(found))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// Parses an event's JSON text.
+pub fn parse(json: &str) -> Result<AuthorizerEvent<'_>, BadEvent> {
+    let raw: RawEvent<'_> = serde_json::from_str(json).map_err(|e| BadEvent::Shape(e.to_string()))?;
+    let authorization = match raw.kind.as_deref() {
+        Some("TOKEN") => raw.authorization_token,
+        Some("REQUEST") => raw.headers.and_then(|h| h.0),
+        None => raw.authorization_token.or(raw.headers.and_then(|h| h.0)),
+        Some(_) => return Err(BadEvent::Type),
+    };
+    let method_arn = raw.method_arn.ok_or(BadEvent::NoMethodArn)?;
+    let authorization = authorization.filter(|a| !a.trim().is_empty()).ok_or(BadEvent::NoToken)?;
+    Ok(AuthorizerEvent {
+        authorization,
+        method_arn,
+    })
+}
+
+/// Strips an optional `Bearer ` scheme (any letter case); the rest must be one word.
+pub fn bearer_token(authorization: &str) -> Option<&str> {
+    let value = authorization.trim();
+    let token = match value.split_once(' ') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim_start(),
+        Some(_) => return None,
+        None => value,
+    };
+    (!token.is_empty() && !token.contains(char::is_whitespace)).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abc/prod/GET/book";
+
+    #[test]
+    fn token_and_request_events_yield_the_token() {
+        let cases = [
+            (format!(r#"{{"type":"TOKEN","authorizationToken":"Bearer t","methodArn":"{ARN}"}}"#), "Bearer t"),
+            (format!(r#"{{"type":"REQUEST","methodArn":"{ARN}","headers":{{"Authorization":"t"}}}}"#), "t"),
+            (format!(r#"{{"type":"REQUEST","methodArn":"{ARN}","headers":{{"host":"h","authorization":"t"}},"multiValueHeaders":{{"a":["b"]}}}}"#), "t"),
+            (format!(r#"{{"type":"REQUEST","methodArn":"{ARN}","headers":{{"AUTHORIZATION":"t","x":null}}}}"#), "t"),
+            (format!(r#"{{"authorizationToken":"t","methodArn":"{ARN}"}}"#), "t"),
+            (format!(r#"{{"type":"TOKEN","authorizationToken":"esc\u0061ped","methodArn":"{ARN}"}}"#), "escaped"),
+        ];
+        for (json, token) in cases {
+            let event = parse(&json).unwrap();
+            assert_eq!(event.authorization, token, "{json}");
+            assert_eq!(event.method_arn, ARN);
+        }
+    }
+
+    #[test]
+    fn unusable_events_are_bad_requests_not_errors() {
+        let cases: [(String, fn(&BadEvent) -> bool); 10] = [
+            ("".into(), |e| matches!(e, BadEvent::Shape(_))),
+            // serde reads a struct from a sequence too; an empty one has no fields.
+            ("[]".into(), |e| *e == BadEvent::NoMethodArn),
+            ("null".into(), |e| matches!(e, BadEvent::Shape(_))),
+            (r#"{"type":"TOKEN","authorizationToken":5,"methodArn":"a"}"#.into(), |e| matches!(e, BadEvent::Shape(_))),
+            (r#"{"type":"OTHER","authorizationToken":"t","methodArn":"a"}"#.into(), |e| *e == BadEvent::Type),
+            (r#"{"type":"TOKEN","authorizationToken":"t"}"#.into(), |e| *e == BadEvent::NoMethodArn),
+            (r#"{"type":"TOKEN","authorizationToken":"t","methodArn":null}"#.into(), |e| *e == BadEvent::NoMethodArn),
+            (r#"{"type":"TOKEN","authorizationToken":null,"methodArn":"a"}"#.into(), |e| *e == BadEvent::NoToken),
+            (r#"{"type":"REQUEST","methodArn":"a","headers":null}"#.into(), |e| *e == BadEvent::NoToken),
+            (r#"{"type":"REQUEST","methodArn":"a","headers":{"Authorization":"  "}}"#.into(), |e| *e == BadEvent::NoToken),
+        ];
+        for (json, check) in cases {
+            let err = parse(&json).unwrap_err();
+            assert!(check(&err), "{json}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn bearer_scheme_is_optional_and_case_insensitive() {
+        let cases = [
+            ("a.b.c", Some("a.b.c")),
+            ("Bearer a.b.c", Some("a.b.c")),
+            ("bearer a.b.c", Some("a.b.c")),
+            ("BEARER   a.b.c", Some("a.b.c")),
+            (" Bearer a.b.c ", Some("a.b.c")),
+            ("Basic a.b.c", None),
+            ("Bearer", Some("Bearer")),
+            ("Bearer a b", None),
+            ("Bearer ", Some("Bearer")),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(bearer_token(value), expected, "{value:?}");
+        }
+    }
+}

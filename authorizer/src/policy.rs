@@ -1,0 +1,85 @@
+//! The one mapping from a decision to API Gateway's answer.
+//!
+//! API Gateway caches the answer per token and reuses it for every route,
+//! so the policy covers the whole API: one Allow of every permitted route.
+
+use aws_lambda_events::apigw::{ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerResponse};
+use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
+use lambda_runtime::Diagnostic;
+use shared::iam::INVOKE_ACTION;
+use shared::{AuthorizerContext, RouteTable};
+
+use crate::Decision;
+
+/// The authorizer's successful answer.
+pub type Response = ApiGatewayCustomAuthorizerResponse<AuthorizerContext>;
+
+/// The failure API Gateway turns into 401: the message must be exactly this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("Unauthorized")]
+pub struct Unauthorized;
+
+impl From<Unauthorized> for Diagnostic {
+    fn from(_: Unauthorized) -> Self {
+        Diagnostic {
+            error_type: "Unauthorized".into(),
+            error_message: "Unauthorized".into(),
+        }
+    }
+}
+
+/// Builds the policy for a verified token.
+///
+/// Every permitted route is allowed, with `{param}` written as `*`. IAM's
+/// `*` also matches `/`, so a route that a permitted pattern reaches but
+/// the token may not call is denied explicitly. A token that may call no
+/// route gets a Deny of the called method.
+pub fn response(decision: Decision<'_>, routes: &RouteTable) -> Response {
+    let prefix = decision.method_arn.stage_prefix;
+    let arn = |resource: &str| {
+        let mut arn = String::with_capacity(prefix.len() + 1 + resource.len());
+        arn.push_str(prefix);
+        arn.push('/');
+        arn.push_str(resource);
+        arn
+    };
+    let mut statements = Vec::with_capacity(1);
+    if decision.permitted.is_empty() {
+        statements.push(statement(IamPolicyEffect::Deny, vec![decision.method_arn.full.to_string()]));
+    } else {
+        let allowed: Vec<String> = routes
+            .routes()
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| decision.permitted.contains(*i))
+            .map(|(_, route)| arn(&route.resource))
+            .collect();
+        statements.push(statement(IamPolicyEffect::Allow, allowed));
+        let denied: Vec<String> = routes
+            .overlapped_denials(&decision.permitted)
+            .map(|route| arn(&route.resource))
+            .collect();
+        if !denied.is_empty() {
+            statements.push(statement(IamPolicyEffect::Deny, denied));
+        }
+    }
+
+    let mut policy = ApiGatewayCustomAuthorizerPolicy::default();
+    policy.version = Some("2012-10-17".to_string());
+    policy.statement = statements;
+
+    let context = AuthorizerContext::from_claims(&decision.claims);
+    let mut response = Response::default();
+    response.principal_id = Some(context.sub.clone());
+    response.policy_document = policy;
+    response.context = context;
+    response
+}
+
+fn statement(effect: IamPolicyEffect, resource: Vec<String>) -> IamPolicyStatement {
+    let mut statement = IamPolicyStatement::default();
+    statement.action = vec![INVOKE_ACTION.to_string()];
+    statement.effect = effect;
+    statement.resource = resource;
+    statement
+}

@@ -1,0 +1,73 @@
+//! The Lambda edge: configuration and keys at cold start, then one decision per event.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::value::RawValue;
+use tracing::{error, info, warn};
+
+use crate::key_store::{HttpJwks, JwksSource, KeyStore, REFETCH_COOLDOWN};
+use crate::policy::{self, Response, Unauthorized};
+use crate::{Authorizer, Config};
+
+/// The authorizer with its keys: what one Lambda process holds.
+pub struct App<S> {
+    authorizer: Authorizer,
+    keys: KeyStore<S>,
+}
+
+impl<S: JwksSource> App<S> {
+    /// Pairs a configured authorizer with its key store.
+    pub fn new(authorizer: Authorizer, keys: KeyStore<S>) -> Self {
+        Self { authorizer, keys }
+    }
+
+    /// Answers one event (its JSON text) at `now` (Unix seconds).
+    pub async fn handle(&self, event: &str, now: i64) -> Result<Response, Unauthorized> {
+        let keys = self.keys.current();
+        let mut result = self.authorizer.decide(event, &keys, now);
+        if let Some(kid) = result.as_ref().err().and_then(|r| r.unknown_kid()) {
+            if let Some(fresh) = self.keys.refresh_for(kid).await {
+                result = self.authorizer.decide(event, &fresh, now);
+            }
+        }
+        match result {
+            Ok(decision) => {
+                let routes = self.authorizer.routes();
+                info!(
+                    principal = decision.claims.sub.as_deref().unwrap_or(""),
+                    client_id = decision.claims.client_id.as_deref().unwrap_or(""),
+                    route = decision.called_route.map(|i| routes.routes()[i].key.as_str()),
+                    allowed = decision.allows_called_route(),
+                    "token accepted"
+                );
+                Ok(policy::response(decision, routes))
+            }
+            Err(reason) => {
+                warn!(%reason, "token rejected");
+                Err(Unauthorized)
+            }
+        }
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Reads the configuration, loads the keys and serves events until the
+/// runtime stops. A configuration error stops start-up, naming the variable.
+pub async fn run() -> Result<(), lambda_runtime::Error> {
+    let config = Config::from_env().inspect_err(|e| error!(error = %e, "invalid configuration"))?;
+    let source = HttpJwks::new(config.jwks_url.clone())?;
+    let keys = KeyStore::load(source, REFETCH_COOLDOWN).await;
+    let app = App::new(Authorizer::new(&config), keys);
+    let app = &app;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
+        app.handle(event.payload.get(), now()).await
+    }))
+    .await
+}

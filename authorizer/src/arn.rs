@@ -1,6 +1,9 @@
 //! Parsing the `methodArn` of an authorizer event:
 //! `arn:<partition>:execute-api:<region>:<account>:<apiId>/<stage>/<METHOD>/<path...>`.
 
+use std::borrow::Cow;
+use std::ops::Range;
+
 use thiserror::Error;
 
 /// API Gateway's limit on a method ARN.
@@ -17,52 +20,79 @@ pub enum ArnError {
     Shape,
 }
 
-/// A parsed method ARN, borrowing from the event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A parsed method ARN, borrowed from the event when it had no JSON escapes.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MethodArn<'a> {
-    /// The whole ARN.
-    pub full: &'a str,
-    /// Everything up to and including the stage: the prefix of every route's ARN.
-    pub stage_prefix: &'a str,
-    /// The called method, e.g. `GET`.
-    pub method: &'a str,
-    /// The called path without the leading `/`, e.g. `book/42`.
-    pub path: &'a str,
+    full: Cow<'a, str>,
+    prefix_len: usize,
+    method: Range<usize>,
 }
 
 impl<'a> MethodArn<'a> {
     /// Parses and checks a method ARN.
-    pub fn parse(arn: &'a str) -> Result<Self, ArnError> {
-        if arn.len() > MAX_METHOD_ARN_BYTES {
+    pub fn parse(arn: impl Into<Cow<'a, str>>) -> Result<Self, ArnError> {
+        let full = arn.into();
+        if full.len() > MAX_METHOD_ARN_BYTES {
             return Err(ArnError::TooLong);
         }
-        let mut fields = arn.splitn(6, ':');
-        let (Some("arn"), Some(partition), Some("execute-api"), Some(region), Some(account), Some(rest)) = (
+        let mut fields = full.splitn(6, ':');
+        let (
+            Some("arn"),
+            Some(partition),
+            Some("execute-api"),
+            Some(region),
+            Some(account),
+            Some(rest),
+        ) = (
             fields.next(),
             fields.next(),
             fields.next(),
             fields.next(),
             fields.next(),
             fields.next(),
-        ) else {
+        )
+        else {
             return Err(ArnError::Shape);
         };
         let mut parts = rest.splitn(4, '/');
-        let (Some(api), Some(stage), Some(method)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some(api), Some(stage), Some(method)) = (parts.next(), parts.next(), parts.next())
+        else {
             return Err(ArnError::Shape);
         };
-        let path = parts.next().unwrap_or("");
         let nonempty = [partition, region, account, api, stage, method];
-        if nonempty.iter().any(|f| f.is_empty() || f.contains('*') || f.contains('?')) {
+        if nonempty
+            .iter()
+            .any(|f| f.is_empty() || f.contains('*') || f.contains('?'))
+        {
             return Err(ArnError::Shape);
         }
-        let prefix_len = arn.len() - rest.len() + api.len() + 1 + stage.len();
+        let prefix_len = full.len() - rest.len() + api.len() + 1 + stage.len();
+        let method = prefix_len + 1..prefix_len + 1 + method.len();
         Ok(Self {
-            full: arn,
-            stage_prefix: &arn[..prefix_len],
+            full,
+            prefix_len,
             method,
-            path,
         })
+    }
+
+    /// The whole ARN.
+    pub fn full(&self) -> &str {
+        &self.full
+    }
+
+    /// Everything up to and including the stage: the prefix of every route's ARN.
+    pub fn stage_prefix(&self) -> &str {
+        &self.full[..self.prefix_len]
+    }
+
+    /// The called method, e.g. `GET`.
+    pub fn method(&self) -> &str {
+        &self.full[self.method.clone()]
+    }
+
+    /// The called path without the leading `/`, e.g. `book/42`.
+    pub fn path(&self) -> &str {
+        self.full.get(self.method.end + 1..).unwrap_or("")
     }
 }
 
@@ -73,15 +103,48 @@ mod tests {
     #[test]
     fn parses_partitions_stages_and_deep_paths() {
         let cases = [
-            ("arn:aws:execute-api:us-east-1:123:abc/prod/GET/book", "arn:aws:execute-api:us-east-1:123:abc/prod", "GET", "book"),
-            ("arn:aws:execute-api:us-east-1:123:abc/prod/GET/", "arn:aws:execute-api:us-east-1:123:abc/prod", "GET", ""),
-            ("arn:aws:execute-api:us-east-1:123:abc/prod/GET", "arn:aws:execute-api:us-east-1:123:abc/prod", "GET", ""),
-            ("arn:aws-cn:execute-api:cn-north-1:1:a/s/DELETE/book/1/x", "arn:aws-cn:execute-api:cn-north-1:1:a/s", "DELETE", "book/1/x"),
-            ("arn:aws-us-gov:execute-api:us-gov-west-1:1:a/v1/POST/a:b", "arn:aws-us-gov:execute-api:us-gov-west-1:1:a/v1", "POST", "a:b"),
+            (
+                "arn:aws:execute-api:us-east-1:123:abc/prod/GET/book",
+                "arn:aws:execute-api:us-east-1:123:abc/prod",
+                "GET",
+                "book",
+            ),
+            (
+                "arn:aws:execute-api:us-east-1:123:abc/prod/GET/",
+                "arn:aws:execute-api:us-east-1:123:abc/prod",
+                "GET",
+                "",
+            ),
+            (
+                "arn:aws:execute-api:us-east-1:123:abc/prod/GET",
+                "arn:aws:execute-api:us-east-1:123:abc/prod",
+                "GET",
+                "",
+            ),
+            (
+                "arn:aws-cn:execute-api:cn-north-1:1:a/s/DELETE/book/1/x",
+                "arn:aws-cn:execute-api:cn-north-1:1:a/s",
+                "DELETE",
+                "book/1/x",
+            ),
+            (
+                "arn:aws-us-gov:execute-api:us-gov-west-1:1:a/v1/POST/a:b",
+                "arn:aws-us-gov:execute-api:us-gov-west-1:1:a/v1",
+                "POST",
+                "a:b",
+            ),
         ];
         for (arn, prefix, method, path) in cases {
-            let parsed = MethodArn { full: arn, stage_prefix: prefix, method, path };
-            assert_eq!(MethodArn::parse(arn), Ok(parsed), "{arn}");
+            let parsed = MethodArn::parse(arn).unwrap();
+            assert_eq!(
+                (
+                    parsed.full(),
+                    parsed.stage_prefix(),
+                    parsed.method(),
+                    parsed.path()
+                ),
+                (arn, prefix, method, path)
+            );
         }
     }
 
@@ -92,13 +155,16 @@ mod tests {
             ("", ArnError::Shape),
             ("arn:aws:s3:::bucket", ArnError::Shape),
             ("arn:aws:execute-api:us-east-1:123:abc", ArnError::Shape),
-            ("arn:aws:execute-api:us-east-1:123:abc/prod", ArnError::Shape),
+            (
+                "arn:aws:execute-api:us-east-1:123:abc/prod",
+                ArnError::Shape,
+            ),
             ("arn:aws:execute-api::123:abc/prod/GET/x", ArnError::Shape),
             ("arn:aws:execute-api:r:1:*/prod/GET/x", ArnError::Shape),
             (long.as_str(), ArnError::TooLong),
         ];
         for (arn, error) in cases {
-            assert_eq!(MethodArn::parse(arn), Err(error), "{arn}");
+            assert_eq!(MethodArn::parse(arn).map(|_| ()), Err(error), "{arn}");
         }
     }
 }

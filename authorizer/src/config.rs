@@ -51,27 +51,43 @@ impl Config {
                 .filter(|v| !v.is_empty())
                 .ok_or(ConfigError::Missing(name))
         };
-        let optional = |name: &'static str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let optional = |name: &'static str| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let invalid = |name: &'static str, reason: String| ConfigError::Invalid { name, reason };
 
         let user_pool_id = required("USER_POOL_ID")?;
         let region = parse_pool_id(&user_pool_id)
-            .ok_or_else(|| invalid("USER_POOL_ID", format!("{user_pool_id:?} is not <region>_<id>")))?
+            .ok_or_else(|| {
+                invalid(
+                    "USER_POOL_ID",
+                    format!("{user_pool_id:?} is not <region>_<id>"),
+                )
+            })?
             .to_string();
 
         let client_ids: Vec<String> = required("APP_CLIENT_IDS")?
             .split(',')
             .map(|id| id.trim().to_string())
             .collect();
-        if let Some(bad) = client_ids.iter().find(|id| id.is_empty() || id.contains(char::is_whitespace)) {
-            return Err(invalid("APP_CLIENT_IDS", format!("bad client id {bad:?} in a comma-separated list")));
+        if let Some(bad) = client_ids
+            .iter()
+            .find(|id| id.is_empty() || id.contains(char::is_whitespace))
+        {
+            return Err(invalid(
+                "APP_CLIENT_IDS",
+                format!("bad client id {bad:?} in a comma-separated list"),
+            ));
         }
 
         let routes = RouteTable::from_json(&required("ROUTE_SCOPES")?)
             .map_err(|e| invalid("ROUTE_SCOPES", e.to_string()))?;
 
         let cognito = format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}");
-        let jwks_url = optional("JWKS_URL").unwrap_or_else(|| format!("{cognito}/.well-known/jwks.json"));
+        let jwks_url =
+            optional("JWKS_URL").unwrap_or_else(|| format!("{cognito}/.well-known/jwks.json"));
         let jwks_url = Url::parse(&jwks_url)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
@@ -94,7 +110,9 @@ fn parse_pool_id(id: &str) -> Option<&str> {
     let (region, suffix) = id.split_once('_')?;
     let region_ok = !region.is_empty()
         && region.contains('-')
-        && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     let suffix_ok = !suffix.is_empty() && suffix.chars().all(|c| c.is_ascii_alphanumeric());
     (region_ok && suffix_ok).then_some(region)
 }
@@ -107,7 +125,10 @@ mod tests {
     const ROUTES: &str = r#"{"GET /book":["API/book.get"]}"#;
 
     fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -124,7 +145,10 @@ mod tests {
         let config = load(&base()).unwrap();
         assert_eq!(config.region, "us-east-1");
         assert_eq!(config.client_ids, ["client1", "client2"]);
-        assert_eq!(config.issuer, "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123");
+        assert_eq!(
+            config.issuer,
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123"
+        );
         assert_eq!(
             config.jwks_url.as_str(),
             "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123/.well-known/jwks.json"
@@ -134,7 +158,10 @@ mod tests {
     #[test]
     fn overrides_accept_plain_http_for_local_use() {
         let mut vars = base();
-        vars.push(("JWKS_URL", "http://127.0.0.1:9100/pool/.well-known/jwks.json"));
+        vars.push((
+            "JWKS_URL",
+            "http://127.0.0.1:9100/pool/.well-known/jwks.json",
+        ));
         vars.push(("TOKEN_ISSUER", "http://127.0.0.1:9100/pool"));
         let config = load(&vars).unwrap();
         assert_eq!(config.jwks_url.scheme(), "http");
@@ -147,16 +174,25 @@ mod tests {
             ("USER_POOL_ID", None, "USER_POOL_ID is not set"),
             ("USER_POOL_ID", Some("  "), "USER_POOL_ID is not set"),
             ("USER_POOL_ID", Some("AbCdEf123"), "USER_POOL_ID is invalid"),
-            ("USER_POOL_ID", Some("us-east-1_"), "USER_POOL_ID is invalid"),
+            (
+                "USER_POOL_ID",
+                Some("us-east-1_"),
+                "USER_POOL_ID is invalid",
+            ),
             ("APP_CLIENT_IDS", None, "APP_CLIENT_IDS is not set"),
             ("APP_CLIENT_IDS", Some("a,,b"), "APP_CLIENT_IDS is invalid"),
             ("ROUTE_SCOPES", None, "ROUTE_SCOPES is not set"),
-            ("ROUTE_SCOPES", Some("{\"GET book\":[]}"), "ROUTE_SCOPES is invalid"),
+            (
+                "ROUTE_SCOPES",
+                Some("{\"GET book\":[]}"),
+                "ROUTE_SCOPES is invalid",
+            ),
             ("JWKS_URL", Some("ftp://x/jwks.json"), "JWKS_URL is invalid"),
             ("JWKS_URL", Some("not a url"), "JWKS_URL is invalid"),
         ];
         for (name, value, expected) in cases {
-            let mut vars: Vec<(&str, &str)> = base().into_iter().filter(|(k, _)| *k != name).collect();
+            let mut vars: Vec<(&str, &str)> =
+                base().into_iter().filter(|(k, _)| *k != name).collect();
             if let Some(v) = value {
                 vars.push((name, v));
             }

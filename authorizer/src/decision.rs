@@ -48,7 +48,8 @@ pub struct Decision<'e> {
 impl Decision<'_> {
     /// True if the called route is configured and permitted.
     pub fn allows_called_route(&self) -> bool {
-        self.called_route.is_some_and(|i| self.permitted.contains(i))
+        self.called_route
+            .is_some_and(|i| self.permitted.contains(i))
     }
 }
 
@@ -74,17 +75,20 @@ impl Authorizer {
     }
 
     /// Decides on one authorizer event (its JSON text) at `now` (Unix seconds).
-    pub fn decide<'e>(&self, event: &'e str, keys: &KeySet, now: i64) -> Result<Decision<'e>, Rejection> {
+    pub fn decide<'e>(
+        &self,
+        event: &'e str,
+        keys: &KeySet,
+        now: i64,
+    ) -> Result<Decision<'e>, Rejection> {
         let event = event::parse(event)?;
         let token = event::bearer_token(&event.authorization).ok_or(TokenError::NotBearer)?;
         let claims = self.verifier.verify(token, keys, now)?;
-        let method_arn = match event.method_arn {
-            std::borrow::Cow::Borrowed(arn) => MethodArn::parse(arn)?,
-            // Only an escaped ARN is owned; no real ARN needs escapes.
-            std::borrow::Cow::Owned(_) => return Err(ArnError::Shape.into()),
-        };
-        let permitted = self.routes.permitted(Scopes::new(claims.scope.as_deref().unwrap_or("")));
-        let called_route = self.routes.find(method_arn.method, method_arn.path);
+        let method_arn = MethodArn::parse(event.method_arn)?;
+        let permitted = self
+            .routes
+            .permitted(Scopes::new(claims.scope.as_deref().unwrap_or("")));
+        let called_route = self.routes.find(method_arn.method(), method_arn.path());
         Ok(Decision {
             claims,
             method_arn,

@@ -34,14 +34,21 @@ pub struct AuthorizerEvent<'a> {
     pub method_arn: Cow<'a, str>,
 }
 
+/// A JSON string, borrowed from the input unless it has escapes.
+///
+/// serde only borrows a `Cow` that is a field of its own; inside an
+/// `Option` it would always allocate.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Text<'a>(#[serde(borrow)] pub(crate) Cow<'a, str>);
+
 #[derive(Deserialize)]
 struct RawEvent<'a> {
     #[serde(borrow, default, rename = "type")]
-    kind: Option<Cow<'a, str>>,
+    kind: Option<Text<'a>>,
     #[serde(borrow, default, rename = "authorizationToken")]
-    authorization_token: Option<Cow<'a, str>>,
+    authorization_token: Option<Text<'a>>,
     #[serde(borrow, default, rename = "methodArn")]
-    method_arn: Option<Cow<'a, str>>,
+    method_arn: Option<Text<'a>>,
     #[serde(borrow, default)]
     headers: Option<AuthorizationHeader<'a>>,
 }
@@ -59,10 +66,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for AuthorizationHeader<'a> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut found = None;
-                while let Some(name) = map.next_key::<Cow<'de, str>>()? {
+                while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
                     if name.eq_ignore_ascii_case("authorization") {
-                        let value: Option<Cow<'de, str>> = map.next_value()?;
-                        found = found.or(value);
+                        let value: Option<Text<'de>> = map.next_value()?;
+                        found = found.or(value.map(|t| t.0));
                     } else {
                         map.next_value::<IgnoredAny>()?;
                     }
@@ -76,15 +83,20 @@ impl<'de: 'a, 'a> Deserialize<'de> for AuthorizationHeader<'a> {
 
 /// Parses an event's JSON text.
 pub fn parse(json: &str) -> Result<AuthorizerEvent<'_>, BadEvent> {
-    let raw: RawEvent<'_> = serde_json::from_str(json).map_err(|e| BadEvent::Shape(e.to_string()))?;
-    let authorization = match raw.kind.as_deref() {
-        Some("TOKEN") => raw.authorization_token,
-        Some("REQUEST") => raw.headers.and_then(|h| h.0),
-        None => raw.authorization_token.or(raw.headers.and_then(|h| h.0)),
+    let raw: RawEvent<'_> =
+        serde_json::from_str(json).map_err(|e| BadEvent::Shape(e.to_string()))?;
+    let token = raw.authorization_token.map(|t| t.0);
+    let header = raw.headers.and_then(|h| h.0);
+    let authorization = match raw.kind.as_ref().map(|k| k.0.as_ref()) {
+        Some("TOKEN") => token,
+        Some("REQUEST") => header,
+        None => token.or(header),
         Some(_) => return Err(BadEvent::Type),
     };
-    let method_arn = raw.method_arn.ok_or(BadEvent::NoMethodArn)?;
-    let authorization = authorization.filter(|a| !a.trim().is_empty()).ok_or(BadEvent::NoToken)?;
+    let method_arn = raw.method_arn.ok_or(BadEvent::NoMethodArn)?.0;
+    let authorization = authorization
+        .filter(|a| !a.trim().is_empty())
+        .ok_or(BadEvent::NoToken)?;
     Ok(AuthorizerEvent {
         authorization,
         method_arn,
@@ -111,12 +123,47 @@ mod tests {
     #[test]
     fn token_and_request_events_yield_the_token() {
         let cases = [
-            (format!(r#"{{"type":"TOKEN","authorizationToken":"Bearer t","methodArn":"{ARN}"}}"#), "Bearer t"),
-            (format!(r#"{{"type":"REQUEST","methodArn":"{ARN}","headers":{{"Authorization":"t"}}}}"#), "t"),
-            (format!(r#"{{"type":"REQUEST","methodArn":"{ARN}","headers":{{"host":"h","authorization":"t"}},"multiValueHeaders":{{"a":["b"]}}}}"#), "t"),
-            (format!(r#"{{"type":"REQUEST","methodArn":"{ARN}","headers":{{"AUTHORIZATION":"t","x":null}}}}"#), "t"),
-            (format!(r#"{{"authorizationToken":"t","methodArn":"{ARN}"}}"#), "t"),
-            (format!(r#"{{"type":"TOKEN","authorizationToken":"esc\u0061ped","methodArn":"{ARN}"}}"#), "escaped"),
+            (
+                format!(
+                    r#"{{"type":"TOKEN","authorizationToken":"Bearer t","methodArn":"{ARN}"}}"#
+                ),
+                "Bearer t",
+            ),
+            (
+                format!(
+                    r#"{{"type":"REQUEST","methodArn":"{ARN}","headers":{{"Authorization":"t"}}}}"#
+                ),
+                "t",
+            ),
+            (
+                format!(
+                    r#"{{"type":"REQUEST","methodArn":"{ARN}","headers":{{"host":"h","authorization":"t"}},"multiValueHeaders":{{"a":["b"]}}}}"#
+                ),
+                "t",
+            ),
+            (
+                format!(
+                    r#"{{"type":"REQUEST","methodArn":"{ARN}","headers":{{"AUTHORIZATION":"t","x":null}}}}"#
+                ),
+                "t",
+            ),
+            (
+                format!(r#"{{"authorizationToken":"t","methodArn":"{ARN}"}}"#),
+                "t",
+            ),
+            (
+                format!(
+                    r#"{{"type":"TOKEN","authorizationToken":"esc\u0061ped","methodArn":"{ARN}"}}"#
+                ),
+                "escaped",
+            ),
+            (
+                format!(
+                    r#"{{"type":"TOKEN","authorizationToken":"t","methodArn":"{}"}}"#,
+                    ARN.replace('/', "\\/")
+                ),
+                "t",
+            ),
         ];
         for (json, token) in cases {
             let event = parse(&json).unwrap();
@@ -127,18 +174,39 @@ mod tests {
 
     #[test]
     fn unusable_events_are_bad_requests_not_errors() {
-        let cases: [(String, fn(&BadEvent) -> bool); 10] = [
+        type Check = fn(&BadEvent) -> bool;
+        let cases: [(String, Check); 10] = [
             ("".into(), |e| matches!(e, BadEvent::Shape(_))),
             // serde reads a struct from a sequence too; an empty one has no fields.
             ("[]".into(), |e| *e == BadEvent::NoMethodArn),
             ("null".into(), |e| matches!(e, BadEvent::Shape(_))),
-            (r#"{"type":"TOKEN","authorizationToken":5,"methodArn":"a"}"#.into(), |e| matches!(e, BadEvent::Shape(_))),
-            (r#"{"type":"OTHER","authorizationToken":"t","methodArn":"a"}"#.into(), |e| *e == BadEvent::Type),
-            (r#"{"type":"TOKEN","authorizationToken":"t"}"#.into(), |e| *e == BadEvent::NoMethodArn),
-            (r#"{"type":"TOKEN","authorizationToken":"t","methodArn":null}"#.into(), |e| *e == BadEvent::NoMethodArn),
-            (r#"{"type":"TOKEN","authorizationToken":null,"methodArn":"a"}"#.into(), |e| *e == BadEvent::NoToken),
-            (r#"{"type":"REQUEST","methodArn":"a","headers":null}"#.into(), |e| *e == BadEvent::NoToken),
-            (r#"{"type":"REQUEST","methodArn":"a","headers":{"Authorization":"  "}}"#.into(), |e| *e == BadEvent::NoToken),
+            (
+                r#"{"type":"TOKEN","authorizationToken":5,"methodArn":"a"}"#.into(),
+                |e| matches!(e, BadEvent::Shape(_)),
+            ),
+            (
+                r#"{"type":"OTHER","authorizationToken":"t","methodArn":"a"}"#.into(),
+                |e| *e == BadEvent::Type,
+            ),
+            (r#"{"type":"TOKEN","authorizationToken":"t"}"#.into(), |e| {
+                *e == BadEvent::NoMethodArn
+            }),
+            (
+                r#"{"type":"TOKEN","authorizationToken":"t","methodArn":null}"#.into(),
+                |e| *e == BadEvent::NoMethodArn,
+            ),
+            (
+                r#"{"type":"TOKEN","authorizationToken":null,"methodArn":"a"}"#.into(),
+                |e| *e == BadEvent::NoToken,
+            ),
+            (
+                r#"{"type":"REQUEST","methodArn":"a","headers":null}"#.into(),
+                |e| *e == BadEvent::NoToken,
+            ),
+            (
+                r#"{"type":"REQUEST","methodArn":"a","headers":{"Authorization":"  "}}"#.into(),
+                |e| *e == BadEvent::NoToken,
+            ),
         ];
         for (json, check) in cases {
             let err = parse(&json).unwrap_err();

@@ -84,7 +84,9 @@ fn parse_key(jwk: RsaJwk) -> Option<(String, ParsedPublicKey)> {
         e: strip_leading_zeros(&e),
     };
     // The accepted key sizes (2048–8192 bits) are enforced at verification.
-    let key = components.to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256).ok()?;
+    let key = components
+        .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+        .ok()?;
     Some((jwk.kid?, key))
 }
 

@@ -62,8 +62,16 @@ impl HttpJwks {
 
 impl JwksSource for HttpJwks {
     async fn fetch(&self) -> Result<Vec<u8>, FetchError> {
-        let response = self.client.get(self.url.clone()).send().await?.error_for_status()?;
-        if response.content_length().is_some_and(|n| n > MAX_JWKS_BYTES as u64) {
+        let response = self
+            .client
+            .get(self.url.clone())
+            .send()
+            .await?
+            .error_for_status()?;
+        if response
+            .content_length()
+            .is_some_and(|n| n > MAX_JWKS_BYTES as u64)
+        {
             return Err(FetchError::TooLarge);
         }
         let body = response.bytes().await?;
@@ -140,7 +148,10 @@ impl<S: JwksSource> KeyStore<S> {
                 set
             }
             Ok((_, skipped)) => {
-                warn!(skipped, "JWKS has no usable RS256 key; keeping the cached keys");
+                warn!(
+                    skipped,
+                    "JWKS has no usable RS256 key; keeping the cached keys"
+                );
                 self.current()
             }
             Err(error) => {
@@ -200,7 +211,11 @@ mod tests {
         for _ in 0..20 {
             assert!(store.refresh_for("unknown").await.is_none());
         }
-        assert_eq!(fake.count(), 1, "still within the cooldown of the start-up fetch");
+        assert_eq!(
+            fake.count(),
+            1,
+            "still within the cooldown of the start-up fetch"
+        );
 
         tokio::time::advance(REFETCH_COOLDOWN).await;
         for _ in 0..20 {
@@ -235,7 +250,11 @@ mod tests {
         let issuer = Issuer::generate("k1").unwrap();
         let fake = Arc::new(Fake::serving(&issuer));
         let store = KeyStore::load(Arc::clone(&fake), REFETCH_COOLDOWN).await;
-        for body in [Err(()), Ok(b"not json".to_vec()), Ok(br#"{"keys":[]}"#.to_vec())] {
+        for body in [
+            Err(()),
+            Ok(b"not json".to_vec()),
+            Ok(br#"{"keys":[]}"#.to_vec()),
+        ] {
             fake.set(body);
             tokio::time::advance(REFETCH_COOLDOWN).await;
             assert!(store.refresh_for("k2").await.is_none());
@@ -252,7 +271,10 @@ mod tests {
         let store = KeyStore::load(Arc::clone(&fake), REFETCH_COOLDOWN).await;
         assert!(store.current().is_empty());
         fake.set(Ok(issuer.jwks().to_string().into_bytes()));
-        assert!(store.refresh_for("k1").await.is_none(), "cooldown applies after the failed start");
+        assert!(
+            store.refresh_for("k1").await.is_none(),
+            "cooldown applies after the failed start"
+        );
         tokio::time::advance(REFETCH_COOLDOWN).await;
         assert!(store.refresh_for("k1").await.is_some());
     }

@@ -3,7 +3,9 @@
 //! API Gateway caches the answer per token and reuses it for every route,
 //! so the policy covers the whole API: one Allow of every permitted route.
 
-use aws_lambda_events::apigw::{ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerResponse};
+use aws_lambda_events::apigw::{
+    ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerResponse,
+};
 use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use lambda_runtime::Diagnostic;
 use shared::iam::INVOKE_ACTION;
@@ -35,7 +37,7 @@ impl From<Unauthorized> for Diagnostic {
 /// the token may not call is denied explicitly. A token that may call no
 /// route gets a Deny of the called method.
 pub fn response(decision: Decision<'_>, routes: &RouteTable) -> Response {
-    let prefix = decision.method_arn.stage_prefix;
+    let prefix = decision.method_arn.stage_prefix();
     let arn = |resource: &str| {
         let mut arn = String::with_capacity(prefix.len() + 1 + resource.len());
         arn.push_str(prefix);
@@ -45,7 +47,10 @@ pub fn response(decision: Decision<'_>, routes: &RouteTable) -> Response {
     };
     let mut statements = Vec::with_capacity(1);
     if decision.permitted.is_empty() {
-        statements.push(statement(IamPolicyEffect::Deny, vec![decision.method_arn.full.to_string()]));
+        statements.push(statement(
+            IamPolicyEffect::Deny,
+            vec![decision.method_arn.full().to_string()],
+        ));
     } else {
         let allowed: Vec<String> = routes
             .routes()

@@ -26,10 +26,10 @@ impl<S: JwksSource> App<S> {
     pub async fn handle(&self, event: &str, now: i64) -> Result<Response, Unauthorized> {
         let keys = self.keys.current();
         let mut result = self.authorizer.decide(event, &keys, now);
-        if let Some(kid) = result.as_ref().err().and_then(|r| r.unknown_kid()) {
-            if let Some(fresh) = self.keys.refresh_for(kid).await {
-                result = self.authorizer.decide(event, &fresh, now);
-            }
+        if let Some(kid) = result.as_ref().err().and_then(|r| r.unknown_kid())
+            && let Some(fresh) = self.keys.refresh_for(kid).await
+        {
+            result = self.authorizer.decide(event, &fresh, now);
         }
         match result {
             Ok(decision) => {
@@ -37,7 +37,9 @@ impl<S: JwksSource> App<S> {
                 info!(
                     principal = decision.claims.sub.as_deref().unwrap_or(""),
                     client_id = decision.claims.client_id.as_deref().unwrap_or(""),
-                    route = decision.called_route.map(|i| routes.routes()[i].key.as_str()),
+                    route = decision
+                        .called_route
+                        .map(|i| routes.routes()[i].key.as_str()),
                     allowed = decision.allows_called_route(),
                     "token accepted"
                 );
@@ -66,8 +68,10 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     let keys = KeyStore::load(source, REFETCH_COOLDOWN).await;
     let app = App::new(Authorizer::new(&config), keys);
     let app = &app;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
-        app.handle(event.payload.get(), now()).await
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<Box<RawValue>>| async move {
+            app.handle(event.payload.get(), now()).await
+        },
+    ))
     .await
 }

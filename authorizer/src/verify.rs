@@ -11,6 +11,7 @@ use shared::claims::ACCESS_TOKEN_USE;
 use thiserror::Error;
 
 use crate::KeySet;
+use crate::event::Text;
 
 /// Tokens longer than this are refused before any decoding. API Gateway
 /// limits request headers to 10,240 bytes, so no real token comes near it.
@@ -90,9 +91,9 @@ pub struct Verifier {
 #[derive(Deserialize)]
 struct Header<'a> {
     #[serde(borrow, default)]
-    alg: Option<std::borrow::Cow<'a, str>>,
+    alg: Option<Text<'a>>,
     #[serde(borrow, default)]
-    kid: Option<std::borrow::Cow<'a, str>>,
+    kid: Option<Text<'a>>,
     #[serde(default, deserialize_with = "present")]
     jku: bool,
     #[serde(default, deserialize_with = "present")]
@@ -117,13 +118,19 @@ impl Verifier {
     }
 
     /// Verifies `token` (without a `Bearer ` scheme) and returns its claims.
-    pub fn verify(&self, token: &str, keys: &KeySet, now: i64) -> Result<AccessTokenClaims, TokenError> {
+    pub fn verify(
+        &self,
+        token: &str,
+        keys: &KeySet,
+        now: i64,
+    ) -> Result<AccessTokenClaims, TokenError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::TooLarge);
         }
         let (signing_input, signature) = token.rsplit_once('.').ok_or(TokenError::Structure)?;
         let (header, payload) = signing_input.split_once('.').ok_or(TokenError::Structure)?;
-        if header.is_empty() || payload.is_empty() || signature.is_empty() || payload.contains('.') {
+        if header.is_empty() || payload.is_empty() || signature.is_empty() || payload.contains('.')
+        {
             return Err(TokenError::Structure);
         }
         let header = decode(header)?;
@@ -148,7 +155,10 @@ impl Verifier {
         if now >= exp.saturating_add(LEEWAY_SECS) {
             return Err(TokenError::Expired);
         }
-        if claims.nbf.is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECS)) {
+        if claims
+            .nbf
+            .is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECS))
+        {
             return Err(TokenError::NotYetValid);
         }
         if claims.token_use.as_deref() != Some(ACCESS_TOKEN_USE) {
@@ -165,21 +175,36 @@ impl Verifier {
     }
 }
 
-fn check_header<'k>(header: &Header<'_>, keys: &'k KeySet) -> Result<&'k ParsedPublicKey, TokenError> {
-    if header.alg.as_deref() != Some("RS256") {
+fn check_header<'k>(
+    header: &Header<'_>,
+    keys: &'k KeySet,
+) -> Result<&'k ParsedPublicKey, TokenError> {
+    if header.alg.as_ref().map(|a| a.0.as_ref()) != Some("RS256") {
         return Err(TokenError::Algorithm);
     }
-    let forbidden = [("jku", header.jku), ("x5u", header.x5u), ("jwk", header.jwk), ("x5c", header.x5c)];
+    let forbidden = [
+        ("jku", header.jku),
+        ("x5u", header.x5u),
+        ("jwk", header.jwk),
+        ("x5c", header.x5c),
+    ];
     if let Some((name, _)) = forbidden.iter().find(|(_, present)| *present) {
         return Err(TokenError::KeyHeader(name));
     }
     if header.crit {
         return Err(TokenError::Critical);
     }
-    let kid = header.kid.as_deref().ok_or(TokenError::NoKid)?;
-    keys.get(kid).ok_or_else(|| TokenError::UnknownKid(kid.to_string()))
+    let kid = header
+        .kid
+        .as_ref()
+        .map(|k| k.0.as_ref())
+        .ok_or(TokenError::NoKid)?;
+    keys.get(kid)
+        .ok_or_else(|| TokenError::UnknownKid(kid.to_string()))
 }
 
 fn decode(part: &str) -> Result<Vec<u8>, TokenError> {
-    URL_SAFE_NO_PAD.decode(part).map_err(|_| TokenError::Structure)
+    URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| TokenError::Structure)
 }

@@ -129,7 +129,10 @@ mod tests {
             (json!({}), "sub"),
             (json!({"sub": "s"}), "client_id"),
             (json!({"sub": "s", "client_id": ""}), "client_id"),
-            (json!({"sub": "s", "client_id": "c", "token_use": {"x": 1}}), "token_use"),
+            (
+                json!({"sub": "s", "client_id": "c", "token_use": {"x": 1}}),
+                "token_use",
+            ),
         ];
         for (value, key) in cases {
             assert_eq!(

@@ -69,7 +69,11 @@ pub fn evaluate(policy: &Value, action: &str, resource: &str) -> Result<Evaluati
     })
 }
 
-fn any_matches(field: Option<&Value>, name: &'static str, value: &str) -> Result<bool, PolicyError> {
+fn any_matches(
+    field: Option<&Value>,
+    name: &'static str,
+    value: &str,
+) -> Result<bool, PolicyError> {
     match field {
         Some(Value::String(pattern)) => Ok(wildcard_match(pattern, value)),
         Some(Value::Array(patterns)) => {
@@ -132,7 +136,11 @@ mod tests {
             ("a*b*c", "aXXbYY", false),
         ];
         for (pattern, value, expected) in cases {
-            assert_eq!(wildcard_match(pattern, value), expected, "{pattern} ~ {value}");
+            assert_eq!(
+                wildcard_match(pattern, value),
+                expected,
+                "{pattern} ~ {value}"
+            );
         }
     }
 
@@ -141,10 +149,22 @@ mod tests {
         let policy = json!({"Version":"2012-10-17","Statement":[
             {"Action":"execute-api:Invoke","Effect":"Allow","Resource":["arn:x/*"]},
             {"Action":"execute-api:Invoke","Effect":"Deny","Resource":"arn:x/GET/secret"}]});
-        assert_eq!(evaluate(&policy, INVOKE_ACTION, "arn:x/GET/book"), Ok(Evaluation::Allow));
-        assert_eq!(evaluate(&policy, INVOKE_ACTION, "arn:x/GET/secret"), Ok(Evaluation::ExplicitDeny));
-        assert_eq!(evaluate(&policy, INVOKE_ACTION, "arn:y/GET/book"), Ok(Evaluation::ImplicitDeny));
-        assert_eq!(evaluate(&policy, "other:Action", "arn:x/GET/book"), Ok(Evaluation::ImplicitDeny));
+        assert_eq!(
+            evaluate(&policy, INVOKE_ACTION, "arn:x/GET/book"),
+            Ok(Evaluation::Allow)
+        );
+        assert_eq!(
+            evaluate(&policy, INVOKE_ACTION, "arn:x/GET/secret"),
+            Ok(Evaluation::ExplicitDeny)
+        );
+        assert_eq!(
+            evaluate(&policy, INVOKE_ACTION, "arn:y/GET/book"),
+            Ok(Evaluation::ImplicitDeny)
+        );
+        assert_eq!(
+            evaluate(&policy, "other:Action", "arn:x/GET/book"),
+            Ok(Evaluation::ImplicitDeny)
+        );
     }
 
     #[test]
@@ -152,9 +172,18 @@ mod tests {
         let cases = [
             (json!({}), PolicyError::Shape),
             (json!({"Statement":[1]}), PolicyError::Shape),
-            (json!({"Statement":[{"Effect":"Maybe","Action":"a","Resource":"r"}]}), PolicyError::Effect),
-            (json!({"Statement":[{"Effect":"Allow","Resource":"r"}]}), PolicyError::Field("Action")),
-            (json!({"Statement":[{"Effect":"Allow","Action":"a","Resource":[1]}]}), PolicyError::Field("Resource")),
+            (
+                json!({"Statement":[{"Effect":"Maybe","Action":"a","Resource":"r"}]}),
+                PolicyError::Effect,
+            ),
+            (
+                json!({"Statement":[{"Effect":"Allow","Resource":"r"}]}),
+                PolicyError::Field("Action"),
+            ),
+            (
+                json!({"Statement":[{"Effect":"Allow","Action":"a","Resource":[1]}]}),
+                PolicyError::Field("Resource"),
+            ),
         ];
         for (policy, error) in cases {
             assert_eq!(evaluate(&policy, "a", "r"), Err(error), "{policy}");

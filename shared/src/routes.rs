@@ -200,7 +200,9 @@ impl RouteSet {
 
     /// True if the route with this index is in the set.
     pub fn contains(&self, index: usize) -> bool {
-        self.0.get(index / 64).is_some_and(|w| w & (1 << (index % 64)) != 0)
+        self.0
+            .get(index / 64)
+            .is_some_and(|w| w & (1 << (index % 64)) != 0)
     }
 
     /// True if no route is in the set.
@@ -219,7 +221,9 @@ pub enum RouteError {
     #[error("no routes are configured")]
     Empty,
     /// A key is not `METHOD /path`.
-    #[error("route {0:?}: expected \"METHOD /path\" with METHOD one of ANY, GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS")]
+    #[error(
+        "route {0:?}: expected \"METHOD /path\" with METHOD one of ANY, GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"
+    )]
     Key(String),
     /// A path segment is not a literal, `*`, `{name}` or a final `{name+}`.
     #[error("route {route:?}: bad path segment {segment:?}")]
@@ -370,11 +374,14 @@ impl RouteTable {
         &'a self,
         permitted: &'a RouteSet,
     ) -> impl Iterator<Item = &'a Route> + 'a {
-        self.routes.iter().enumerate().filter_map(move |(i, route)| {
-            let reached = !permitted.contains(i)
-                && self.overlapped_by[i].iter().any(|&a| permitted.contains(a));
-            reached.then_some(route)
-        })
+        self.routes
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, route)| {
+                let reached = !permitted.contains(i)
+                    && self.overlapped_by[i].iter().any(|&a| permitted.contains(a));
+                reached.then_some(route)
+            })
     }
 
     fn find_overlaps(&self) -> Vec<Vec<usize>> {
@@ -440,8 +447,8 @@ fn parse_segments(key: &str, path: &str) -> Result<Vec<Segment>, RouteError> {
                     Some(n) => (n, true),
                     None => (name, false),
                 };
-                let valid = !name.is_empty()
-                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                let valid =
+                    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
                 return match (valid, greedy) {
                     (true, false) => Ok(Segment::Param),
                     (true, true) if i == last => Ok(Segment::Greedy),
@@ -503,7 +510,8 @@ mod tests {
 
     #[test]
     fn find_matches_paths_and_methods() {
-        let t = table(r#"{"GET /":[],"GET /book/{id}":[],"ANY /files/{path+}":[],"GET /a/*/c":[]}"#);
+        let t =
+            table(r#"{"GET /":[],"GET /book/{id}":[],"ANY /files/{path+}":[],"GET /a/*/c":[]}"#);
         let key = |m: &str, p: &str| t.find(m, p).map(|i| t.routes()[i].key.as_str());
         let cases = [
             ("GET", "/", Some("GET /")),
@@ -527,7 +535,9 @@ mod tests {
 
     #[test]
     fn find_prefers_the_most_specific_route() {
-        let t = table(r#"{"ANY /book/{id}":["a"],"GET /book/{id}":["b"],"GET /book/special":["c"],"ANY /{p+}":["d"]}"#);
+        let t = table(
+            r#"{"ANY /book/{id}":["a"],"GET /book/{id}":["b"],"GET /book/special":["c"],"ANY /{p+}":["d"]}"#,
+        );
         let key = |m: &str, p: &str| t.find(m, p).map(|i| t.routes()[i].key.as_str());
         assert_eq!(key("GET", "/book/special"), Some("GET /book/special"));
         assert_eq!(key("GET", "/book/1"), Some("GET /book/{id}"));
@@ -569,7 +579,12 @@ mod tests {
     #[test]
     fn many_scopes_and_routes_use_bit_masks_beyond_64() {
         let entries: Vec<(String, Vec<String>)> = (0..200)
-            .map(|i| (format!("GET /r{i}"), vec![format!("s{i}"), "common".to_string()]))
+            .map(|i| {
+                (
+                    format!("GET /r{i}"),
+                    vec![format!("s{i}"), "common".to_string()],
+                )
+            })
             .collect();
         let t = RouteTable::new(entries).unwrap();
         let scope = "common s3 s150 s199";
@@ -580,7 +595,9 @@ mod tests {
 
     #[test]
     fn nested_parameter_routes_get_explicit_denials() {
-        let t = table(r#"{"GET /book/{id}":["read"],"GET /book/{id}/secret":["admin"],"GET /user":["u"]}"#);
+        let t = table(
+            r#"{"GET /book/{id}":["read"],"GET /book/{id}/secret":["admin"],"GET /user":["u"]}"#,
+        );
         let denied = |scope: &str| -> Vec<String> {
             let set = t.permitted(Scopes::new(scope));
             t.overlapped_denials(&set).map(|r| r.key.clone()).collect()
@@ -600,19 +617,33 @@ mod tests {
 
     #[test]
     fn bad_tables_are_rejected_with_the_reason() {
-        let cases: [(&str, fn(&RouteError) -> bool); 12] = [
+        type Check = fn(&RouteError) -> bool;
+        let cases: [(&str, Check); 12] = [
             ("[]", |e| matches!(e, RouteError::Json(_))),
             ("{}", |e| *e == RouteError::Empty),
             (r#"{"GET /a":"s"}"#, |e| matches!(e, RouteError::Json(_))),
-            (r#"{"GET /a":[],"GET /a":[]}"#, |e| matches!(e, RouteError::Json(m) if m.contains("duplicate"))),
+            (
+                r#"{"GET /a":[],"GET /a":[]}"#,
+                |e| matches!(e, RouteError::Json(m) if m.contains("duplicate")),
+            ),
             (r#"{"FETCH /a":[]}"#, |e| matches!(e, RouteError::Key(_))),
             (r#"{"get /a":[]}"#, |e| matches!(e, RouteError::Key(_))),
             (r#"{"GET a":[]}"#, |e| matches!(e, RouteError::Key(_))),
-            (r#"{"GET /a/{p+}/b":[]}"#, |e| matches!(e, RouteError::Segment { .. })),
-            (r#"{"GET /a//b":[]}"#, |e| matches!(e, RouteError::Segment { .. })),
-            (r#"{"GET /a?":[]}"#, |e| matches!(e, RouteError::Segment { .. })),
-            (r#"{"GET /a":["x y"]}"#, |e| matches!(e, RouteError::Scope { .. })),
-            (r#"{"GET /a/{x}":[],"GET /a/{y}":[]}"#, |e| matches!(e, RouteError::Duplicate(..))),
+            (r#"{"GET /a/{p+}/b":[]}"#, |e| {
+                matches!(e, RouteError::Segment { .. })
+            }),
+            (r#"{"GET /a//b":[]}"#, |e| {
+                matches!(e, RouteError::Segment { .. })
+            }),
+            (r#"{"GET /a?":[]}"#, |e| {
+                matches!(e, RouteError::Segment { .. })
+            }),
+            (r#"{"GET /a":["x y"]}"#, |e| {
+                matches!(e, RouteError::Scope { .. })
+            }),
+            (r#"{"GET /a/{x}":[],"GET /a/{y}":[]}"#, |e| {
+                matches!(e, RouteError::Duplicate(..))
+            }),
         ];
         for (json, check) in cases {
             let err = RouteTable::from_json(json).unwrap_err();

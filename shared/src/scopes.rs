@@ -42,7 +42,11 @@ mod tests {
             ("", "API/book.get", false),
         ];
         for (scope, wanted, expected) in cases {
-            assert_eq!(Scopes::new(scope).contains(wanted), expected, "{scope:?} ∋ {wanted:?}");
+            assert_eq!(
+                Scopes::new(scope).contains(wanted),
+                expected,
+                "{scope:?} ∋ {wanted:?}"
+            );
         }
     }
 

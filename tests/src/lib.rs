@@ -1,1 +1,4 @@
-//! stub
+//! Helpers shared by the integration tests in `tests/tests/`.
+
+pub mod fixtures;
+pub mod jwks_server;

@@ -111,7 +111,30 @@ pub fn bearer_token(authorization: &str) -> Option<&str> {
         Some(_) => return None,
         None => value,
     };
-    (!token.is_empty() && !token.contains(char::is_whitespace)).then_some(token)
+    (!token.is_empty() && !has_whitespace(token)).then_some(token)
+}
+
+/// `text.contains(char::is_whitespace)`, as a byte scan when the text is
+/// ASCII (as every well-formed token is): the ASCII characters that
+/// `char::is_whitespace` accepts are exactly `\t`, `\n`, `\x0B`, `\x0C`, `\r`
+/// and space. Chunks of 32 bytes without an early exit inside let the
+/// compiler vectorize the scan; the char-by-char search costs ~1.5 ns a byte.
+fn has_whitespace(text: &str) -> bool {
+    let is_space = |b: u8| matches!(b, b'\t'..=b'\r' | b' ');
+    if !text.is_ascii() {
+        return text.contains(char::is_whitespace);
+    }
+    let mut chunks = text.as_bytes().chunks_exact(32);
+    for chunk in &mut chunks {
+        if chunk
+            .iter()
+            .fold(0u8, |hits, &b| hits | u8::from(is_space(b)))
+            != 0
+        {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| is_space(b))
 }
 
 #[cfg(test)]
@@ -212,6 +235,24 @@ mod tests {
             let err = parse(&json).unwrap_err();
             assert!(check(&err), "{json}: {err:?}");
         }
+    }
+
+    #[test]
+    fn the_whitespace_scan_agrees_with_char_is_whitespace() {
+        for c in (0..=0x3000u32).filter_map(char::from_u32) {
+            // In the tail, and inside a 32-byte chunk (ASCII or not).
+            let texts = [
+                format!("ab{c}cd"),
+                format!("{}{c}{}", "x".repeat(20), "y".repeat(40)),
+            ];
+            for text in texts {
+                let expected = text.contains(char::is_whitespace);
+                assert_eq!(has_whitespace(&text), expected, "{c:?} in {text:?}");
+            }
+        }
+        assert!(!has_whitespace("a.b.c"));
+        assert!(!has_whitespace(""));
+        assert!(!has_whitespace(&"x".repeat(64)));
     }
 
     #[test]

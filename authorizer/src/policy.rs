@@ -37,7 +37,13 @@ impl From<Unauthorized> for Diagnostic {
 /// the token may not call is denied explicitly. A token that may call no
 /// route gets a Deny of the called method.
 pub fn response(decision: Decision<'_>, routes: &RouteTable) -> Response {
-    let prefix = decision.method_arn.stage_prefix();
+    let Decision {
+        claims,
+        method_arn,
+        permitted,
+        ..
+    } = decision;
+    let prefix = method_arn.stage_prefix();
     let arn = |resource: &str| {
         let mut arn = String::with_capacity(prefix.len() + 1 + resource.len());
         arn.push_str(prefix);
@@ -46,22 +52,22 @@ pub fn response(decision: Decision<'_>, routes: &RouteTable) -> Response {
         arn
     };
     let mut statements = Vec::with_capacity(1);
-    if decision.permitted.is_empty() {
+    if permitted.is_empty() {
         statements.push(statement(
             IamPolicyEffect::Deny,
-            vec![decision.method_arn.full().to_string()],
+            vec![method_arn.full().to_string()],
         ));
     } else {
         let allowed: Vec<String> = routes
             .routes()
             .iter()
             .enumerate()
-            .filter(|(i, _)| decision.permitted.contains(*i))
+            .filter(|(i, _)| permitted.contains(*i))
             .map(|(_, route)| arn(&route.resource))
             .collect();
         statements.push(statement(IamPolicyEffect::Allow, allowed));
         let denied: Vec<String> = routes
-            .overlapped_denials(&decision.permitted)
+            .overlapped_denials(&permitted)
             .map(|route| arn(&route.resource))
             .collect();
         if !denied.is_empty() {
@@ -73,7 +79,8 @@ pub fn response(decision: Decision<'_>, routes: &RouteTable) -> Response {
     policy.version = Some("2012-10-17".to_string());
     policy.statement = statements;
 
-    let context = AuthorizerContext::from_claims(&decision.claims);
+    // The decision is consumed: the context takes the claims' strings.
+    let context = AuthorizerContext::from_owned_claims(claims);
     let mut response = Response::default();
     response.principal_id = Some(context.sub.clone());
     response.policy_document = policy;

@@ -87,7 +87,12 @@ impl Issuer {
         token.push_str(&URL_SAFE_NO_PAD.encode(payload));
         let mut signature = vec![0; self.key.public_modulus_len()];
         self.key
-            .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), token.as_bytes(), &mut signature)
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                token.as_bytes(),
+                &mut signature,
+            )
             .map_err(|_| IssuerError::Crypto)?;
         token.push('.');
         token.push_str(&URL_SAFE_NO_PAD.encode(signature));
@@ -108,7 +113,13 @@ impl Issuer {
 
 /// The claims of a client-credentials (machine-to-machine) access token, as
 /// Cognito issues them: `sub` is the client id, no user claims.
-pub fn m2m_claims(issuer_url: &str, client_id: &str, scope: &str, now: i64, lifetime: i64) -> AccessTokenClaims {
+pub fn m2m_claims(
+    issuer_url: &str,
+    client_id: &str,
+    scope: &str,
+    now: i64,
+    lifetime: i64,
+) -> AccessTokenClaims {
     AccessTokenClaims {
         sub: Some(client_id.to_string()),
         token_use: Some(shared::claims::ACCESS_TOKEN_USE.to_string()),
@@ -134,7 +145,14 @@ pub fn random_id() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 #[cfg(test)]
@@ -148,7 +166,8 @@ mod tests {
         let token = issuer.access_token(&claims).unwrap();
         let parts: Vec<&str> = token.split('.').collect();
         assert_eq!(parts.len(), 3);
-        let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+        let header: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
         assert_eq!(header["kid"], "k1");
         assert_eq!(URL_SAFE_NO_PAD.decode(parts[2]).unwrap().len(), 256);
     }

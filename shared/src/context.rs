@@ -52,6 +52,19 @@ impl AuthorizerContext {
         }
     }
 
+    /// The context for a verified token's claims, taking the claims' strings
+    /// instead of copying them; the same value as [`AuthorizerContext::from_claims`].
+    pub fn from_owned_claims(claims: AccessTokenClaims) -> Self {
+        Self {
+            sub: claims.sub.unwrap_or_default(),
+            client_id: claims.client_id.unwrap_or_default(),
+            scope: claims.scope.unwrap_or_default(),
+            token_use: claims.token_use.unwrap_or_default(),
+            username: claims.username,
+            groups: claims.groups.map(|g| g.join(",")),
+        }
+    }
+
     /// Reads the context back from `requestContext.authorizer` of a REST
     /// proxy event. Values may arrive as strings (API Gateway) or as their
     /// original JSON scalars (local tools).
@@ -108,6 +121,23 @@ mod tests {
         let mut map = fields(value);
         map.insert("principalId".into(), json!("u-1"));
         assert_eq!(AuthorizerContext::from_authorizer_fields(&map), Ok(context));
+    }
+
+    #[test]
+    fn owned_and_borrowed_claims_give_the_same_context() {
+        let full = AccessTokenClaims {
+            sub: Some("u-1".into()),
+            client_id: Some("c".into()),
+            scope: Some("openid API/book.get".into()),
+            token_use: Some("access".into()),
+            username: Some("alice".into()),
+            groups: Some(vec!["a".into(), "b".into()]),
+            ..Default::default()
+        };
+        for claims in [full, AccessTokenClaims::default()] {
+            let borrowed = AuthorizerContext::from_claims(&claims);
+            assert_eq!(AuthorizerContext::from_owned_claims(claims), borrowed);
+        }
     }
 
     #[test]

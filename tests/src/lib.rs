@@ -1,4 +1,8 @@
 //! Helpers shared by the integration tests in `tests/tests/`.
 
 pub mod fixtures;
+pub mod free_port;
 pub mod jwks_server;
+pub mod moto;
+pub mod process_guard;
+pub mod wait_ready;

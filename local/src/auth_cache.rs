@@ -1,0 +1,139 @@
+//! API Gateway's authorizer result cache: valid answers are kept per token
+//! for `ReauthorizeEvery` seconds and reused for every route called with
+//! that token. Errors (including `Unauthorized`) are not cached.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::authorizer_answer::AuthorizerAnswer;
+
+/// A source of the current time, injectable for tests.
+pub trait Clock: Send + Sync + 'static {
+    /// The current instant.
+    fn now(&self) -> Instant;
+}
+
+/// The real monotonic clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+}
+
+/// Authorizer answers by token, each with its expiry.
+pub struct AuthCache<C: Clock> {
+    ttl: Duration,
+    clock: C,
+    entries: HashMap<String, (Instant, Arc<AuthorizerAnswer>)>,
+}
+
+impl<C: Clock> AuthCache<C> {
+    /// A cache keeping answers for `ttl` (zero disables caching).
+    pub fn new(ttl: Duration, clock: C) -> Self {
+        Self {
+            ttl,
+            clock,
+            entries: HashMap::new(),
+        }
+    }
+
+    /// The cached answer for `token`, if it has not expired.
+    pub fn get(&self, token: &str) -> Option<Arc<AuthorizerAnswer>> {
+        let (expires, answer) = self.entries.get(token)?;
+        (self.clock.now() < *expires).then(|| Arc::clone(answer))
+    }
+
+    /// Keeps `answer` for `token` and drops expired entries.
+    pub fn insert(&mut self, token: &str, answer: Arc<AuthorizerAnswer>) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let now = self.clock.now();
+        // Pruning on insert bounds the map by the tokens seen in one TTL.
+        self.entries.retain(|_, (expires, _)| now < *expires);
+        self.entries
+            .insert(token.to_string(), (now + self.ttl, answer));
+    }
+
+    /// How many entries are held, expired or not.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True if nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::sync::Mutex;
+
+    /// A clock tests move by hand.
+    #[derive(Clone)]
+    pub(crate) struct FakeClock(Arc<Mutex<Instant>>);
+
+    impl FakeClock {
+        pub(crate) fn new() -> Self {
+            Self(Arc::new(Mutex::new(Instant::now())))
+        }
+
+        pub(crate) fn advance(&self, by: Duration) {
+            let mut now = self.0.lock().unwrap();
+            *now += by;
+        }
+    }
+
+    impl Clock for FakeClock {
+        fn now(&self) -> Instant {
+            *self.0.lock().unwrap()
+        }
+    }
+
+    fn answer(principal: &str) -> Arc<AuthorizerAnswer> {
+        Arc::new(AuthorizerAnswer {
+            principal_id: principal.into(),
+            policy: json!({"Statement": []}),
+            context: Default::default(),
+        })
+    }
+
+    #[test]
+    fn entries_live_exactly_for_the_ttl() {
+        let clock = FakeClock::new();
+        let mut cache = AuthCache::new(Duration::from_secs(300), clock.clone());
+        cache.insert("t1", answer("a"));
+        let cases = [(0, true), (299, true), (1, false)];
+        for (advance, present) in cases {
+            clock.advance(Duration::from_secs(advance));
+            assert_eq!(cache.get("t1").is_some(), present, "after +{advance}s");
+        }
+        assert!(cache.get("other").is_none());
+    }
+
+    #[test]
+    fn zero_ttl_disables_caching() {
+        let mut cache = AuthCache::new(Duration::ZERO, FakeClock::new());
+        cache.insert("t", answer("a"));
+        assert!(cache.get("t").is_none());
+        assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn expired_entries_are_pruned_on_insert() {
+        let clock = FakeClock::new();
+        let mut cache = AuthCache::new(Duration::from_secs(10), clock.clone());
+        cache.insert("old", answer("a"));
+        clock.advance(Duration::from_secs(11));
+        cache.insert("new", answer("b"));
+        assert_eq!(cache.len(), 1);
+        assert_eq!(cache.get("new").unwrap().principal_id, "b");
+    }
+}

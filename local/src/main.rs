@@ -1,0 +1,40 @@
+//! `local-stack`: the whole system offline (see [`local::stack`]).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use local::cli::{self, Command};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    // Paths default to this workspace, wherever the command is started from.
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let options = match cli::parse(
+        std::env::args().skip(1),
+        |name| std::env::var(name).ok(),
+        workspace,
+    ) {
+        Ok(Command::Run(options)) => options,
+        Ok(Command::Help) => {
+            print!("{}", cli::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            eprintln!("local-stack: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match local::stack::run_from_template(options).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("local-stack: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

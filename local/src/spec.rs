@@ -1,0 +1,200 @@
+//! What the local stack needs to know about the deployed system, in plain
+//! data: the API's routes, the user pool's app clients and the authorizer's
+//! settings. It is read from template.yaml so that local runs mirror a deploy.
+
+use std::collections::HashMap;
+
+use thiserror::Error;
+
+use crate::template::{Template, TemplateError};
+
+/// One API route served by the handler, with the scopes it requires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteSpec {
+    /// Upper-case method, or `ANY`.
+    pub method: String,
+    /// Path as written in the template, e.g. `/book/{id}`.
+    pub path: String,
+    /// Scopes that are all required.
+    pub scopes: Vec<String>,
+}
+
+impl RouteSpec {
+    /// The route key used by `ROUTE_SCOPES`, e.g. `GET /book`.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// An app client of the user pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientSpec {
+    /// The template's logical id, e.g. `M2MClient`; local ids and secrets are kept under it.
+    pub name: String,
+    /// `AllowedOAuthFlows`, e.g. `client_credentials`.
+    pub flows: Vec<String>,
+    /// `AllowedOAuthScopes`.
+    pub scopes: Vec<String>,
+    /// `GenerateSecret`.
+    pub generate_secret: bool,
+}
+
+impl ClientSpec {
+    /// True if the client may use the client-credentials grant.
+    pub fn allows_client_credentials(&self) -> bool {
+        self.flows.iter().any(|f| f == "client_credentials")
+    }
+}
+
+/// Everything the local stack takes from the template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackSpec {
+    /// The handler's API routes.
+    pub routes: Vec<RouteSpec>,
+    /// The user pool's app clients.
+    pub clients: Vec<ClientSpec>,
+    /// The authorizer's `ROUTE_SCOPES`, resolved, exactly as deployed.
+    pub route_scopes: String,
+    /// Logical ids of the clients in the authorizer's `APP_CLIENT_IDS`.
+    pub authorizer_clients: Vec<String>,
+    /// The authorizer's `ReauthorizeEvery` in seconds (0 = no caching).
+    pub reauthorize_every: u64,
+    /// The API stage name, e.g. `Prod`.
+    pub stage: String,
+}
+
+impl StackSpec {
+    /// The first client allowed the client-credentials grant: the one the
+    /// walkthrough uses.
+    pub fn m2m_client(&self) -> Option<&ClientSpec> {
+        self.clients.iter().find(|c| c.allows_client_credentials())
+    }
+}
+
+/// Why the template does not describe a stack that can run locally.
+#[derive(Debug, Error)]
+pub enum SpecError {
+    /// The template could not be read or resolved.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    /// The authorizer's `ROUTE_SCOPES` is not a JSON object of scope lists.
+    #[error("the authorizer's ROUTE_SCOPES is not a JSON object of scope lists: {0}")]
+    RouteScopes(String),
+}
+
+impl StackSpec {
+    /// Reads what the stack needs from a parsed template: the routes of
+    /// its `Api` events (with the scopes `ROUTE_SCOPES` gives them), the
+    /// app clients, `ReauthorizeEvery` and the stage.
+    pub fn from_template(template: &Template) -> Result<Self, SpecError> {
+        let route_scopes = template.route_scopes_json()?;
+        let scopes: HashMap<String, Vec<String>> = serde_json::from_str(&route_scopes)
+            .map_err(|e| SpecError::RouteScopes(e.to_string()))?;
+        let routes = template
+            .api_routes()?
+            .into_iter()
+            .map(|route| RouteSpec {
+                scopes: scopes.get(&route.key()).cloned().unwrap_or_default(),
+                method: route.method,
+                path: route.path,
+            })
+            .collect();
+        let clients = template
+            .app_clients()?
+            .into_iter()
+            .map(|client| ClientSpec {
+                name: client.logical_id,
+                flows: client.flows,
+                scopes: client.allowed_scopes,
+                generate_secret: client.generate_secret,
+            })
+            .collect();
+        Ok(Self {
+            routes,
+            clients,
+            route_scopes,
+            authorizer_clients: template.authorizer_variable_references("APP_CLIENT_IDS")?,
+            reauthorize_every: template.reauthorize_every()?,
+            stage: template.stage_name_default()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seed_template_gives_the_walkthrough_its_routes_and_clients() {
+        let template =
+            Template::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml")).unwrap();
+        let spec = StackSpec::from_template(&template).unwrap();
+        let keys: Vec<String> = spec.routes.iter().map(RouteSpec::key).collect();
+        for key in ["GET /awesomeapi", "GET /book", "POST /book", "GET /user"] {
+            assert!(keys.iter().any(|k| k == key), "{key} missing from {keys:?}");
+        }
+        let awesome = spec
+            .routes
+            .iter()
+            .find(|r| r.path == "/awesomeapi")
+            .unwrap();
+        assert_eq!(
+            awesome.scopes,
+            ["awesomeapi-resource-server/awesomeapi.read"]
+        );
+        let m2m = spec.m2m_client().unwrap();
+        assert!(m2m.generate_secret);
+        assert!(m2m.scopes.iter().any(|s| s == "API/book.get"));
+        assert!(!m2m.scopes.iter().any(|s| s.starts_with("API/user.")));
+        assert!(spec.authorizer_clients.contains(&m2m.name));
+        assert!(spec.reauthorize_every <= 3600);
+        assert!(!spec.stage.is_empty());
+        assert!(shared::RouteTable::from_json(&spec.route_scopes).is_ok());
+    }
+
+    #[test]
+    fn routes_without_route_scopes_get_no_scopes() {
+        let yaml = r#"
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: dev
+      Auth:
+        DefaultAuthorizer: A
+        Authorizers:
+          A: {FunctionArn: !GetAtt Auth.Arn}
+  Auth:
+    Type: AWS::Serverless::Function
+    Properties:
+      Environment:
+        Variables:
+          ROUTE_SCOPES: '{"GET /a":["s/a"]}'
+          APP_CLIENT_IDS: !Ref C
+  H:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        A: {Type: Api, Properties: {Path: /a, Method: get}}
+        B: {Type: Api, Properties: {Path: /b, Method: post}}
+  C:
+    Type: AWS::Cognito::UserPoolClient
+    Properties: {AllowedOAuthFlows: [client_credentials], AllowedOAuthScopes: [s/a], GenerateSecret: true}
+"#;
+        let spec = StackSpec::from_template(&Template::from_yaml(yaml).unwrap()).unwrap();
+        let routes: Vec<(String, Vec<String>)> = spec
+            .routes
+            .iter()
+            .map(|r| (r.key(), r.scopes.clone()))
+            .collect();
+        assert_eq!(
+            routes,
+            [
+                ("GET /a".to_string(), vec!["s/a".to_string()]),
+                ("POST /b".to_string(), vec![])
+            ]
+        );
+        assert_eq!((spec.reauthorize_every, spec.stage.as_str()), (300, "dev"));
+        assert_eq!(spec.authorizer_clients, ["C"]);
+    }
+}

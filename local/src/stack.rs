@@ -1,0 +1,493 @@
+//! `local-stack`: the token endpoint, the functions under `cargo lambda
+//! watch` and the API front, started together, warmed up, and stopped
+//! together on Ctrl-C or SIGTERM.
+
+use std::future::Future;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use hyper::HeaderMap;
+use serde_json::{Map, Value};
+use shared::{RouteError, RouteTable};
+use thiserror::Error;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::process::Child;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
+
+use crate::api_front::{ApiFront, FrontConfig, UNAUTHORIZED, token_event};
+use crate::auth_cache::SystemClock;
+use crate::authorizer_answer::AuthorizerAnswer;
+use crate::cli::Options;
+use crate::clients::{AppClient, Clients};
+use crate::http_server::serve;
+use crate::issuer::{Issuer, IssuerError, m2m_claims, random_id};
+use crate::lambda_invoke::{Invocation, InvokeError, Invoker, WatchInvoker};
+use crate::pool_server::PoolServer;
+use crate::process_tree::stop_tree;
+use crate::proxy_event::{ProxyContext, ProxyRequest, build_event};
+use crate::spec::{RouteSpec, SpecError, StackSpec};
+use crate::state::{REGION, StateDir, StateError};
+use crate::template::Template;
+use crate::token_endpoint::{TOKEN_LIFETIME_SECS, TokenEndpoint};
+use crate::walkthrough::Banner;
+use crate::watch::{WatchCommand, WatchError, env_file};
+
+/// The line printed on stdout once everything answers; tests wait for it.
+pub const READY_LINE: &str = "local-stack ready";
+/// The account id in local ARNs and events.
+pub const ACCOUNT_ID: &str = "000000000000";
+/// How long one API request may wait for a function (a rebuild after an
+/// edit happens inside this wait).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long watch and the functions get to exit before SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// Why the stack could not start or stopped abnormally.
+#[derive(Debug, Error)]
+pub enum StackError {
+    /// The template does not describe a runnable stack.
+    #[error("{path}: {source}")]
+    Spec {
+        /// The template's path.
+        path: String,
+        /// The cause.
+        source: SpecError,
+    },
+    /// The state folder.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// The template's routes do not form a valid route table.
+    #[error("template routes: {0}")]
+    Routes(#[from] RouteError),
+    /// A port is taken or cannot be bound.
+    #[error("127.0.0.1:{port}: {source} (choose another with the flags, see --help)")]
+    Bind {
+        /// The port.
+        port: u16,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Signal handlers could not be installed.
+    #[error("installing signal handlers: {0}")]
+    Signals(std::io::Error),
+    /// Watch could not be prepared or started.
+    #[error(transparent)]
+    Watch(#[from] WatchError),
+    /// Watch exited by itself.
+    #[error(
+        "cargo lambda watch exited ({0}); is cargo-lambda installed? (scripts/tools puts it in .venv)"
+    )]
+    WatchExited(String),
+    /// A function could not be invoked during warm-up.
+    #[error("warm-up: {0}")]
+    Invoke(#[from] InvokeError),
+    /// The warm-up token could not be signed.
+    #[error("signing the warm-up token: {0}")]
+    Token(#[from] IssuerError),
+    /// Nothing answered in time.
+    #[error("cargo lambda watch did not answer on port {0} in time")]
+    NotReady(u16),
+    /// Stopped by a signal before the stack was ready.
+    #[error("interrupted before the stack was ready")]
+    Interrupted,
+}
+
+/// Reads the template named in `options`, then runs the stack.
+pub async fn run_from_template(options: Options) -> Result<(), StackError> {
+    let spec_error = |source| StackError::Spec {
+        path: options.template.display().to_string(),
+        source,
+    };
+    let template = Template::load(&options.template).map_err(|e| spec_error(SpecError::from(e)))?;
+    let spec = StackSpec::from_template(&template).map_err(spec_error)?;
+    run(options, spec).await
+}
+
+/// Runs the stack until a signal, then stops everything it started.
+pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
+    let state_dir = StateDir::new(&options.state_dir);
+    let (state, issuer) = state_dir.load_or_init(&spec.clients)?;
+    let clients = Clients::from_state(&spec.clients, &state);
+    let routes = RouteTable::new(
+        spec.routes
+            .iter()
+            .map(|r| (r.key(), r.scopes.clone()))
+            .collect(),
+    )?;
+
+    // Bind everything first, so a busy port fails before any build starts.
+    let token_listener = bind(options.token_port).await?;
+    let api_listener = bind(options.api_port).await?;
+    drop(bind(options.watch_port).await?);
+
+    let pool_url = format!("http://127.0.0.1:{}", options.token_port);
+    let issuer_url = format!("{pool_url}/{}", state.pool_id);
+    let m2m = spec
+        .m2m_client()
+        .and_then(|c| clients.all().iter().find(|a| a.name == c.name));
+    let warm_token = m2m
+        .map(|client| warm_up_token(&issuer, &issuer_url, client))
+        .transpose()?;
+    let env = functions_env(&spec, &state.pool_id, &clients, &issuer_url)?;
+    let env_path = state_dir.write_file("functions.env", env.as_bytes())?;
+
+    let (stop, stopped) = watch::channel(false);
+    let endpoint = TokenEndpoint::new(issuer, issuer_url.clone(), clients.clone());
+    let pool = Arc::new(PoolServer::new(
+        endpoint,
+        state.pool_id.clone(),
+        pool_url.clone(),
+    ));
+    let pool_task = tokio::spawn(serve(token_listener, pool, stopped.clone()));
+    tracing::info!(url = %pool_url, "token endpoint listening");
+
+    let mut interrupted = shutdown_signal().map_err(StackError::Signals)?;
+    let watch_command = WatchCommand {
+        workspace: options.workspace.clone(),
+        port: options.watch_port,
+        env_file: env_path,
+    };
+    tracing::info!(command = %watch_command.display(), "starting the functions");
+    let mut child = watch_command.spawn()?;
+    let watch_url = format!("http://127.0.0.1:{}", options.watch_port);
+    let front_config = FrontConfig {
+        routes,
+        api_id: state.api_id.clone(),
+        stage: spec.stage.clone(),
+        region: REGION.to_string(),
+        account_id: ACCOUNT_ID.to_string(),
+        cache_ttl: Duration::from_secs(spec.reauthorize_every),
+        authorizer_function: "authorizer".to_string(),
+        handler_function: "handler".to_string(),
+    };
+
+    let outcome = async {
+        let warm = WarmUp {
+            invoker: WatchInvoker::new(watch_url.clone(), options.ready_timeout)?,
+            config: &front_config,
+            port: options.watch_port,
+            timeout: options.ready_timeout,
+        };
+        tokio::select! {
+            ready = warm.run(spec.routes.first(), warm_token.as_deref()) => ready?,
+            status = child.wait() => return Err(exited(status)),
+            _ = &mut interrupted => return Err(StackError::Interrupted),
+        }
+        let front = ApiFront::new(
+            front_config.clone(),
+            WatchInvoker::new(watch_url.clone(), REQUEST_TIMEOUT)?,
+            SystemClock,
+        );
+        let api_task = tokio::spawn(serve(api_listener, Arc::new(front), stopped.clone()));
+        let api_url = format!("http://127.0.0.1:{}", options.api_port);
+        let narrow_scope = spec
+            .routes
+            .iter()
+            .find(|r| r.path == "/awesomeapi")
+            .and_then(|r| r.scopes.first())
+            .map(String::as_str);
+        let banner = Banner {
+            api_url: &api_url,
+            pool_url: &pool_url,
+            issuer: &issuer_url,
+            watch_url: &watch_url,
+            stage: &spec.stage,
+            clients: clients.all(),
+            routes: &spec.routes,
+            m2m,
+            narrow_scope,
+        };
+        println!("{}", banner.render());
+        println!("{READY_LINE}: API {api_url} (Ctrl-C stops everything)");
+        let result = tokio::select! {
+            status = child.wait() => Err(exited(status)),
+            _ = &mut interrupted => Ok(()),
+        };
+        Ok((result, api_task))
+    }
+    .await;
+
+    tracing::info!("stopping");
+    let _ = stop.send(true);
+    stop_watch(&mut child).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), pool_task).await;
+    match outcome {
+        Ok((result, api_task)) => {
+            let _ = tokio::time::timeout(Duration::from_secs(5), api_task).await;
+            result
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// A token for the M2M client with all its scopes, so that the warm-up
+/// call exercises the authorizer's whole path (JWKS fetch included).
+fn warm_up_token(
+    issuer: &Issuer,
+    issuer_url: &str,
+    client: &AppClient,
+) -> Result<String, IssuerError> {
+    let scope = client.custom_scopes().collect::<Vec<_>>().join(" ");
+    let claims = m2m_claims(
+        issuer_url,
+        &client.client_id,
+        &scope,
+        unix_now(),
+        TOKEN_LIFETIME_SECS,
+    );
+    issuer.access_token(&claims)
+}
+
+/// The authorizer's variables, as the template sets them but naming the
+/// local pool, clients and issuer.
+fn functions_env(
+    spec: &StackSpec,
+    pool_id: &str,
+    clients: &Clients,
+    issuer_url: &str,
+) -> Result<String, WatchError> {
+    // The clients the template's APP_CLIENT_IDS names, with their local ids.
+    let accepted: Vec<&str> = clients
+        .all()
+        .iter()
+        .filter(|c| spec.authorizer_clients.contains(&c.name))
+        .map(|c| c.client_id.as_str())
+        .collect();
+    env_file(&[
+        ("USER_POOL_ID", pool_id.to_string()),
+        ("APP_CLIENT_IDS", accepted.join(",")),
+        // Raw line breaks can only sit between JSON tokens, where a space
+        // means the same; an env file line cannot hold them.
+        ("ROUTE_SCOPES", spec.route_scopes.replace(['\n', '\r'], " ")),
+        ("JWKS_URL", format!("{issuer_url}/.well-known/jwks.json")),
+        ("TOKEN_ISSUER", issuer_url.to_string()),
+    ])
+}
+
+/// Stops watch and every process under it, then reaps watch.
+async fn stop_watch(child: &mut Child) {
+    if let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()) {
+        let left = tokio::task::spawn_blocking(move || stop_tree(pid, STOP_GRACE))
+            .await
+            .unwrap_or_default();
+        if !left.is_empty() {
+            tracing::warn!(?left, "processes survived SIGKILL");
+        }
+    }
+    // Reaping keeps watch from lingering as a zombie.
+    let _ = child.wait().await;
+}
+
+fn exited(status: std::io::Result<std::process::ExitStatus>) -> StackError {
+    StackError::WatchExited(match status {
+        Ok(status) => status.to_string(),
+        Err(error) => error.to_string(),
+    })
+}
+
+async fn bind(port: u16) -> Result<TcpListener, StackError> {
+    TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+        .await
+        .map_err(|source| StackError::Bind { port, source })
+}
+
+/// Resolves on the first SIGINT or SIGTERM.
+fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Unpin> {
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(Box::pin(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    }))
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// First invocations: watch builds each function on its first call, so the
+/// stack is only ready once both have answered.
+struct WarmUp<'a> {
+    invoker: WatchInvoker,
+    config: &'a FrontConfig,
+    port: u16,
+    timeout: Duration,
+}
+
+impl WarmUp<'_> {
+    async fn run(&self, route: Option<&RouteSpec>, token: Option<&str>) -> Result<(), StackError> {
+        self.wait_for_port().await?;
+        let Some(route) = route else {
+            return Ok(());
+        };
+        let method = if route.method == "ANY" {
+            "GET"
+        } else {
+            route.method.as_str()
+        };
+        let path = sample_path(&route.path);
+        let arn = self.config.method_arn(method, &path);
+        tracing::info!("building and warming up the authorizer (the first build takes minutes)");
+        let started = Instant::now();
+        let bearer = format!("Bearer {}", token.unwrap_or("warm-up"));
+        let authorizer = match self
+            .invoker
+            .invoke(
+                &self.config.authorizer_function,
+                &token_event(&bearer, &arn),
+            )
+            .await?
+        {
+            Invocation::Returned(value) => match AuthorizerAnswer::parse(&value) {
+                Ok(answer) => Some(answer),
+                Err(error) => {
+                    tracing::warn!(%error, "the authorizer's answer is not one API Gateway accepts");
+                    None
+                }
+            },
+            Invocation::Failed { error_message, .. }
+                if error_message == UNAUTHORIZED && token.is_some() =>
+            {
+                tracing::warn!(
+                    "the authorizer refused a locally issued token: check its log above"
+                );
+                None
+            }
+            Invocation::Failed { error_type, .. } => {
+                tracing::warn!(error_type, "the authorizer failed on the warm-up call");
+                None
+            }
+        };
+        tracing::info!(
+            secs = started.elapsed().as_secs(),
+            "authorizer answered; warming up the handler"
+        );
+        let headers = HeaderMap::new();
+        let mut context = authorizer
+            .map(|a| a.request_context())
+            .unwrap_or_else(Map::new);
+        context
+            .entry("principalId")
+            .or_insert_with(|| Value::String("warm-up".into()));
+        let request_id = random_id();
+        let event = build_event(
+            &ProxyRequest {
+                method,
+                path: &path,
+                query: None,
+                headers: &headers,
+                body: b"",
+            },
+            &ProxyContext {
+                account_id: &self.config.account_id,
+                api_id: &self.config.api_id,
+                stage: &self.config.stage,
+                resource: &route.path,
+                request_id: &request_id,
+                source_ip: "127.0.0.1",
+                authorizer: context,
+                now_ms: unix_now() * 1000,
+            },
+        );
+        if let Invocation::Failed { error_type, .. } = self
+            .invoker
+            .invoke(&self.config.handler_function, &event)
+            .await?
+        {
+            tracing::warn!(error_type, "the handler failed on the warm-up call");
+        }
+        tracing::info!(secs = started.elapsed().as_secs(), "functions ready");
+        Ok(())
+    }
+
+    async fn wait_for_port(&self) -> Result<(), StackError> {
+        let deadline = Instant::now() + self.timeout;
+        while TcpStream::connect((Ipv4Addr::LOCALHOST, self.port))
+            .await
+            .is_err()
+        {
+            if Instant::now() > deadline {
+                return Err(StackError::NotReady(self.port));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        Ok(())
+    }
+}
+
+/// A request path for a route: parameters filled with `1`.
+fn sample_path(template: &str) -> String {
+    template
+        .split('/')
+        .map(|segment| {
+            if segment.starts_with('{') {
+                "1"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_authorizer_env_names_the_local_pool_and_the_templates_clients() {
+        let client = |name: &str, id: &str| AppClient {
+            name: name.into(),
+            client_id: id.into(),
+            client_secret: None,
+            flows: vec![],
+            scopes: vec![],
+        };
+        let clients = Clients::new(vec![
+            client("M2M", "m2m-id"),
+            client("Other", "other-id"),
+            client("Web", "web-id"),
+        ]);
+        let spec = StackSpec {
+            routes: vec![],
+            clients: vec![],
+            route_scopes: "{\"GET /a\":\n[\"s/a\"]}".into(),
+            authorizer_clients: vec!["M2M".into(), "Web".into()],
+            reauthorize_every: 300,
+            stage: "prod".into(),
+        };
+        let env = functions_env(
+            &spec,
+            "us-east-1_abc",
+            &clients,
+            "http://127.0.0.1:9100/us-east-1_abc",
+        )
+        .unwrap();
+        assert_eq!(
+            env,
+            "USER_POOL_ID='us-east-1_abc'\n\
+             APP_CLIENT_IDS='m2m-id,web-id'\n\
+             ROUTE_SCOPES='{\"GET /a\": [\"s/a\"]}'\n\
+             JWKS_URL='http://127.0.0.1:9100/us-east-1_abc/.well-known/jwks.json'\n\
+             TOKEN_ISSUER='http://127.0.0.1:9100/us-east-1_abc'\n"
+        );
+    }
+
+    #[test]
+    fn sample_paths_fill_parameters() {
+        for (template, path) in [
+            ("/book", "/book"),
+            ("/book/{id}", "/book/1"),
+            ("/f/{p+}", "/f/1"),
+            ("/", "/"),
+        ] {
+            assert_eq!(sample_path(template), path);
+        }
+    }
+}

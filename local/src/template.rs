@@ -1,0 +1,870 @@
+//! Reads the SAM template (template.yaml) offline: the API's routes, the
+//! authorizer's `ROUTE_SCOPES`, the resource servers' scopes, the app
+//! clients and the API's settings.
+//!
+//! CloudFormation intrinsics are understood in both forms (`!Ref X` and
+//! `{Ref: X}`). Only what can be known before a deploy is resolved: `!Ref`
+//! to a parameter gives its default, `!Ref` to a resource server gives its
+//! `Identifier`, and `!Sub` substitutes those. Anything else (another
+//! resource's id, `!GetAtt`, pseudo parameters) is reported as unresolvable
+//! rather than guessed.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+use yaml_serde::Value;
+
+const FUNCTION: &str = "AWS::Serverless::Function";
+const API: &str = "AWS::Serverless::Api";
+const USER_POOL: &str = "AWS::Cognito::UserPool";
+const USER_POOL_CLIENT: &str = "AWS::Cognito::UserPoolClient";
+const RESOURCE_SERVER: &str = "AWS::Cognito::UserPoolResourceServer";
+
+/// API Gateway's authorizer cache TTL when `ReauthorizeEvery` is not set.
+const DEFAULT_REAUTHORIZE_EVERY: u64 = 300;
+
+/// Why the template could not be read or understood.
+#[derive(Debug, Error)]
+pub enum TemplateError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The template's path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not YAML.
+    #[error("template is not valid YAML: {0}")]
+    Yaml(#[from] yaml_serde::Error),
+    /// Something the reader needs is absent.
+    #[error("{0} is missing")]
+    Missing(String),
+    /// Something is present but has an unexpected shape.
+    #[error("{at}: {problem}")]
+    Invalid {
+        /// Where in the template.
+        at: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A value depends on something only known after a deploy.
+    #[error("{at}: cannot resolve {reference} without a deploy")]
+    Unresolvable {
+        /// Where in the template.
+        at: String,
+        /// The reference, e.g. `${MyClient}` or `!GetAtt X.Arn`.
+        reference: String,
+    },
+}
+
+/// One `Type: Api` event of a function: a route of the REST API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiRoute {
+    /// The function's logical id.
+    pub function: String,
+    /// The event's name.
+    pub event: String,
+    /// Upper-case method (`ANY` for SAM's `any`).
+    pub method: String,
+    /// The path, e.g. `/book`.
+    pub path: String,
+    /// The logical id in `RestApiId: !Ref ...`, if set.
+    pub rest_api: Option<String>,
+}
+
+impl ApiRoute {
+    /// The route's key as `ROUTE_SCOPES` writes it, e.g. `GET /book`.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// A Cognito resource server and the scopes it defines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceServer {
+    /// The resource's logical id.
+    pub logical_id: String,
+    /// Its `Identifier`, the prefix of its scopes in tokens.
+    pub identifier: String,
+    /// Its `ScopeName`s.
+    pub scope_names: Vec<String>,
+}
+
+impl ResourceServer {
+    /// Scopes as they appear in tokens: `<identifier>/<scope name>`.
+    pub fn scopes(&self) -> impl Iterator<Item = String> + '_ {
+        self.scope_names
+            .iter()
+            .map(|name| format!("{}/{name}", self.identifier))
+    }
+}
+
+/// A user-pool app client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppClient {
+    /// The resource's logical id.
+    pub logical_id: String,
+    /// `AllowedOAuthScopes`, resolved.
+    pub allowed_scopes: Vec<String>,
+    /// `AllowedOAuthFlows`, e.g. `client_credentials` or `code`.
+    pub flows: Vec<String>,
+    /// `GenerateSecret`.
+    pub generate_secret: bool,
+}
+
+impl AppClient {
+    /// True if the client may use the client-credentials grant.
+    pub fn allows_client_credentials(&self) -> bool {
+        self.flows.iter().any(|f| f == "client_credentials")
+    }
+}
+
+/// The user pool's sign-in settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPool {
+    /// The resource's logical id.
+    pub logical_id: String,
+    /// `UsernameAttributes`, e.g. `email`.
+    pub username_attributes: Vec<String>,
+}
+
+/// A `!GetAtt` (or `${X.Attr}` in a `!Sub`) found in an output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputAttribute {
+    /// The output's name.
+    pub output: String,
+    /// The referenced resource.
+    pub resource: String,
+    /// The referenced attribute, e.g. `ClientSecret`.
+    pub attribute: String,
+}
+
+/// A parsed SAM template.
+#[derive(Debug, Clone)]
+pub struct Template {
+    root: Value,
+}
+
+impl Template {
+    /// Reads and parses the template at `path`.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, TemplateError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| TemplateError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_yaml(&text)
+    }
+
+    /// Parses template text.
+    pub fn from_yaml(text: &str) -> Result<Self, TemplateError> {
+        let root: Value = yaml_serde::from_str(text)?;
+        if root.get("Resources").and_then(Value::as_mapping).is_none() {
+            return Err(TemplateError::Missing("Resources".into()));
+        }
+        Ok(Self { root })
+    }
+
+    /// Every `Type: Api` event of every function, in template order.
+    pub fn api_routes(&self) -> Result<Vec<ApiRoute>, TemplateError> {
+        let mut routes = Vec::new();
+        for (function, properties) in self.resources_of(FUNCTION) {
+            let Some(events) = properties.get("Events").and_then(Value::as_mapping) else {
+                continue;
+            };
+            for (event, spec) in events {
+                let event = key_text(event, function)?;
+                if plain_str(spec.get("Type")) != Some("Api") {
+                    continue;
+                }
+                let at = format!("{function}.Events.{event}");
+                let props = spec
+                    .get("Properties")
+                    .ok_or_else(|| TemplateError::Missing(format!("{at}.Properties")))?;
+                let text = |key: &str| {
+                    plain_str(props.get(key))
+                        .map(str::to_owned)
+                        .ok_or_else(|| TemplateError::Missing(format!("{at}.Properties.{key}")))
+                };
+                routes.push(ApiRoute {
+                    function: function.to_owned(),
+                    event: event.to_owned(),
+                    method: text("Method")?.to_ascii_uppercase(),
+                    path: text("Path")?,
+                    rest_api: props
+                        .get("RestApiId")
+                        .and_then(ref_target)
+                        .map(str::to_owned),
+                });
+            }
+        }
+        Ok(routes)
+    }
+
+    /// The authorizer's `ROUTE_SCOPES`, with resource-server identifiers and
+    /// parameter defaults substituted.
+    pub fn route_scopes_json(&self) -> Result<String, TemplateError> {
+        let (function, value) = self.authorizer_variable("ROUTE_SCOPES")?;
+        self.resolve_text(
+            value,
+            &format!("{function}.Environment.Variables.ROUTE_SCOPES"),
+        )
+    }
+
+    /// Logical ids the authorizer's environment variable `name` refers to
+    /// (e.g. the app clients in `APP_CLIENT_IDS`), in order of appearance.
+    pub fn authorizer_variable_references(&self, name: &str) -> Result<Vec<String>, TemplateError> {
+        let (_, value) = self.authorizer_variable(name)?;
+        let mut out = Vec::new();
+        collect_references(value, &mut out);
+        Ok(out)
+    }
+
+    /// Every resource server with its identifier and scope names.
+    pub fn resource_server_scopes(&self) -> Result<Vec<ResourceServer>, TemplateError> {
+        self.resources_of(RESOURCE_SERVER)
+            .map(|(id, properties)| {
+                let identifier = properties
+                    .get("Identifier")
+                    .ok_or_else(|| TemplateError::Missing(format!("{id}.Identifier")))?;
+                let scope_names = match properties.get("Scopes") {
+                    None => Vec::new(),
+                    Some(scopes) => sequence(scopes, &format!("{id}.Scopes"))?
+                        .iter()
+                        .map(|scope| {
+                            let at = format!("{id}.Scopes.ScopeName");
+                            let name = scope
+                                .get("ScopeName")
+                                .ok_or_else(|| TemplateError::Missing(at.clone()))?;
+                            self.resolve_text(name, &at)
+                        })
+                        .collect::<Result<_, _>>()?,
+                };
+                Ok(ResourceServer {
+                    logical_id: id.to_owned(),
+                    identifier: self.resolve_text(identifier, &format!("{id}.Identifier"))?,
+                    scope_names,
+                })
+            })
+            .collect()
+    }
+
+    /// Every user-pool app client.
+    pub fn app_clients(&self) -> Result<Vec<AppClient>, TemplateError> {
+        self.resources_of(USER_POOL_CLIENT)
+            .map(|(id, properties)| {
+                let list = |key: &str| -> Result<Vec<String>, TemplateError> {
+                    match properties.get(key) {
+                        None => Ok(Vec::new()),
+                        Some(items) => sequence(items, &format!("{id}.{key}"))?
+                            .iter()
+                            .map(|item| self.resolve_text(item, &format!("{id}.{key}")))
+                            .collect(),
+                    }
+                };
+                let generate_secret = match properties.get("GenerateSecret") {
+                    None => false,
+                    Some(value) => {
+                        self.resolve_text(value, &format!("{id}.GenerateSecret"))? == "true"
+                    }
+                };
+                Ok(AppClient {
+                    logical_id: id.to_owned(),
+                    allowed_scopes: list("AllowedOAuthScopes")?,
+                    flows: list("AllowedOAuthFlows")?,
+                    generate_secret,
+                })
+            })
+            .collect()
+    }
+
+    /// The user pool (exactly one is expected).
+    pub fn user_pool(&self) -> Result<UserPool, TemplateError> {
+        let (id, properties) = self.single(USER_POOL)?;
+        let username_attributes = match properties.get("UsernameAttributes") {
+            None => Vec::new(),
+            Some(items) => sequence(items, &format!("{id}.UsernameAttributes"))?
+                .iter()
+                .map(|item| self.resolve_text(item, &format!("{id}.UsernameAttributes")))
+                .collect::<Result<_, _>>()?,
+        };
+        Ok(UserPool {
+            logical_id: id.to_owned(),
+            username_attributes,
+        })
+    }
+
+    /// The default authorizer's `ReauthorizeEvery` in seconds, with a
+    /// parameter reference resolved to its default; 300 when unset, as in
+    /// API Gateway.
+    pub fn reauthorize_every(&self) -> Result<u64, TemplateError> {
+        let (api, authorizer) = self.default_authorizer()?;
+        let at = format!("{api}.Auth.Authorizers.Identity.ReauthorizeEvery");
+        match authorizer
+            .get("Identity")
+            .and_then(|i| i.get("ReauthorizeEvery"))
+        {
+            None => Ok(DEFAULT_REAUTHORIZE_EVERY),
+            Some(value) => {
+                let text = self.resolve_text(value, &at)?;
+                text.parse().map_err(|_| TemplateError::Invalid {
+                    at,
+                    problem: format!("{text:?} is not a number of seconds"),
+                })
+            }
+        }
+    }
+
+    /// The API's `StageName`, with a parameter reference resolved to its default.
+    pub fn stage_name_default(&self) -> Result<String, TemplateError> {
+        let (api, properties) = self.single(API)?;
+        let at = format!("{api}.StageName");
+        let stage = properties
+            .get("StageName")
+            .ok_or_else(|| TemplateError::Missing(at.clone()))?;
+        self.resolve_text(stage, &at)
+    }
+
+    /// Every resource attribute the outputs expose, from `!GetAtt` and from
+    /// `${Resource.Attribute}` in `!Sub` strings.
+    pub fn output_attributes(&self) -> Vec<OutputAttribute> {
+        let Some(outputs) = self.root.get("Outputs").and_then(Value::as_mapping) else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        for (name, output) in outputs {
+            let name = plain_str(Some(name)).unwrap_or_default();
+            let mut pairs = Vec::new();
+            collect_attributes(output, &mut pairs);
+            found.extend(
+                pairs
+                    .into_iter()
+                    .map(|(resource, attribute)| OutputAttribute {
+                        output: name.to_owned(),
+                        resource,
+                        attribute,
+                    }),
+            );
+        }
+        found
+    }
+
+    /// The names of all outputs.
+    pub fn output_names(&self) -> Vec<String> {
+        self.root
+            .get("Outputs")
+            .and_then(Value::as_mapping)
+            .map(|outputs| {
+                outputs
+                    .keys()
+                    .filter_map(|k| plain_str(Some(k)).map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn resources(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.root
+            .get("Resources")
+            .and_then(Value::as_mapping)
+            .into_iter()
+            .flatten()
+            .filter_map(|(id, resource)| Some((plain_str(Some(id))?, resource)))
+    }
+
+    /// `(logical id, Properties)` of every resource of type `kind`.
+    fn resources_of<'a>(
+        &'a self,
+        kind: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a Value)> + 'a {
+        static EMPTY: Value = Value::Null;
+        self.resources()
+            .filter(move |(_, r)| plain_str(r.get("Type")) == Some(kind))
+            .map(|(id, r)| (id, r.get("Properties").unwrap_or(&EMPTY)))
+    }
+
+    fn single(&self, kind: &'static str) -> Result<(&str, &Value), TemplateError> {
+        let mut all = self.resources_of(kind);
+        let first = all
+            .next()
+            .ok_or_else(|| TemplateError::Missing(format!("a {kind}")))?;
+        if let Some((other, _)) = all.next() {
+            return Err(TemplateError::Invalid {
+                at: other.to_owned(),
+                problem: format!("expected exactly one {kind}, found {} and {other}", first.0),
+            });
+        }
+        Ok(first)
+    }
+
+    /// The API's default authorizer: `(api logical id, authorizer spec)`.
+    fn default_authorizer(&self) -> Result<(&str, &Value), TemplateError> {
+        let (api, properties) = self.single(API)?;
+        let auth = properties
+            .get("Auth")
+            .ok_or_else(|| TemplateError::Missing(format!("{api}.Auth")))?;
+        let name = plain_str(auth.get("DefaultAuthorizer"))
+            .ok_or_else(|| TemplateError::Missing(format!("{api}.Auth.DefaultAuthorizer")))?;
+        let authorizer = auth
+            .get("Authorizers")
+            .and_then(|a| a.get(name))
+            .ok_or_else(|| TemplateError::Missing(format!("{api}.Auth.Authorizers.{name}")))?;
+        Ok((api, authorizer))
+    }
+
+    /// The default authorizer's function: `(logical id, Properties)`.
+    fn authorizer_function(&self) -> Result<(&str, &Value), TemplateError> {
+        let (api, authorizer) = self.default_authorizer()?;
+        let at = format!("{api}.Auth.Authorizers.FunctionArn");
+        let arn = authorizer
+            .get("FunctionArn")
+            .ok_or_else(|| TemplateError::Missing(at.clone()))?;
+        let (resource, _) = get_att(arn).ok_or_else(|| TemplateError::Invalid {
+            at: at.clone(),
+            problem: "expected !GetAtt <Function>.Arn".into(),
+        })?;
+        self.resources_of(FUNCTION)
+            .find(|(id, _)| *id == resource)
+            .ok_or_else(|| TemplateError::Missing(format!("function {resource} named by {at}")))
+    }
+
+    fn authorizer_variable(&self, name: &str) -> Result<(&str, &Value), TemplateError> {
+        let (function, properties) = self.authorizer_function()?;
+        let value = properties
+            .get("Environment")
+            .and_then(|e| e.get("Variables"))
+            .and_then(|v| v.get(name))
+            .ok_or_else(|| {
+                TemplateError::Missing(format!("{function}.Environment.Variables.{name}"))
+            })?;
+        Ok((function, value))
+    }
+
+    /// A scalar, `!Ref` or `!Sub` resolved to text as far as possible offline.
+    fn resolve_text(&self, value: &Value, at: &str) -> Result<String, TemplateError> {
+        if let Some((function, argument)) = intrinsic(value) {
+            return match function.as_str() {
+                "Ref" => {
+                    let target =
+                        plain_str(Some(argument)).ok_or_else(|| TemplateError::Invalid {
+                            at: at.to_owned(),
+                            problem: "!Ref needs a logical id".into(),
+                        })?;
+                    self.resolve_ref(target, at)
+                }
+                "Fn::Sub" => self.resolve_sub(argument, at),
+                other => Err(TemplateError::Unresolvable {
+                    at: at.to_owned(),
+                    reference: other.to_owned(),
+                }),
+            };
+        }
+        match value {
+            Value::String(s) => Ok(s.clone()),
+            Value::Number(n) => Ok(n.to_string()),
+            Value::Bool(b) => Ok(b.to_string()),
+            _ => Err(TemplateError::Invalid {
+                at: at.to_owned(),
+                problem: "expected a scalar, !Ref or !Sub".into(),
+            }),
+        }
+    }
+
+    /// `!Ref name`: a parameter's default or a resource server's identifier.
+    fn resolve_ref(&self, name: &str, at: &str) -> Result<String, TemplateError> {
+        let parameter = self.root.get("Parameters").and_then(|p| p.get(name));
+        if let Some(parameter) = parameter {
+            let default = parameter
+                .get("Default")
+                .ok_or_else(|| TemplateError::Unresolvable {
+                    at: at.to_owned(),
+                    reference: format!("parameter {name} (no Default)"),
+                })?;
+            return self.resolve_text(default, &format!("Parameters.{name}.Default"));
+        }
+        if let Some((id, properties)) = self
+            .resources_of(RESOURCE_SERVER)
+            .find(|(id, _)| *id == name)
+        {
+            let identifier = properties
+                .get("Identifier")
+                .ok_or_else(|| TemplateError::Missing(format!("{id}.Identifier")))?;
+            return self.resolve_text(identifier, &format!("{id}.Identifier"));
+        }
+        Err(TemplateError::Unresolvable {
+            at: at.to_owned(),
+            reference: format!("!Ref {name}"),
+        })
+    }
+
+    /// `!Sub "text"` or `!Sub ["text", {Var: value}]`.
+    fn resolve_sub(&self, argument: &Value, at: &str) -> Result<String, TemplateError> {
+        let (text, variables) = match argument {
+            Value::Sequence(items) => match items.as_slice() {
+                [text, Value::Mapping(vars)] => (text, Some(vars)),
+                _ => {
+                    return Err(TemplateError::Invalid {
+                        at: at.to_owned(),
+                        problem: "!Sub list must be [text, variables]".into(),
+                    });
+                }
+            },
+            other => (other, None),
+        };
+        let text = plain_str(Some(text)).ok_or_else(|| TemplateError::Invalid {
+            at: at.to_owned(),
+            problem: "!Sub needs a string".into(),
+        })?;
+        let mut out = String::with_capacity(text.len());
+        for piece in sub_pieces(text) {
+            match piece {
+                SubPiece::Text(t) => out.push_str(t),
+                SubPiece::Escaped(name) => {
+                    out.push_str("${");
+                    out.push_str(name);
+                    out.push('}');
+                }
+                SubPiece::Variable(name) => {
+                    let bound = variables.and_then(|v| v.get(name));
+                    let resolved = match bound {
+                        Some(value) => self.resolve_text(value, at)?,
+                        None if name.contains('.') || name.starts_with("AWS::") => {
+                            return Err(TemplateError::Unresolvable {
+                                at: at.to_owned(),
+                                reference: format!("${{{name}}}"),
+                            });
+                        }
+                        None => self.resolve_ref(name, at)?,
+                    };
+                    out.push_str(&resolved);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A part of a `!Sub` string.
+enum SubPiece<'a> {
+    Text(&'a str),
+    /// `${Name}` or `${Resource.Attribute}`.
+    Variable(&'a str),
+    /// `${!Literal}`, which CloudFormation writes as `${Literal}`.
+    Escaped(&'a str),
+}
+
+fn sub_pieces(text: &str) -> Vec<SubPiece<'_>> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let Some(len) = rest[start + 2..].find('}') else {
+            break;
+        };
+        if start > 0 {
+            pieces.push(SubPiece::Text(&rest[..start]));
+        }
+        let name = &rest[start + 2..start + 2 + len];
+        pieces.push(match name.strip_prefix('!') {
+            Some(literal) => SubPiece::Escaped(literal),
+            None => SubPiece::Variable(name.trim()),
+        });
+        rest = &rest[start + 3 + len..];
+    }
+    if !rest.is_empty() {
+        pieces.push(SubPiece::Text(rest));
+    }
+    pieces
+}
+
+/// The intrinsic function a value applies, as `(long name, argument)`:
+/// `!Sub x` and `{Fn::Sub: x}` both give `("Fn::Sub", x)`.
+fn intrinsic(value: &Value) -> Option<(String, &Value)> {
+    match value {
+        Value::Tagged(tagged) => {
+            let tag = tagged.tag.to_string();
+            let name = tag.strip_prefix('!').unwrap_or(&tag);
+            let long = if name == "Ref" || name == "Condition" {
+                name.to_owned()
+            } else {
+                format!("Fn::{name}")
+            };
+            Some((long, &tagged.value))
+        }
+        Value::Mapping(map) if map.len() == 1 => {
+            let (key, argument) = map.iter().next()?;
+            let key = plain_str(Some(key))?;
+            (key == "Ref" || key.starts_with("Fn::")).then(|| (key.to_owned(), argument))
+        }
+        _ => None,
+    }
+}
+
+/// The target of a `!Ref`.
+fn ref_target(value: &Value) -> Option<&str> {
+    match intrinsic(value)? {
+        (name, argument) if name == "Ref" => plain_str(Some(argument)),
+        _ => None,
+    }
+}
+
+/// `(resource, attribute)` of a `!GetAtt`, in either argument form.
+fn get_att(value: &Value) -> Option<(String, String)> {
+    let (name, argument) = intrinsic(value)?;
+    if name != "Fn::GetAtt" {
+        return None;
+    }
+    match argument {
+        Value::Sequence(items) => match items.as_slice() {
+            [resource, attribute] => Some((
+                plain_str(Some(resource))?.to_owned(),
+                plain_str(Some(attribute))?.to_owned(),
+            )),
+            _ => None,
+        },
+        other => {
+            let (resource, attribute) = plain_str(Some(other))?.split_once('.')?;
+            Some((resource.to_owned(), attribute.to_owned()))
+        }
+    }
+}
+
+/// Every `!GetAtt` and `${X.Attr}` under `value`.
+fn collect_attributes(value: &Value, out: &mut Vec<(String, String)>) {
+    if let Some(pair) = get_att(value) {
+        out.push(pair);
+        return;
+    }
+    if let Some((name, argument)) = intrinsic(value) {
+        if name == "Fn::Sub" {
+            let text = match argument {
+                Value::Sequence(items) => items.first(),
+                other => Some(other),
+            };
+            for piece in sub_pieces(plain_str(text).unwrap_or_default()) {
+                if let SubPiece::Variable(v) = piece
+                    && let Some((resource, attribute)) = v.split_once('.')
+                {
+                    out.push((resource.to_owned(), attribute.to_owned()));
+                }
+            }
+        }
+        collect_attributes(argument, out);
+        return;
+    }
+    match value {
+        Value::Sequence(items) => items.iter().for_each(|v| collect_attributes(v, out)),
+        Value::Mapping(map) => map.values().for_each(|v| collect_attributes(v, out)),
+        _ => {}
+    }
+}
+
+/// Every logical id referenced by `!Ref` or `${Name}` under `value`
+/// (pseudo parameters excluded), each once, in order of appearance.
+fn collect_references(value: &Value, out: &mut Vec<String>) {
+    let mut push = |name: &str| {
+        if !name.starts_with("AWS::") && !out.iter().any(|n| n == name) {
+            out.push(name.to_owned());
+        }
+    };
+    if let Some((name, argument)) = intrinsic(value) {
+        match name.as_str() {
+            "Ref" => {
+                if let Some(target) = plain_str(Some(argument)) {
+                    push(target);
+                }
+                return;
+            }
+            "Fn::Sub" => {
+                let text = match argument {
+                    Value::Sequence(items) => items.first(),
+                    other => Some(other),
+                };
+                for piece in sub_pieces(plain_str(text).unwrap_or_default()) {
+                    if let SubPiece::Variable(v) = piece {
+                        push(v.split('.').next().unwrap_or(v));
+                    }
+                }
+            }
+            _ => {}
+        }
+        collect_references(argument, out);
+        return;
+    }
+    match value {
+        Value::Sequence(items) => items.iter().for_each(|v| collect_references(v, out)),
+        Value::Mapping(map) => map.values().for_each(|v| collect_references(v, out)),
+        _ => {}
+    }
+}
+
+/// A string that is not behind a tag (`as_str` alone would see through
+/// `!Ref X` and return `X`).
+fn plain_str(value: Option<&Value>) -> Option<&str> {
+    match value? {
+        Value::String(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn key_text<'a>(key: &'a Value, at: &str) -> Result<&'a str, TemplateError> {
+    plain_str(Some(key)).ok_or_else(|| TemplateError::Invalid {
+        at: at.to_owned(),
+        problem: "expected string keys".into(),
+    })
+}
+
+fn sequence<'a>(value: &'a Value, at: &str) -> Result<&'a [Value], TemplateError> {
+    match value {
+        Value::Sequence(items) => Ok(items),
+        _ => Err(TemplateError::Invalid {
+            at: at.to_owned(),
+            problem: "expected a list".into(),
+        }),
+    }
+}
+
+/// Scopes Cognito defines itself (not through a resource server).
+pub const STANDARD_SCOPES: [&str; 5] = [
+    "openid",
+    "email",
+    "phone",
+    "profile",
+    "aws.cognito.signin.user.admin",
+];
+
+/// The set of every scope the template's resource servers define.
+pub fn defined_scopes(servers: &[ResourceServer]) -> BTreeSet<String> {
+    servers.iter().flat_map(ResourceServer::scopes).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINI: &str = r#"
+Parameters:
+  Stage: {Type: String, Default: beta}
+  Ttl: {Type: Number, Default: 60}
+  Pool: {Type: String}
+Resources:
+  Server:
+    Type: AWS::Cognito::UserPoolResourceServer
+    Properties:
+      Identifier: !Sub "${Stage}-api"
+      Scopes: [{ScopeName: read, ScopeDescription: r}]
+  Client:
+    Type: AWS::Cognito::UserPoolClient
+    Properties:
+      AllowedOAuthFlows: [code]
+      AllowedOAuthScopes: [openid, {"Fn::Sub": "${Server}/read"}]
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: {Ref: Stage}
+      Auth:
+        DefaultAuthorizer: A
+        Authorizers:
+          A:
+            FunctionArn: {"Fn::GetAtt": [Fn, Arn]}
+            Identity: {ReauthorizeEvery: !Ref Ttl}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Environment:
+        Variables:
+          ROUTE_SCOPES: !Sub
+            - '{"get /x":["${Server}/read"],"k":"${!Literal}","s":"${S}"}'
+            - S: !Ref Stage
+          APP_CLIENT_IDS: !Sub "${Client},${AWS::Region}"
+          BAD: !Sub "${Pool}"
+      Events:
+        X: {Type: Api, Properties: {Path: /x, Method: get, RestApiId: !Ref Api}}
+        Q: {Type: SQS, Properties: {Queue: q}}
+Outputs:
+  A: {Value: !GetAtt Client.ClientSecret}
+  B: {Value: !Sub "x${Fn.Arn}y${Client}"}
+"#;
+
+    fn mini() -> Template {
+        Template::from_yaml(MINI).unwrap()
+    }
+
+    #[test]
+    fn long_and_short_intrinsics_resolve_the_same() {
+        let t = mini();
+        assert_eq!(t.stage_name_default().unwrap(), "beta");
+        assert_eq!(t.reauthorize_every().unwrap(), 60);
+        assert_eq!(
+            t.route_scopes_json().unwrap(),
+            r#"{"get /x":["beta-api/read"],"k":"${Literal}","s":"beta"}"#
+        );
+        let clients = t.app_clients().unwrap();
+        assert_eq!(clients[0].allowed_scopes, ["openid", "beta-api/read"]);
+        assert!(!clients[0].generate_secret && !clients[0].allows_client_credentials());
+    }
+
+    #[test]
+    fn api_events_only_and_methods_upper_case() {
+        let routes = mini().api_routes().unwrap();
+        assert_eq!(routes.len(), 1);
+        assert_eq!(routes[0].key(), "GET /x");
+        assert_eq!(routes[0].rest_api.as_deref(), Some("Api"));
+    }
+
+    #[test]
+    fn deploy_time_values_are_unresolvable_not_guessed() {
+        let t = mini();
+        let (_, bad) = t.authorizer_variable("BAD").unwrap();
+        let err = t.resolve_text(bad, "BAD").unwrap_err();
+        assert!(matches!(err, TemplateError::Unresolvable { .. }), "{err}");
+        let (_, ids) = t.authorizer_variable("APP_CLIENT_IDS").unwrap();
+        assert!(matches!(
+            t.resolve_text(ids, "ids").unwrap_err(),
+            TemplateError::Unresolvable { .. }
+        ));
+        assert_eq!(
+            t.authorizer_variable_references("APP_CLIENT_IDS").unwrap(),
+            ["Client"]
+        );
+    }
+
+    #[test]
+    fn outputs_report_every_attribute_they_expose() {
+        let found: Vec<(String, String, String)> = mini()
+            .output_attributes()
+            .into_iter()
+            .map(|a| (a.output, a.resource, a.attribute))
+            .collect();
+        let expected = [("A", "Client", "ClientSecret"), ("B", "Fn", "Arn")]
+            .map(|(o, r, a)| (o.to_owned(), r.to_owned(), a.to_owned()));
+        assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn sub_pieces_split_variables_and_escapes() {
+        let pieces: Vec<String> = sub_pieces("a${B}c${!D}${ E }${unclosed")
+            .into_iter()
+            .map(|p| match p {
+                SubPiece::Text(t) => format!("T{t}"),
+                SubPiece::Variable(v) => format!("V{v}"),
+                SubPiece::Escaped(e) => format!("E{e}"),
+            })
+            .collect();
+        assert_eq!(pieces, ["Ta", "VB", "Tc", "ED", "VE", "T${unclosed"]);
+    }
+
+    #[test]
+    fn templates_without_resources_are_rejected() {
+        assert!(matches!(
+            Template::from_yaml("Outputs: {}").unwrap_err(),
+            TemplateError::Missing(_)
+        ));
+        assert!(matches!(
+            Template::from_yaml("a: [").unwrap_err(),
+            TemplateError::Yaml(_)
+        ));
+    }
+}

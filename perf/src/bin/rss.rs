@@ -1,0 +1,112 @@
+//! Peak memory of the real authorizer binary after many decisions: drives
+//! `--events` invocations (default 10,000) one after another through the
+//! Runtime API emulator — valid tokens with assorted scopes, every tenth a
+//! forged one — then reads `VmHWM` and `VmRSS` from `/proc/<pid>/status`.
+//!
+//! `cargo run --release -p perf --bin rss -- [--events 10000] [--binary PATH] [--logs]`
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use perf::{
+    PerfError, Rig, default_binary, expect_allow, expect_unauthorized, parse_args, token_event,
+};
+
+/// Scope sets of the valid tokens: one route, several, all, and with OIDC scopes mixed in.
+const SCOPES: [&str; 6] = [
+    "API/book.get",
+    "API/book.get API/book.post",
+    "API/book.get API/book.post API/user.get API/user.post awesomeapi-resource-server/awesomeapi.read",
+    "openid email API/user.get",
+    "API/user.post",
+    "awesomeapi-resource-server/awesomeapi.read API/book.get",
+];
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("rss: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), PerfError> {
+    let mut events = 10_000usize;
+    let mut binary = default_binary();
+    let mut logs = false;
+    for (name, value) in parse_args(
+        std::env::args().skip(1),
+        &["--events", "--binary", "--logs"],
+    )? {
+        match name.as_str() {
+            "--events" => {
+                events = value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    PerfError::Usage(format!("--events {value:?} is not a positive number"))
+                })?
+            }
+            "--binary" => binary = value.into(),
+            _ => logs = true,
+        }
+    }
+    let rig = Rig::new(binary.clone(), logs).await?;
+    let mut valid = Vec::new();
+    for scope in SCOPES {
+        valid.push(token_event(&rig.token(scope)?).to_string());
+    }
+    // A forged token: a valid one with another token's signature.
+    let (a, b) = (rig.token(SCOPES[0])?, rig.token(SCOPES[1])?);
+    let forged = match (a.rsplit_once('.'), b.rsplit_once('.')) {
+        (Some((signed, _)), Some((_, signature))) => format!("{signed}.{signature}"),
+        _ => return Err(PerfError::WrongAnswer("tokens are not three parts".into())),
+    };
+    let forged = token_event(&forged).to_string();
+
+    let mut running = rig.spawn(|_| {}).await?;
+    let mut after_first = (0, 0);
+    let started = Instant::now();
+    for i in 0..events {
+        let forge = i % 10 == 9;
+        let event = if forge {
+            &forged
+        } else {
+            &valid[i % valid.len()]
+        };
+        let invocation = running.api.push(event.clone());
+        let outcome = running.answer(invocation).await?;
+        if forge {
+            expect_unauthorized(&outcome)?;
+        } else {
+            expect_allow(&outcome)?;
+        }
+        if i == 0 {
+            after_first = running.memory_kib()?;
+        }
+    }
+    let elapsed = started.elapsed();
+    let (peak, current) = running.memory_kib()?;
+    running.stop().await?;
+
+    println!(
+        "binary: {} ({} bytes)",
+        binary.display(),
+        std::fs::metadata(&binary)?.len()
+    );
+    println!(
+        "events: {events} ({} forged), {:.0} invocations/s through the Runtime API, JWKS fetches: {}",
+        events / 10,
+        events as f64 / elapsed.as_secs_f64(),
+        rig.jwks.fetches()
+    );
+    println!(
+        "after the first decision: VmHWM {} KiB, VmRSS {} KiB",
+        after_first.0, after_first.1
+    );
+    println!(
+        "after {events} decisions:    VmHWM {peak} KiB ({:.2} MB), VmRSS {current} KiB",
+        peak as f64 / 1024.0
+    );
+    Ok(())
+}

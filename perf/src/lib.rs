@@ -1,0 +1,436 @@
+//! Measuring the real `authorizer` binary without AWS.
+//!
+//! A [`Rig`] holds what a run needs: a signing key, a loopback JWKS server
+//! for it, and the authorizer's environment (the template's routes). Each
+//! [`Rig::spawn`] starts the binary against a fresh
+//! [`RuntimeApi`](local::runtime_api::RuntimeApi) emulator, as Lambda would
+//! start a new execution environment. The binaries `coldstart` and `rss`
+//! print the numbers `docs/performance.md` quotes.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use local::issuer::{Issuer, IssuerError, m2m_claims};
+use local::runtime_api::{EmulatorError, Outcome, RuntimeApi};
+use serde_json::{Value, json};
+use thiserror::Error;
+use tokio::net::TcpListener;
+use tokio::process::{Child, Command};
+use tokio::task::{JoinHandle, JoinSet};
+
+/// The user pool the rig pretends to be.
+pub const POOL_ID: &str = "us-east-1_PerfPool1";
+/// The accepted app client.
+pub const CLIENT_ID: &str = "4perfclient0000000000000ab";
+/// The kid of the rig's signing key.
+pub const KID: &str = "perf-kid";
+/// The template's routes, with its resource-server identifiers.
+pub const ROUTE_SCOPES: &str = r#"{"GET /awesomeapi":["awesomeapi-resource-server/awesomeapi.read"],"GET /book":["API/book.get"],"POST /book":["API/book.post"],"GET /user":["API/user.get"],"POST /user":["API/user.post"]}"#;
+/// The scopes of the walkthrough's client-credentials token.
+pub const SCOPE: &str = "API/book.get API/book.post API/user.get";
+/// The method ARN of the events.
+pub const METHOD_ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/Prod/GET/book";
+/// How long one answer may take before the run is declared failed.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why a measurement could not be made.
+#[derive(Debug, Error)]
+pub enum PerfError {
+    /// Binding or serving a loopback socket failed.
+    #[error("loopback server: {0}")]
+    Io(#[from] std::io::Error),
+    /// The authorizer binary is missing.
+    #[error("{0} does not exist; build it with `cargo build --release -p authorizer`")]
+    NoBinary(PathBuf),
+    /// Minting tokens failed.
+    #[error("signing: {0}")]
+    Issuer(#[from] IssuerError),
+    /// The emulator stopped, or the process exited, before answering.
+    #[error("the authorizer did not answer: {0}")]
+    NoAnswer(String),
+    /// The answer was not the expected one.
+    #[error("unexpected answer: {0}")]
+    WrongAnswer(String),
+    /// A command-line argument is unusable.
+    #[error("usage: {0}")]
+    Usage(String),
+    /// `/proc/<pid>/status` could not be read.
+    #[error("reading /proc/{0}/status failed")]
+    Proc(u32),
+}
+
+/// A loopback HTTP server answering `GET /<pool>/.well-known/jwks.json`.
+pub struct JwksServer {
+    addr: SocketAddr,
+    fetches: Arc<AtomicUsize>,
+    task: JoinHandle<()>,
+}
+
+impl JwksServer {
+    /// Serves `jwks` on a free loopback port.
+    pub async fn start(jwks: &Value) -> Result<Self, PerfError> {
+        let listener = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
+        let addr = listener.local_addr()?;
+        let body = Bytes::from(jwks.to_string());
+        let path: Arc<str> = format!("/{POOL_ID}/.well-known/jwks.json").into();
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&fetches);
+        let task = tokio::spawn(async move {
+            let mut connections = JoinSet::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                let (body, path, counter) = (body.clone(), Arc::clone(&path), Arc::clone(&counter));
+                connections.spawn(async move {
+                    let service =
+                        service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                            let found = request.uri().path() == &*path;
+                            if found {
+                                counter.fetch_add(1, Ordering::Relaxed);
+                            }
+                            let (status, body) = if found {
+                                (StatusCode::OK, body.clone())
+                            } else {
+                                (StatusCode::NOT_FOUND, Bytes::new())
+                            };
+                            let mut response = Response::new(Full::new(body));
+                            *response.status_mut() = status;
+                            async move { Ok::<_, Infallible>(response) }
+                        });
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+                while connections.try_join_next().is_some() {}
+            }
+        });
+        Ok(Self {
+            addr,
+            fetches,
+            task,
+        })
+    }
+
+    /// The issuer URL the tokens carry: `http://127.0.0.1:<port>/<pool>`.
+    pub fn issuer_url(&self) -> String {
+        format!("http://{}/{POOL_ID}", self.addr)
+    }
+
+    /// The JWKS URL.
+    pub fn jwks_url(&self) -> String {
+        format!("{}/.well-known/jwks.json", self.issuer_url())
+    }
+
+    /// How many times the JWKS has been fetched.
+    pub fn fetches(&self) -> usize {
+        self.fetches.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for JwksServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The authorizer binary `cargo build --release -p authorizer` makes.
+pub fn default_binary() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("release/authorizer")
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// A TOKEN authorizer event carrying `token`.
+pub fn token_event(token: &str) -> Value {
+    json!({"type": "TOKEN", "authorizationToken": format!("Bearer {token}"), "methodArn": METHOD_ARN})
+}
+
+/// A signing key, its JWKS server, and the authorizer binary to run.
+pub struct Rig {
+    /// The signing key.
+    pub issuer: Issuer,
+    /// The JWKS server.
+    pub jwks: JwksServer,
+    binary: PathBuf,
+    show_logs: bool,
+}
+
+/// A running authorizer process and its emulator.
+pub struct Running {
+    /// The Runtime API the process polls.
+    pub api: RuntimeApi,
+    /// The process.
+    pub child: Child,
+    /// When it was spawned.
+    pub spawned_at: Instant,
+}
+
+impl Rig {
+    /// A rig for `binary`; `show_logs` passes the authorizer's log lines through.
+    pub async fn new(binary: PathBuf, show_logs: bool) -> Result<Self, PerfError> {
+        if !binary.is_file() {
+            return Err(PerfError::NoBinary(binary));
+        }
+        let issuer = Issuer::generate(KID)?;
+        let jwks = JwksServer::start(&issuer.jwks()).await?;
+        Ok(Self {
+            issuer,
+            jwks,
+            binary,
+            show_logs,
+        })
+    }
+
+    /// A valid client-credentials token with `scope`, for an hour from now.
+    pub fn token(&self, scope: &str) -> Result<String, PerfError> {
+        let claims = m2m_claims(&self.jwks.issuer_url(), CLIENT_ID, scope, unix_now(), 3_600);
+        Ok(self.issuer.access_token(&claims)?)
+    }
+
+    /// Starts the binary against a fresh emulator, `before_spawn` queueing
+    /// the first events (as Lambda has the event waiting at a cold start).
+    /// The process sees only the variables Lambda and the template would set.
+    pub async fn spawn(
+        &self,
+        before_spawn: impl FnOnce(&RuntimeApi),
+    ) -> Result<Running, PerfError> {
+        let api = RuntimeApi::start().await?;
+        before_spawn(&api);
+        let mut command = Command::new(&self.binary);
+        command
+            .env_clear()
+            .env("AWS_LAMBDA_RUNTIME_API", api.endpoint())
+            .env("AWS_LAMBDA_FUNCTION_NAME", "authorizer")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/perf/authorizer")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "perf")
+            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+            .env("AWS_LAMBDA_LOG_LEVEL", "INFO")
+            .env("AWS_REGION", "us-east-1")
+            .env("USER_POOL_ID", POOL_ID)
+            .env("APP_CLIENT_IDS", format!("{CLIENT_ID},perfwebclient"))
+            .env("ROUTE_SCOPES", ROUTE_SCOPES)
+            .env("JWKS_URL", self.jwks.jwks_url())
+            .env("TOKEN_ISSUER", self.jwks.issuer_url())
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        if !self.show_logs {
+            command.stdout(Stdio::null()).stderr(Stdio::null());
+        }
+        let spawned_at = Instant::now();
+        let child = command.spawn()?;
+        Ok(Running {
+            api,
+            child,
+            spawned_at,
+        })
+    }
+}
+
+impl Running {
+    /// Waits for an invocation's answer, failing if the process exits first.
+    pub async fn answer(
+        &mut self,
+        invocation: local::runtime_api::Invocation,
+    ) -> Result<Outcome, PerfError> {
+        let outcome = tokio::select! {
+            outcome = tokio::time::timeout(ANSWER_TIMEOUT, invocation.outcome()) => outcome,
+            status = self.child.wait() => {
+                return Err(PerfError::NoAnswer(format!("the process exited: {status:?}")));
+            }
+        };
+        match outcome {
+            Ok(Ok(outcome)) => Ok(outcome),
+            Ok(Err(EmulatorError::Stopped)) => Err(PerfError::NoAnswer("emulator stopped".into())),
+            Err(_) => Err(PerfError::NoAnswer(format!(
+                "no answer within {ANSWER_TIMEOUT:?}"
+            ))),
+        }
+    }
+
+    /// The process's peak and current resident set, in KiB (`VmHWM`, `VmRSS`).
+    pub fn memory_kib(&self) -> Result<(u64, u64), PerfError> {
+        let pid = self.child.id().ok_or(PerfError::Proc(0))?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .map_err(|_| PerfError::Proc(pid))?;
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|rest| {
+                    rest.trim()
+                        .trim_end_matches("kB")
+                        .trim()
+                        .parse::<u64>()
+                        .ok()
+                })
+                .ok_or(PerfError::Proc(pid))
+        };
+        Ok((field("VmHWM:")?, field("VmRSS:")?))
+    }
+
+    /// Stops the process and waits for it.
+    pub async fn stop(mut self) -> Result<(), PerfError> {
+        self.child.start_kill()?;
+        self.child.wait().await?;
+        Ok(())
+    }
+}
+
+/// Checks an answer is an Allow policy for the token's routes.
+pub fn expect_allow(outcome: &Outcome) -> Result<(), PerfError> {
+    let answer = outcome
+        .result
+        .as_ref()
+        .map_err(|e| PerfError::WrongAnswer(format!("{}: {}", e.error_type, e.error_message)))?;
+    let effect = &answer["policyDocument"]["Statement"][0]["Effect"];
+    if answer["principalId"] == CLIENT_ID && effect == "Allow" {
+        Ok(())
+    } else {
+        Err(PerfError::WrongAnswer(answer.to_string()))
+    }
+}
+
+/// Checks an answer is the `Unauthorized` error.
+pub fn expect_unauthorized(outcome: &Outcome) -> Result<(), PerfError> {
+    match &outcome.result {
+        Err(e) if e.error_message == "Unauthorized" => Ok(()),
+        other => Err(PerfError::WrongAnswer(format!("{other:?}"))),
+    }
+}
+
+/// Order statistics of a sample, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    /// Smallest value.
+    pub min: f64,
+    /// Median (linear interpolation).
+    pub median: f64,
+    /// 90th percentile (linear interpolation).
+    pub p90: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+impl Summary {
+    /// Summarizes durations; `None` for an empty sample.
+    pub fn of(samples: &[Duration]) -> Option<Self> {
+        let mut ms: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+        ms.sort_by(f64::total_cmp);
+        let quantile = |q: f64| {
+            let pos = q * (ms.len() - 1) as f64;
+            let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+            ms[lo] + (ms[hi] - ms[lo]) * (pos - lo as f64)
+        };
+        Some(Self {
+            min: *ms.first()?,
+            median: quantile(0.5),
+            p90: quantile(0.9),
+            max: *ms.last()?,
+        })
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "min {:.2} ms  median {:.2} ms  p90 {:.2} ms  max {:.2} ms",
+            self.min, self.median, self.p90, self.max
+        )
+    }
+}
+
+/// Reads `--name value` pairs; anything else is a usage error.
+pub fn parse_args(
+    args: impl Iterator<Item = String>,
+    known: &[&str],
+) -> Result<Vec<(String, String)>, PerfError> {
+    let mut out = Vec::new();
+    let mut args = args.peekable();
+    while let Some(name) = args.next() {
+        if !known.contains(&name.as_str()) {
+            return Err(PerfError::Usage(format!(
+                "unknown argument {name:?}; known: {known:?}"
+            )));
+        }
+        let value = match args.peek() {
+            Some(v) if !v.starts_with("--") => args.next().unwrap_or_default(),
+            _ => String::new(),
+        };
+        out.push((name, value));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_interpolate_quantiles() {
+        let ms = |v: &[u64]| {
+            v.iter()
+                .map(|&m| Duration::from_millis(m))
+                .collect::<Vec<_>>()
+        };
+        let s = Summary::of(&ms(&[4, 1, 3, 2])).unwrap();
+        assert_eq!((s.min, s.median, s.max), (1.0, 2.5, 4.0));
+        assert!((s.p90 - 3.7).abs() < 1e-9);
+        assert_eq!(Summary::of(&[]), None);
+    }
+
+    #[test]
+    fn arguments_are_name_value_pairs() {
+        let args = ["--runs", "5", "--logs", "--binary", "/x"].map(String::from);
+        let parsed = parse_args(args.into_iter(), &["--runs", "--logs", "--binary"]).unwrap();
+        assert_eq!(parsed[0], ("--runs".into(), "5".into()));
+        assert_eq!(parsed[1], ("--logs".into(), String::new()));
+        assert_eq!(parsed[2], ("--binary".into(), "/x".into()));
+        assert!(parse_args(["--nope".to_string()].into_iter(), &["--runs"]).is_err());
+    }
+
+    #[tokio::test]
+    async fn the_jwks_server_serves_the_pool_path_only() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let issuer = Issuer::generate("k").unwrap();
+        let server = JwksServer::start(&issuer.jwks()).await.unwrap();
+        let status = |path: String| {
+            let addr = server.addr;
+            async move {
+                let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+                let request =
+                    format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                stream.write_all(request.as_bytes()).await.unwrap();
+                let mut reply = String::new();
+                stream.read_to_string(&mut reply).await.unwrap();
+                reply.split(' ').nth(1).unwrap().to_string()
+            }
+        };
+        assert_eq!(
+            status(format!("/{POOL_ID}/.well-known/jwks.json")).await,
+            "200"
+        );
+        assert_eq!(status(format!("/{POOL_ID}/other")).await, "404");
+        assert_eq!(server.fetches(), 1);
+        assert!(server.jwks_url().starts_with("http://127.0.0.1:"));
+    }
+}

@@ -1,0 +1,251 @@
+//! The seeds' walkthrough, end to end on one machine: `local-stack` (token
+//! endpoint, the real `authorizer` and `handler` binaries under `cargo
+//! lambda watch`, API front) driven over HTTP, then stopped with SIGTERM
+//! leaving no process behind.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use integration_tests::free_port::free_ports;
+use integration_tests::process_guard::ProcessGuard;
+use integration_tests::wait_ready::port_is_closed;
+use local::process_tree::is_running;
+use local::stack::READY_LINE;
+use serde_json::Value;
+
+/// The first build of both functions can take minutes on a small machine.
+const READY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Builds `local-stack` into the profile directory this test runs from
+/// (a binary of another package has no `CARGO_BIN_EXE_*` here).
+fn build_local_stack() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/<test>");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .args(["build", "-p", "local", "--bin", "local-stack"])
+        .current_dir(workspace());
+    if profile_dir.file_name().is_some_and(|n| n == "release") {
+        build.arg("--release");
+    }
+    let status = build.status().expect("running cargo build");
+    assert!(status.success(), "cargo build -p local failed: {status}");
+    profile_dir.join("local-stack")
+}
+
+/// The single-quoted `id:secret` in the printed step 2.
+fn printed_credentials(banner: &str) -> (String, String) {
+    let line = banner
+        .lines()
+        .find(|l| l.contains("TOKEN=$(curl -s -u '"))
+        .unwrap_or_else(|| panic!("no token step in the banner:\n{banner}"));
+    let quoted = line.split('\'').nth(1).expect("quoted credentials");
+    let (id, secret) = quoted.split_once(':').expect("id:secret");
+    (id.to_string(), secret.to_string())
+}
+
+fn log_tail(path: &Path) -> String {
+    let mut text = String::new();
+    let _ = std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text));
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(60)..].join("\n")
+}
+
+struct Client {
+    http: reqwest::Client,
+    api: String,
+    token_url: String,
+    credentials: (String, String),
+}
+
+impl Client {
+    async fn get(&self, path: &str, token: Option<&str>) -> (u16, String) {
+        let mut request = self.http.get(format!("{}{path}", self.api));
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        answer(request).await
+    }
+
+    async fn post_book(&self, token: &str) -> (u16, String) {
+        let request = self
+            .http
+            .post(format!("{}/book", self.api))
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(r#"{"title":"Dune"}"#);
+        answer(request).await
+    }
+
+    async fn token(&self, scope: Option<&str>) -> String {
+        let mut form = String::from("grant_type=client_credentials");
+        if let Some(scope) = scope {
+            form.push_str("&scope=");
+            form.push_str(scope);
+        }
+        let request = self
+            .http
+            .post(&self.token_url)
+            .basic_auth(&self.credentials.0, Some(&self.credentials.1))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form);
+        let (status, body) = answer(request).await;
+        assert_eq!(status, 200, "token request: {body}");
+        let json: Value = serde_json::from_str(&body).expect("token JSON");
+        assert_eq!(json["token_type"], "Bearer");
+        assert_eq!(json["expires_in"], 3600);
+        json["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
+    }
+}
+
+async fn answer(request: reqwest::RequestBuilder) -> (u16, String) {
+    let response = request.send().await.expect("request sent");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
+}
+
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs cargo-lambda from .venv; run scripts/test"]
+async fn the_seed_walkthrough_runs_offline() {
+    let started = Instant::now();
+    let binary = build_local_stack();
+    let scratch = std::env::temp_dir().join(format!("walkthrough-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).expect("scratch dir");
+    let log_path = scratch.join("local-stack.log");
+    let ports = free_ports(3).expect("free ports");
+    let (token_port, watch_port, api_port) = (ports[0], ports[1], ports[2]);
+
+    let mut stack = ProcessGuard::spawn(
+        "local-stack",
+        Command::new(&binary)
+            .args(["--token-port", &token_port.to_string()])
+            .args(["--watch-port", &watch_port.to_string()])
+            .args(["--api-port", &api_port.to_string()])
+            .arg("--state-dir")
+            .arg(scratch.join("state"))
+            .current_dir(workspace())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log_path).expect("log file")),
+    )
+    .expect("local-stack starts");
+
+    // Read stdout on a thread until it closes, so the pipe never fills.
+    let stdout = stack.child_mut().stdout.take().expect("piped stdout");
+    let (lines, banner_lines) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut banner = String::new();
+    let deadline = Instant::now() + READY_TIMEOUT;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match banner_lines.recv_timeout(left.min(Duration::from_secs(5))) {
+            Ok(line) if line.starts_with(READY_LINE) => break,
+            Ok(line) => {
+                banner.push_str(&line);
+                banner.push('\n');
+            }
+            Err(mpsc::RecvTimeoutError::Timeout)
+                if Instant::now() < deadline && stack.is_running() => {}
+            Err(_) => panic!(
+                "local-stack was not ready after {:?}; its log ends with:\n{}",
+                started.elapsed(),
+                log_tail(&log_path)
+            ),
+        }
+    }
+    eprintln!("local-stack ready after {:?}", started.elapsed());
+
+    let client = Client {
+        http: reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(120))
+            .build()
+            .expect("http client"),
+        api: format!("http://127.0.0.1:{api_port}"),
+        token_url: format!("http://127.0.0.1:{token_port}/oauth2/token"),
+        credentials: printed_credentials(&banner),
+    };
+    let not_allowed = r#"{"Message":"User is not authorized to access this resource"}"#;
+
+    // 1. No token: 401 without calling the authorizer.
+    assert_eq!(
+        client.get("/awesomeapi", None).await,
+        (401, r#"{"message":"Unauthorized"}"#.to_string())
+    );
+    // 2. A token by client credentials, every scope of the client.
+    let token = client.token(None).await;
+    // 3. The protected resource.
+    let (status, body) = client.get("/awesomeapi", Some(&token)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Hello From Protected Resource"), "{body}");
+    // 4. Books, both methods.
+    let (status, body) = client.get("/book", Some(&token)).await;
+    assert_eq!(status, 200, "GET /book: {body}");
+    let (status, body) = client.post_book(&token).await;
+    assert_eq!(status, 200, "POST /book: {body}");
+    // 5. No user scope for this client.
+    assert_eq!(
+        client.get("/user", Some(&token)).await,
+        (403, not_allowed.to_string())
+    );
+    // 6. A narrower token: only the awesomeapi scope.
+    let narrow = client
+        .token(Some("awesomeapi-resource-server/awesomeapi.read"))
+        .await;
+    assert_eq!(
+        client.get("/book", Some(&narrow)).await,
+        (403, not_allowed.to_string())
+    );
+    assert_eq!(client.get("/awesomeapi", Some(&narrow)).await.0, 200);
+    // A forged token is refused by the real authorizer.
+    let forged = format!("{token}x");
+    assert_eq!(client.get("/book", Some(&forged)).await.0, 401);
+
+    // Stop as Ctrl-C would: SIGTERM to local-stack only; it must take
+    // cargo lambda watch and both functions down with it.
+    let tree = stack.tree();
+    assert!(
+        tree.len() >= 4,
+        "expected local-stack, watch and two functions: {tree:?}"
+    );
+    let status = stack.terminate_and_wait(Duration::from_secs(60));
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "local-stack exit: {status:?}\n{}",
+        log_tail(&log_path)
+    );
+    let survivors: Vec<i32> = tree
+        .iter()
+        .map(|p| p.pid)
+        .filter(|pid| is_running(*pid))
+        .collect();
+    assert!(
+        survivors.is_empty(),
+        "processes left running: {survivors:?}"
+    );
+    for port in ports {
+        assert!(port_is_closed(port), "port {port} still open");
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    eprintln!("walkthrough passed in {:?}", started.elapsed());
+}

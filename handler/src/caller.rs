@@ -3,11 +3,8 @@
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde::Serialize;
+use shared::claims::ACCESS_TOKEN_USE;
 use shared::{AuthorizerContext, Scopes};
-
-/// The only token kind the authorizer accepts; anything else means the
-/// context did not come from it.
-const ACCESS_TOKEN_USE: &str = "access";
 
 /// The caller as shown in every successful answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -46,6 +43,7 @@ pub fn caller_context(request: &Request) -> Option<AuthorizerContext> {
         _ => return None,
     };
     match AuthorizerContext::from_authorizer_fields(fields) {
+        // The authorizer only accepts access tokens; anything else did not come from it.
         Ok(context) if context.token_use == ACCESS_TOKEN_USE => Some(context),
         Ok(_) => {
             tracing::warn!("authorizer context is not for an access token");

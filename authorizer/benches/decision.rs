@@ -23,7 +23,7 @@ use authorizer::{Authorizer, Config, KeySet, policy};
 use aws_lc_rs::signature::ParsedPublicKey;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use local::issuer::{Issuer, m2m_claims};
 use shared::{AccessTokenClaims, RouteTable, Scopes};
 
@@ -91,58 +91,102 @@ fn answer(authorizer: &Authorizer, event: &str, keys: &KeySet, now: i64) -> Opti
     serde_json::to_vec(&response).ok()
 }
 
-fn warm(c: &mut Criterion) {
-    let fx = Fixture::new();
-    let token = fx.token(&fx.claims(SEED_SCOPE));
-    let event = event(&token);
-    let authorizer = fx.authorizer(SEED_ROUTES);
-    assert!(
-        answer(&authorizer, &event, &fx.keys, fx.now).is_some(),
-        "the bench token must be accepted"
-    );
+/// The three ways of checking the same token, set up once.
+struct Warm {
+    fx: Fixture,
+    authorizer: Authorizer,
+    event: String,
+    signing_input: String,
+    signature: Vec<u8>,
+    jwt_token: String,
+    decoding_key: jsonwebtoken::DecodingKey,
+    validation: jsonwebtoken::Validation,
+}
 
-    let (signing_input, signature) = token.rsplit_once('.').expect("three parts");
-    let signature = URL_SAFE_NO_PAD.decode(signature).expect("base64url");
-    let key: &ParsedPublicKey = fx.keys.get(KID).expect("kid");
-    assert!(key.verify_sig(signing_input.as_bytes(), &signature).is_ok());
+impl Warm {
+    fn new() -> Self {
+        let fx = Fixture::new();
+        let token = fx.token(&fx.claims(SEED_SCOPE));
+        let event = event(&token);
+        let authorizer = fx.authorizer(SEED_ROUTES);
+        let (signing_input, signature) = token.rsplit_once('.').expect("three parts");
+        let signature = URL_SAFE_NO_PAD.decode(signature).expect("base64url");
 
-    let jwk = fx.issuer.jwk();
-    let (n, e) = (jwk["n"].as_str().expect("n"), jwk["e"].as_str().expect("e"));
-    let decoding_key = jsonwebtoken::DecodingKey::from_rsa_components(n, e).expect("components");
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-    validation.set_issuer(&[ISSUER]);
-    validation.validate_aud = false;
-    validation.leeway = 5;
-    // jsonwebtoken reads the clock itself; the fixture's token is valid for an hour from `now`,
-    // so the jsonwebtoken case gets its own token valid from the real time.
-    let real_now = jsonwebtoken::get_current_timestamp() as i64;
-    let jwt_token = fx.token(&m2m_claims(ISSUER, CLIENT, SEED_SCOPE, real_now, 86_400));
-    assert_eq!(jwt_token.len(), token.len(), "same-shaped token");
-    assert!(
-        jsonwebtoken::decode::<AccessTokenClaims>(&jwt_token, &decoding_key, &validation).is_ok()
-    );
+        let jwk = fx.issuer.jwk();
+        let (n, e) = (jwk["n"].as_str().expect("n"), jwk["e"].as_str().expect("e"));
+        let decoding_key =
+            jsonwebtoken::DecodingKey::from_rsa_components(n, e).expect("components");
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.validate_aud = false;
+        validation.leeway = 5;
+        // jsonwebtoken reads the clock itself, so its token is valid from the real time;
+        // it has the same shape and length as the fixture's token.
+        let real_now = jsonwebtoken::get_current_timestamp() as i64;
+        let jwt_token = fx.token(&m2m_claims(ISSUER, CLIENT, SEED_SCOPE, real_now, 86_400));
+        assert_eq!(jwt_token.len(), token.len(), "same-shaped token");
 
-    let mut group = c.benchmark_group("warm");
-    group.throughput(Throughput::Elements(1));
-    group.bench_function("raw_verify", |b| {
-        b.iter(|| {
-            key.verify_sig(black_box(signing_input.as_bytes()), black_box(&signature))
-                .is_ok()
-        })
-    });
-    group.bench_function("full_decision", |b| {
-        b.iter(|| answer(&authorizer, black_box(&event), &fx.keys, fx.now))
-    });
-    group.bench_function("jsonwebtoken_decode", |b| {
-        b.iter(|| {
-            jsonwebtoken::decode::<AccessTokenClaims>(
-                black_box(&jwt_token),
-                &decoding_key,
-                &validation,
+        let warm = Self {
+            signing_input: signing_input.to_string(),
+            fx,
+            authorizer,
+            event,
+            signature,
+            jwt_token,
+            decoding_key,
+            validation,
+        };
+        assert!(warm.raw(), "the raw signature verifies");
+        assert!(
+            warm.full().is_some_and(|a| a.len() > 300),
+            "the bench token is accepted"
+        );
+        assert!(warm.jwt(), "jsonwebtoken accepts its token");
+        warm
+    }
+
+    fn key(&self) -> &ParsedPublicKey {
+        self.fx.keys.get(KID).expect("kid")
+    }
+
+    /// aws-lc-rs RSA-2048 PKCS#1 SHA-256 verification with the parsed key.
+    fn raw(&self) -> bool {
+        self.key()
+            .verify_sig(
+                black_box(self.signing_input.as_bytes()),
+                black_box(&self.signature),
             )
             .is_ok()
-        })
-    });
+    }
+
+    /// The authorizer's whole answer, serialized.
+    fn full(&self) -> Option<Vec<u8>> {
+        answer(
+            &self.authorizer,
+            black_box(&self.event),
+            &self.fx.keys,
+            self.fx.now,
+        )
+    }
+
+    /// jsonwebtoken's decode with issuer and expiry checks.
+    fn jwt(&self) -> bool {
+        jsonwebtoken::decode::<AccessTokenClaims>(
+            black_box(&self.jwt_token),
+            &self.decoding_key,
+            &self.validation,
+        )
+        .is_ok()
+    }
+}
+
+fn warm(c: &mut Criterion) {
+    let warm = Warm::new();
+    let mut group = c.benchmark_group("warm");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("raw_verify", |b| b.iter(|| warm.raw()));
+    group.bench_function("full_decision", |b| b.iter(|| warm.full()));
+    group.bench_function("jsonwebtoken_decode", |b| b.iter(|| warm.jwt()));
     group.finish();
 }
 
@@ -234,9 +278,7 @@ fn pathological(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, warm, pathological);
-criterion_main!(benches, parts_group);
-
+/// Where the full decision's time goes beyond the signature check.
 fn parts(c: &mut Criterion) {
     use authorizer::event;
     use authorizer::verify::Verifier;
@@ -245,15 +287,47 @@ fn parts(c: &mut Criterion) {
     let event_json = event(&token);
     let authorizer = fx.authorizer(SEED_ROUTES);
     let verifier = Verifier::new(ISSUER.to_string(), vec![CLIENT.to_string()]);
+    let payload = URL_SAFE_NO_PAD
+        .decode(token.split('.').nth(1).expect("payload"))
+        .expect("base64url");
+    let authorization = format!("Bearer {token}");
+    let token_parts: Vec<&str> = token.split('.').collect();
+    let routes = authorizer.routes();
+    let response = {
+        let decision = authorizer
+            .decide(&event_json, &fx.keys, fx.now)
+            .expect("accepted");
+        policy::response(decision, routes)
+    };
+
     let mut group = c.benchmark_group("parts");
-    group.bench_function("event_parse_bearer", |b| {
+    group.bench_function("event_parse", |b| {
+        b.iter(|| event::parse(black_box(&event_json)).is_ok())
+    });
+    group.bench_function("bearer_token", |b| {
+        b.iter(|| event::bearer_token(black_box(&authorization)).map(str::len))
+    });
+    group.bench_function("base64_decode_3_parts", |b| {
         b.iter(|| {
-            let e = event::parse(black_box(&event_json)).ok()?;
-            event::bearer_token(&e.authorization).map(str::len)
+            token_parts
+                .iter()
+                .map(|p| URL_SAFE_NO_PAD.decode(black_box(p)).map_or(0, |v| v.len()))
+                .sum::<usize>()
         })
     });
-    group.bench_function("verify", |b| {
+    group.bench_function("claims_deserialize", |b| {
+        b.iter(|| serde_json::from_slice::<AccessTokenClaims>(black_box(&payload)).is_ok())
+    });
+    group.bench_function("verify_token", |b| {
         b.iter(|| verifier.verify(black_box(&token), &fx.keys, fx.now).is_ok())
+    });
+    group.bench_function("permitted_and_find", |b| {
+        b.iter(|| {
+            (
+                routes.permitted(Scopes::new(black_box(SEED_SCOPE))),
+                routes.find("GET", black_box("book")),
+            )
+        })
     });
     group.bench_function("decide", |b| {
         b.iter(|| {
@@ -262,55 +336,149 @@ fn parts(c: &mut Criterion) {
                 .is_ok()
         })
     });
-    group.bench_function("decide_response", |b| {
+    group.bench_function("decide_and_build_response", |b| {
         b.iter(|| {
-            let d = authorizer
+            let decision = authorizer
                 .decide(black_box(&event_json), &fx.keys, fx.now)
                 .ok()?;
-            Some(policy::response(d, authorizer.routes()))
+            Some(policy::response(decision, routes))
         })
     });
-    let d = authorizer.decide(&event_json, &fx.keys, fx.now).unwrap();
-    let response = policy::response(d, authorizer.routes());
-    group.bench_function("serialize", |b| {
+    group.bench_function("serialize_response", |b| {
         b.iter(|| serde_json::to_vec(black_box(&response)).ok())
-    });
-    let payload = URL_SAFE_NO_PAD
-        .decode(token.split('.').nth(1).unwrap())
-        .unwrap();
-    group.bench_function("claims_deser", |b| {
-        b.iter(|| serde_json::from_slice::<AccessTokenClaims>(black_box(&payload)).is_ok())
-    });
-    group.bench_function("event_parse", |b| {
-        b.iter(|| event::parse(black_box(&event_json)).is_ok())
-    });
-    let auth = format!("Bearer {token}");
-    group.bench_function("bearer", |b| {
-        b.iter(|| event::bearer_token(black_box(&auth)).map(str::len))
-    });
-    let parts3: Vec<&str> = token.split('.').collect();
-    group.bench_function("b64_all", |b| {
-        b.iter(|| {
-            parts3
-                .iter()
-                .map(|p| {
-                    URL_SAFE_NO_PAD
-                        .decode(black_box(p))
-                        .map(|v| v.len())
-                        .unwrap_or(0)
-                })
-                .sum::<usize>()
-        })
-    });
-    let routes = authorizer.routes();
-    group.bench_function("permitted_find", |b| {
-        b.iter(|| {
-            (
-                routes.permitted(Scopes::new(black_box(SEED_SCOPE))),
-                routes.find("GET", black_box("book")),
-            )
-        })
     });
     group.finish();
 }
-criterion_group!(parts_group, parts);
+
+/// The three checks timed in alternating blocks, so that a noisy neighbour
+/// slows all of them alike: each round times a block of each (in rotating
+/// order) and the ratio is taken per round. Criterion measures each function
+/// for seconds in turn, so on a shared machine its ratios drift with the
+/// load; the median of the per-round ratios does not.
+fn paired() {
+    const ROUNDS: usize = 600;
+    const BLOCK: u32 = 48;
+    let warm = Warm::new();
+    let block = |which: usize| {
+        let start = std::time::Instant::now();
+        for _ in 0..BLOCK {
+            match which {
+                0 => {
+                    black_box(warm.raw());
+                }
+                1 => {
+                    black_box(warm.full());
+                }
+                _ => {
+                    black_box(warm.jwt());
+                }
+            }
+        }
+        start.elapsed().as_secs_f64() / f64::from(BLOCK)
+    };
+    for which in [0, 1, 2, 0, 1, 2] {
+        for _ in 0..20 {
+            block(which);
+        }
+    }
+    let mut times = [Vec::new(), Vec::new(), Vec::new()];
+    for round in 0..ROUNDS {
+        for k in 0..3 {
+            let which = (round + k) % 3;
+            times[which].push(block(which));
+        }
+    }
+    let ratios = |of: usize| -> Vec<f64> {
+        let mut r: Vec<f64> = times[0]
+            .iter()
+            .zip(&times[of])
+            .map(|(raw, other)| raw / other)
+            .collect();
+        r.sort_by(f64::total_cmp);
+        r
+    };
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (full, jwt) = (ratios(1), ratios(2));
+    let q = |v: &[f64], p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+    let per_sec = |which: usize| 1.0 / median(times[which].clone());
+    let summary = serde_json::json!({
+        "rounds": ROUNDS,
+        "block": BLOCK,
+        "raw_verify_per_sec": per_sec(0),
+        "full_decision_per_sec": per_sec(1),
+        "jsonwebtoken_decode_per_sec": per_sec(2),
+        "full_over_raw": {"median": q(&full, 0.5), "p10": q(&full, 0.1), "p90": q(&full, 0.9)},
+        "jsonwebtoken_over_raw": {"median": q(&jwt, 0.5), "p10": q(&jwt, 0.1), "p90": q(&jwt, 0.9)},
+    });
+    println!(
+        "warm/paired: {ROUNDS} rounds of {BLOCK}-call blocks; per-round throughput ratio to raw_verify, median (p10-p90): \
+         full_decision {:.3} ({:.3}-{:.3}), jsonwebtoken_decode {:.3} ({:.3}-{:.3}); \
+         median rates {:.0}/s raw, {:.0}/s full, {:.0}/s jsonwebtoken",
+        q(&full, 0.5),
+        q(&full, 0.1),
+        q(&full, 0.9),
+        q(&jwt, 0.5),
+        q(&jwt, 0.1),
+        q(&jwt, 0.9),
+        per_sec(0),
+        per_sec(1),
+        per_sec(2),
+    );
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+        .join("criterion/warm");
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(dir.join("paired.json"), summary.to_string()));
+    if let Err(error) = written {
+        eprintln!("warm/paired: could not write {}: {error}", dir.display());
+    }
+}
+
+/// Runs the paired measurement under `cargo bench` unless the command line
+/// filters it out (`cargo bench -- pathological`).
+fn wants_paired() -> bool {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // `cargo test --benches` runs this without `--bench`: criterion's test mode.
+    if !args.iter().any(|a| a == "--bench") || args.iter().any(|a| a == "--test" || a == "--list") {
+        return false;
+    }
+    let takes_value = [
+        "--warm-up-time",
+        "--measurement-time",
+        "--sample-size",
+        "--save-baseline",
+        "--baseline",
+        "--load-baseline",
+        "--profile-time",
+        "--color",
+        "--output-format",
+        "--nresamples",
+        "--noise-threshold",
+        "--confidence-level",
+        "--significance-level",
+        "--plotting-backend",
+    ];
+    let filters: Vec<&String> = args
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| {
+            !a.starts_with('-') && (*i == 0 || !takes_value.contains(&args[i - 1].as_str()))
+        })
+        .map(|(_, a)| a)
+        .collect();
+    filters.is_empty() || filters.iter().any(|f| "warm/paired".contains(f.as_str()))
+}
+
+criterion_group!(benches, warm, pathological, parts);
+
+fn main() {
+    benches();
+    if wants_paired() {
+        paired();
+    }
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -118,7 +118,7 @@ pub fn bearer_token(authorization: &str) -> Option<&str> {
 /// ASCII (as every well-formed token is): the ASCII characters that
 /// `char::is_whitespace` accepts are exactly `\t`, `\n`, `\x0B`, `\x0C`, `\r`
 /// and space. Chunks of 32 bytes without an early exit inside let the
-/// compiler vectorize the scan; the char-by-char search costs ~1.5 ns a byte.
+/// compiler vectorize the scan; the char-by-char search costs ~1.2 ns a byte.
 fn has_whitespace(text: &str) -> bool {
     let is_space = |b: u8| matches!(b, b'\t'..=b'\r' | b' ');
     if !text.is_ascii() {

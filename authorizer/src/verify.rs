@@ -2,6 +2,8 @@
 //!
 //! Pure: the keys and the time are arguments.
 
+use std::cell::RefCell;
+
 use aws_lc_rs::signature::ParsedPublicKey;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -133,16 +135,23 @@ impl Verifier {
         {
             return Err(TokenError::Structure);
         }
-        let header = decode(header)?;
-        let header: Header<'_> = serde_json::from_slice(&header).map_err(|_| TokenError::Header)?;
-        let key = check_header(&header, keys)?;
+        let key = decode_then(header, |header| {
+            let header = std::str::from_utf8(header).map_err(|_| TokenError::Header)?;
+            let header: Header<'_> =
+                serde_json::from_str(header).map_err(|_| TokenError::Header)?;
+            check_header(&header, keys)
+        })??;
 
-        let signature = decode(signature)?;
-        key.verify_sig(signing_input.as_bytes(), &signature)
-            .map_err(|_| TokenError::Signature)?;
+        decode_then(signature, |signature| {
+            key.verify_sig(signing_input.as_bytes(), signature)
+                .map_err(|_| TokenError::Signature)
+        })??;
 
-        let claims: AccessTokenClaims =
-            serde_json::from_slice(&decode(payload)?).map_err(|_| TokenError::Claims)?;
+        let claims = decode_then(payload, |payload| {
+            // One UTF-8 check of the whole payload instead of one per string.
+            let payload = std::str::from_utf8(payload).map_err(|_| TokenError::Claims)?;
+            serde_json::from_str::<AccessTokenClaims>(payload).map_err(|_| TokenError::Claims)
+        })??;
         self.check_claims(&claims, now)?;
         Ok(claims)
     }
@@ -203,8 +212,86 @@ fn check_header<'k>(
         .ok_or_else(|| TokenError::UnknownKid(kid.to_string()))
 }
 
+/// Room for decoding one token part without allocating: a Cognito access
+/// token's largest part is its claims, 300–900 bytes decoded.
+const SCRATCH_BYTES: usize = 2048;
+
+thread_local! {
+    /// Decoding room reused by every verification on this thread, so the hot
+    /// path neither allocates nor zeroes a buffer per part.
+    static SCRATCH: RefCell<[u8; SCRATCH_BYTES]> = const { RefCell::new([0; SCRATCH_BYTES]) };
+}
+
+/// Decodes a base64url token part and hands the bytes to `then`: in the
+/// thread's scratch buffer when the part fits, on the heap otherwise. The
+/// decoder and its errors are the same either way.
+fn decode_then<T>(part: &str, then: impl FnOnce(&[u8]) -> T) -> Result<T, TokenError> {
+    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut buffer) if base64::decoded_len_estimate(part.len()) <= SCRATCH_BYTES => {
+            let len = URL_SAFE_NO_PAD
+                .decode_slice(part, &mut *buffer)
+                .map_err(|_| TokenError::Structure)?;
+            Ok(then(buffer.get(..len).ok_or(TokenError::Structure)?))
+        }
+        _ => Ok(then(&decode(part)?)),
+    })
+}
+
 fn decode(part: &str) -> Result<Vec<u8>, TokenError> {
     URL_SAFE_NO_PAD
         .decode(part)
         .map_err(|_| TokenError::Structure)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Base64url-ish text from a fixed seed: mostly valid symbols, some `=`,
+    /// `+`, `.` and non-ASCII, at every length mod 4.
+    fn samples() -> Vec<String> {
+        let symbols: Vec<char> = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+            .chars()
+            .collect();
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let lengths = (0..12)
+            .chain(2_700..2_740)
+            .chain([SCRATCH_BYTES * 4 / 3, 5_000]);
+        let mut out = Vec::new();
+        for len in lengths {
+            for variant in 0..6 {
+                let mut text: String = (0..len).map(|_| symbols[(next() % 64) as usize]).collect();
+                if len > 0 && variant > 0 {
+                    let at = (next() as usize) % len;
+                    let odd = ["=", "+", ".", "é", "A"][variant - 1];
+                    text.replace_range(at..at + 1, odd);
+                }
+                out.push(text);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn scratch_and_heap_decoding_agree() {
+        for text in samples() {
+            let via_scratch = decode_then(&text, <[u8]>::to_vec);
+            assert_eq!(via_scratch, decode(&text), "{} bytes", text.len());
+        }
+    }
+
+    #[test]
+    fn parts_too_big_for_the_scratch_buffer_use_the_heap() {
+        let big = URL_SAFE_NO_PAD.encode(vec![7u8; SCRATCH_BYTES * 2]);
+        assert!(base64::decoded_len_estimate(big.len()) > SCRATCH_BYTES);
+        assert_eq!(decode_then(&big, <[u8]>::len), Ok(SCRATCH_BYTES * 2));
+        let fits = URL_SAFE_NO_PAD.encode(vec![7u8; 1_000]);
+        assert_eq!(decode_then(&fits, <[u8]>::len), Ok(1_000));
+    }
 }

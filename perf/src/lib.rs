@@ -170,6 +170,7 @@ pub struct Rig {
     pub jwks: JwksServer,
     binary: PathBuf,
     show_logs: bool,
+    extra_env: Vec<(String, String)>,
 }
 
 /// A running authorizer process and its emulator.
@@ -195,7 +196,18 @@ impl Rig {
             jwks,
             binary,
             show_logs,
+            extra_env: Vec::new(),
         })
+    }
+
+    /// Also sets `NAME=VALUE` (e.g. `SSL_CERT_FILE`) in the process's environment.
+    pub fn with_env(mut self, assignment: &str) -> Result<Self, PerfError> {
+        let (name, value) = assignment
+            .split_once('=')
+            .filter(|(name, _)| !name.is_empty())
+            .ok_or_else(|| PerfError::Usage(format!("--env {assignment:?} is not NAME=VALUE")))?;
+        self.extra_env.push((name.to_string(), value.to_string()));
+        Ok(self)
     }
 
     /// A valid client-credentials token with `scope`, for an hour from now.
@@ -230,6 +242,7 @@ impl Rig {
             .env("ROUTE_SCOPES", ROUTE_SCOPES)
             .env("JWKS_URL", self.jwks.jwks_url())
             .env("TOKEN_ISSUER", self.jwks.issuer_url())
+            .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .kill_on_drop(true);
         if !self.show_logs {

@@ -187,28 +187,71 @@ impl Route {
 }
 
 /// A set of routes (by index in the table), e.g. the routes a token may call.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RouteSet(Vec<u64>);
+///
+/// Tables of up to 128 routes keep the set inline, so deciding allocates nothing for it.
+#[derive(Clone)]
+pub struct RouteSet(Words);
+
+#[derive(Clone)]
+enum Words {
+    Inline { words: [u64; 2], len: usize },
+    Heap(Vec<u64>),
+}
 
 impl RouteSet {
     fn empty(len: usize) -> Self {
-        Self(vec![0; len.div_ceil(64)])
+        let words = len.div_ceil(64);
+        Self(if words <= 2 {
+            Words::Inline {
+                words: [0; 2],
+                len: words,
+            }
+        } else {
+            Words::Heap(vec![0; words])
+        })
+    }
+
+    fn words(&self) -> &[u64] {
+        match &self.0 {
+            Words::Inline { words, len } => words.get(..*len).unwrap_or_default(),
+            Words::Heap(words) => words,
+        }
     }
 
     fn insert(&mut self, index: usize) {
-        self.0[index / 64] |= 1 << (index % 64);
+        let words: &mut [u64] = match &mut self.0 {
+            Words::Inline { words, len } => words.get_mut(..*len).unwrap_or_default(),
+            Words::Heap(words) => words,
+        };
+        if let Some(word) = words.get_mut(index / 64) {
+            *word |= 1 << (index % 64);
+        }
     }
 
     /// True if the route with this index is in the set.
     pub fn contains(&self, index: usize) -> bool {
-        self.0
+        self.words()
             .get(index / 64)
             .is_some_and(|w| w & (1 << (index % 64)) != 0)
     }
 
     /// True if no route is in the set.
     pub fn is_empty(&self) -> bool {
-        self.0.iter().all(|w| *w == 0)
+        self.words().iter().all(|w| *w == 0)
+    }
+}
+
+impl PartialEq for RouteSet {
+    fn eq(&self, other: &Self) -> bool {
+        self.words() == other.words()
+    }
+}
+
+impl Eq for RouteSet {}
+
+impl fmt::Debug for RouteSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RouteSet").field(&self.words()).finish()
     }
 }
 
@@ -354,7 +397,16 @@ impl RouteTable {
     /// Linear in the number of scopes plus the number of routes: each token
     /// scope is looked up once, then each route is a bit-mask test.
     pub fn permitted(&self, scopes: Scopes<'_>) -> RouteSet {
-        let mut held = vec![0u64; self.scope_words];
+        // Up to 256 configured scopes fit on the stack.
+        let mut inline = [0u64; 4];
+        let mut heap = Vec::new();
+        let held: &mut [u64] = match inline.get_mut(..self.scope_words) {
+            Some(words) => words,
+            None => {
+                heap.resize(self.scope_words, 0);
+                &mut heap
+            }
+        };
         for scope in scopes.iter() {
             if let Some(&bit) = self.scope_bits.get(scope) {
                 held[bit / 64] |= 1 << (bit % 64);
@@ -362,7 +414,12 @@ impl RouteTable {
         }
         let mut set = RouteSet::empty(self.routes.len());
         for (i, route) in self.routes.iter().enumerate() {
-            if route.required.iter().zip(&held).all(|(r, h)| r & !h == 0) {
+            if route
+                .required
+                .iter()
+                .zip(held.iter())
+                .all(|(r, h)| r & !h == 0)
+            {
                 set.insert(i);
             }
         }

@@ -3,7 +3,7 @@
 //! Runtime API emulator — valid tokens with assorted scopes, every tenth a
 //! forged one — then reads `VmHWM` and `VmRSS` from `/proc/<pid>/status`.
 //!
-//! `cargo run --release -p perf --bin rss -- [--events 10000] [--binary PATH] [--logs]`
+//! `cargo run --release -p perf --bin rss -- [--events 10000] [--binary PATH] [--logs] [--env NAME=VALUE]...`
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -37,9 +37,10 @@ async fn run() -> Result<(), PerfError> {
     let mut events = 10_000usize;
     let mut binary = default_binary();
     let mut logs = false;
+    let mut env = Vec::new();
     for (name, value) in parse_args(
         std::env::args().skip(1),
-        &["--events", "--binary", "--logs"],
+        &["--events", "--binary", "--logs", "--env"],
     )? {
         match name.as_str() {
             "--events" => {
@@ -48,10 +49,14 @@ async fn run() -> Result<(), PerfError> {
                 })?
             }
             "--binary" => binary = value.into(),
+            "--env" => env.push(value),
             _ => logs = true,
         }
     }
-    let rig = Rig::new(binary.clone(), logs).await?;
+    let mut rig = Rig::new(binary.clone(), logs).await?;
+    for assignment in &env {
+        rig = rig.with_env(assignment)?;
+    }
     let mut valid = Vec::new();
     for scope in SCOPES {
         valid.push(token_event(&rig.token(scope)?).to_string());
@@ -105,8 +110,14 @@ async fn run() -> Result<(), PerfError> {
         after_first.0, after_first.1
     );
     println!(
-        "after {events} decisions:    VmHWM {peak} KiB ({:.2} MB), VmRSS {current} KiB",
+        "after {events} decisions:    VmHWM {peak} KiB ({:.2} MiB), VmRSS {current} KiB",
         peak as f64 / 1024.0
     );
+    let verdict = if peak * 1024 <= 12_000_000 {
+        "met"
+    } else {
+        "NOT met"
+    };
+    println!("budget 3 (VmHWM <= 12 MB): {verdict}");
     Ok(())
 }

@@ -11,6 +11,7 @@ pub mod decision;
 pub mod event;
 pub mod jwks;
 pub mod key_store;
+pub mod logging;
 pub mod policy;
 pub mod service;
 pub mod verify;

@@ -80,7 +80,7 @@ pub fn response(decision: Decision<'_>, routes: &RouteTable) -> Response {
     policy.statement = statements;
 
     // The decision is consumed: the context takes the claims' strings.
-    let context = AuthorizerContext::from_owned_claims(claims);
+    let context = AuthorizerContext::from_claims(claims);
     let mut response = Response::default();
     response.principal_id = Some(context.sub.clone());
     response.policy_document = policy;

@@ -5,7 +5,7 @@
 //! [`Rig::spawn`] starts the binary against a fresh
 //! [`RuntimeApi`](local::runtime_api::RuntimeApi) emulator, as Lambda would
 //! start a new execution environment. The binaries `coldstart` and `rss`
-//! print the numbers `docs/performance.md` quotes.
+//! print the numbers the README's Performance section quotes.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;

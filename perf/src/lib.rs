@@ -372,6 +372,58 @@ impl std::fmt::Display for Summary {
     }
 }
 
+/// What both harnesses take on the command line:
+/// `--<count> N --binary PATH --logs --env NAME=VALUE...`.
+pub struct Args {
+    /// How many runs or events.
+    pub count: usize,
+    /// The rig for the chosen binary, with the extra environment applied.
+    pub rig: Rig,
+    /// The binary the rig runs.
+    pub binary: PathBuf,
+}
+
+impl Args {
+    /// Parses the process arguments; `count_flag` (e.g. `--runs`) defaults to `default_count`.
+    pub async fn parse(count_flag: &str, default_count: usize) -> Result<Self, PerfError> {
+        let mut count = default_count;
+        let mut binary = default_binary();
+        let mut logs = false;
+        let mut env = Vec::new();
+        for (name, value) in parse_args(
+            std::env::args().skip(1),
+            &[count_flag, "--binary", "--logs", "--env"],
+        )? {
+            match name.as_str() {
+                "--binary" => binary = value.into(),
+                "--env" => env.push(value),
+                "--logs" => logs = true,
+                _ => {
+                    count = value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                        PerfError::Usage(format!("{name} {value:?} is not a positive number"))
+                    })?
+                }
+            }
+        }
+        let mut rig = Rig::new(binary.clone(), logs).await?;
+        for assignment in &env {
+            rig = rig.with_env(assignment)?;
+        }
+        Ok(Self { count, rig, binary })
+    }
+}
+
+/// Turns a harness's result into its exit code, printing the error.
+pub fn exit(harness: &str, result: Result<(), PerfError>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{harness}: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Reads `--name value` pairs; anything else is a usage error.
 pub fn parse_args(
     args: impl Iterator<Item = String>,

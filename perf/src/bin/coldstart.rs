@@ -8,43 +8,19 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use perf::{PerfError, Rig, SCOPE, Summary, default_binary, expect_allow, parse_args, token_event};
+use perf::{Args, PerfError, SCOPE, Summary, expect_allow, token_event};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("coldstart: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    perf::exit("coldstart", run().await)
 }
 
 async fn run() -> Result<(), PerfError> {
-    let mut runs = 30usize;
-    let mut binary = default_binary();
-    let mut logs = false;
-    let mut env = Vec::new();
-    for (name, value) in parse_args(
-        std::env::args().skip(1),
-        &["--runs", "--binary", "--logs", "--env"],
-    )? {
-        match name.as_str() {
-            "--runs" => {
-                runs = value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                    PerfError::Usage(format!("--runs {value:?} is not a positive number"))
-                })?
-            }
-            "--binary" => binary = value.into(),
-            "--env" => env.push(value),
-            _ => logs = true,
-        }
-    }
-    let mut rig = Rig::new(binary.clone(), logs).await?;
-    for assignment in &env {
-        rig = rig.with_env(assignment)?;
-    }
+    let Args {
+        count: runs,
+        rig,
+        binary,
+    } = Args::parse("--runs", 30).await?;
     let event = token_event(&rig.token(SCOPE)?).to_string();
 
     let mut to_answer: Vec<Duration> = Vec::with_capacity(runs);

@@ -8,9 +8,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use perf::{
-    PerfError, Rig, default_binary, expect_allow, expect_unauthorized, parse_args, token_event,
-};
+use perf::{Args, PerfError, expect_allow, expect_unauthorized, token_event};
 
 /// Scope sets of the valid tokens: one route, several, all, and with OIDC scopes mixed in.
 const SCOPES: [&str; 6] = [
@@ -24,39 +22,15 @@ const SCOPES: [&str; 6] = [
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("rss: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    perf::exit("rss", run().await)
 }
 
 async fn run() -> Result<(), PerfError> {
-    let mut events = 10_000usize;
-    let mut binary = default_binary();
-    let mut logs = false;
-    let mut env = Vec::new();
-    for (name, value) in parse_args(
-        std::env::args().skip(1),
-        &["--events", "--binary", "--logs", "--env"],
-    )? {
-        match name.as_str() {
-            "--events" => {
-                events = value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                    PerfError::Usage(format!("--events {value:?} is not a positive number"))
-                })?
-            }
-            "--binary" => binary = value.into(),
-            "--env" => env.push(value),
-            _ => logs = true,
-        }
-    }
-    let mut rig = Rig::new(binary.clone(), logs).await?;
-    for assignment in &env {
-        rig = rig.with_env(assignment)?;
-    }
+    let Args {
+        count: events,
+        rig,
+        binary,
+    } = Args::parse("--events", 10_000).await?;
     let mut valid = Vec::new();
     for scope in SCOPES {
         valid.push(token_event(&rig.token(scope)?).to_string());

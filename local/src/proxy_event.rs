@@ -230,13 +230,7 @@ pub fn parse_response(answer: &Value) -> Result<ProxyResponse, ProxyResponseErro
     if let Some(multi) = non_null(answer.get("multiValueHeaders")) {
         for (name, values) in multi.as_object().ok_or(ProxyResponseError::Headers)? {
             for value in values.as_array().ok_or(ProxyResponseError::Headers)? {
-                headers.push((
-                    name.clone(),
-                    value
-                        .as_str()
-                        .ok_or(ProxyResponseError::Headers)?
-                        .to_string(),
-                ));
+                headers.push(header(name, value)?);
             }
         }
     }
@@ -245,13 +239,7 @@ pub fn parse_response(answer: &Value) -> Result<ProxyResponse, ProxyResponseErro
             // Like API Gateway, a name in both maps is sent with the
             // multi-value list only.
             if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
-                headers.push((
-                    name.clone(),
-                    value
-                        .as_str()
-                        .ok_or(ProxyResponseError::Headers)?
-                        .to_string(),
-                ));
+                headers.push(header(name, value)?);
             }
         }
     }
@@ -270,6 +258,12 @@ pub fn parse_response(answer: &Value) -> Result<ProxyResponse, ProxyResponseErro
         headers,
         body,
     })
+}
+
+/// One header of a proxy answer; values must be strings.
+fn header(name: &str, value: &Value) -> Result<(String, String), ProxyResponseError> {
+    let value = value.as_str().ok_or(ProxyResponseError::Headers)?;
+    Ok((name.to_string(), value.to_string()))
 }
 
 fn non_null(value: Option<&Value>) -> Option<&Value> {

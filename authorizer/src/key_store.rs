@@ -165,7 +165,7 @@ impl<S: JwksSource> KeyStore<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use local::issuer::Issuer;
+    use local::cognito::issuer::Issuer;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// Serves whatever JWKS it holds, counting fetches.

@@ -1,22 +1,17 @@
 //! Dev-only tools for running the system offline. Never deployed.
+//!
+//! Grouped by the AWS service each part stands in for: [`cognito`] (the user
+//! pool), [`apigateway`] (the REST API and its authorizer), [`lambda`] (the
+//! functions' runtimes) and [`template`] (what the SAM template declares).
+//! On top: the [`stack`] that runs them together, its [`cli`], its [`state`]
+//! and the [`walkthrough`] it prints.
 
-pub mod api_front;
-pub mod auth_cache;
-pub mod authorizer_answer;
+pub mod apigateway;
 pub mod cli;
-pub mod clients;
+pub mod cognito;
 pub mod http_server;
-pub mod ids;
-pub mod issuer;
-pub mod lambda_invoke;
-pub mod pool_server;
-pub mod process_tree;
-pub mod proxy_event;
-pub mod runtime_api;
-pub mod spec;
+pub mod lambda;
 pub mod stack;
 pub mod state;
 pub mod template;
-pub mod token_endpoint;
 pub mod walkthrough;
-pub mod watch;

@@ -16,23 +16,23 @@ use tokio::process::Child;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 
-use crate::api_front::{ApiFront, FrontConfig, UNAUTHORIZED, token_event};
-use crate::auth_cache::SystemClock;
-use crate::authorizer_answer::AuthorizerAnswer;
+use crate::apigateway::api_front::{ApiFront, FrontConfig, UNAUTHORIZED, token_event};
+use crate::apigateway::auth_cache::SystemClock;
+use crate::apigateway::authorizer_answer::AuthorizerAnswer;
+use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event};
 use crate::cli::Options;
-use crate::clients::{AppClient, Clients};
+use crate::cognito::clients::{AppClient, Clients};
+use crate::cognito::issuer::{Issuer, IssuerError, m2m_claims, random_id};
+use crate::cognito::pool_server::PoolServer;
+use crate::cognito::token_endpoint::{TOKEN_LIFETIME_SECS, TokenEndpoint};
 use crate::http_server::serve;
-use crate::issuer::{Issuer, IssuerError, m2m_claims, random_id};
-use crate::lambda_invoke::{Invocation, InvokeError, Invoker, WatchInvoker};
-use crate::pool_server::PoolServer;
-use crate::process_tree::stop_tree;
-use crate::proxy_event::{ProxyContext, ProxyRequest, build_event};
-use crate::spec::{RouteSpec, SpecError, StackSpec};
+use crate::lambda::invoke::{Invocation, InvokeError, Invoker, WatchInvoker};
+use crate::lambda::process_tree::stop_tree;
+use crate::lambda::watch::{WatchCommand, WatchError, env_file};
 use crate::state::{REGION, StateDir, StateError};
-use crate::template::Template;
-use crate::token_endpoint::{TOKEN_LIFETIME_SECS, TokenEndpoint};
+use crate::template::sam::Template;
+use crate::template::spec::{RouteSpec, SpecError, StackSpec};
 use crate::walkthrough::Banner;
-use crate::watch::{WatchCommand, WatchError, env_file};
 
 /// The line printed on stdout once everything answers; tests wait for it.
 pub const READY_LINE: &str = "local-stack ready";

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::ids::{self, RandomError};
-use crate::issuer::{Issuer, IssuerError};
-use crate::spec::ClientSpec;
+use crate::cognito::ids::{self, RandomError};
+use crate::cognito::issuer::{Issuer, IssuerError};
+use crate::template::spec::ClientSpec;
 
 /// The region local ids and ARNs name.
 pub const REGION: &str = "us-east-1";

@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-use crate::clients::AppClient;
-use crate::spec::RouteSpec;
+use crate::cognito::clients::AppClient;
+use crate::template::spec::RouteSpec;
 
 /// What the banner shows.
 #[derive(Debug, Clone, Copy)]

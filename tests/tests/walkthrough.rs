@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use integration_tests::free_port::free_ports;
 use integration_tests::process_guard::ProcessGuard;
 use integration_tests::wait_ready::port_is_closed;
-use local::process_tree::is_running;
+use local::lambda::process_tree::is_running;
 use local::stack::READY_LINE;
 use serde_json::Value;
 

@@ -7,8 +7,8 @@ use hyper::Method;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{Value, json};
 
+use crate::cognito::token_endpoint::{TokenEndpoint, TokenRequest};
 use crate::http_server::{HttpResponse, IncomingRequest, Service, json_response};
-use crate::token_endpoint::{TokenEndpoint, TokenRequest};
 
 /// Serves `/oauth2/token` and `/<pool>/.well-known/{jwks.json,openid-configuration}`.
 pub struct PoolServer {
@@ -99,8 +99,8 @@ impl Service for PoolServer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clients::{AppClient, Clients};
-    use crate::issuer::Issuer;
+    use crate::cognito::clients::{AppClient, Clients};
+    use crate::cognito::issuer::Issuer;
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
     use http_body_util::BodyExt;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use thiserror::Error;
 
-use crate::template::{Template, TemplateError};
+use crate::template::sam::{Template, TemplateError};
 
 /// One API route served by the handler, with the scopes it requires.
 #[derive(Debug, Clone, PartialEq, Eq)]

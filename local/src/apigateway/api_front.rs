@@ -14,12 +14,12 @@ use serde_json::{Value, json};
 use shared::RouteTable;
 use shared::iam::Evaluation;
 
-use crate::auth_cache::{AuthCache, Clock};
-use crate::authorizer_answer::AuthorizerAnswer;
+use crate::apigateway::auth_cache::{AuthCache, Clock};
+use crate::apigateway::authorizer_answer::AuthorizerAnswer;
+use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event, parse_response};
+use crate::cognito::issuer::random_id;
 use crate::http_server::{HttpResponse, IncomingRequest, Service, response};
-use crate::issuer::random_id;
-use crate::lambda_invoke::{Invocation, Invoker};
-use crate::proxy_event::{ProxyContext, ProxyRequest, build_event, parse_response};
+use crate::lambda::invoke::{Invocation, Invoker};
 
 /// The exact error message by which an authorizer refuses a token.
 pub const UNAUTHORIZED: &str = "Unauthorized";
@@ -333,8 +333,8 @@ pub fn token_event(token: &str, method_arn: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth_cache::tests::FakeClock;
-    use crate::lambda_invoke::InvokeError;
+    use crate::apigateway::auth_cache::tests::FakeClock;
+    use crate::lambda::invoke::InvokeError;
     use hyper::{HeaderMap, Method};
     use shared::iam::INVOKE_ACTION;
 

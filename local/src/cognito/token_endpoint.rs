@@ -12,8 +12,8 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::clients::{AppClient, Clients};
-use crate::issuer::{Issuer, m2m_claims};
+use crate::cognito::clients::{AppClient, Clients};
+use crate::cognito::issuer::{Issuer, m2m_claims};
 
 /// Lifetime of issued access tokens, Cognito's default of one hour.
 pub const TOKEN_LIFETIME_SECS: i64 = 3600;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::authorizer_answer::AuthorizerAnswer;
+use crate::apigateway::authorizer_answer::AuthorizerAnswer;
 
 /// A source of the current time, injectable for tests.
 pub trait Clock: Send + Sync + 'static {

@@ -3,8 +3,8 @@
 
 use aws_lc_rs::constant_time::verify_slices_are_equal;
 
-use crate::spec::ClientSpec;
 use crate::state::LocalState;
+use crate::template::spec::ClientSpec;
 
 /// One app client with its local credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]

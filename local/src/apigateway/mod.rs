@@ -1,0 +1,7 @@
+//! Amazon API Gateway: a REST API front with a Lambda TOKEN authorizer, its
+//! result cache, and the proxy events it sends the handler.
+
+pub mod api_front;
+pub mod auth_cache;
+pub mod authorizer_answer;
+pub mod proxy_event;

@@ -1,20 +1,14 @@
-//! A small HTTP/1.1 server on hyper for the local endpoints: it reads each
-//! request whole (bodies are small JSON or forms) and hands it to a
-//! service, and it stops gracefully when told to.
+//! What the local HTTP servers share, on axum: serving a router until told
+//! to stop (open requests finish), the body limit, and answers built from
+//! exact status, headers and body, as the emulated services send them.
 
-use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
-use hyper::header::{HeaderName, HeaderValue};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{HeaderMap, Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, FromRequest, Request};
+use axum::http::header::{HeaderName, HeaderValue};
+use axum::http::{Response, StatusCode};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -22,36 +16,22 @@ use tokio::sync::watch;
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
 /// A response with a fully buffered body.
-pub type HttpResponse = Response<Full<Bytes>>;
+pub type HttpResponse = Response<Body>;
 
-/// A request read whole.
-#[derive(Debug, Clone)]
-pub struct IncomingRequest {
-    /// The method.
-    pub method: Method,
-    /// The path, without the query.
-    pub path: String,
-    /// The raw query string, without `?`.
-    pub query: Option<String>,
-    /// The headers.
-    pub headers: HeaderMap,
-    /// The body.
-    pub body: Bytes,
-    /// The client's address.
-    pub peer: SocketAddr,
-}
+/// A request body read whole, up to [`MAX_BODY_BYTES`]; anything else is
+/// refused with API Gateway's 413 answer.
+#[derive(Debug, Clone, Default)]
+pub struct WholeBody(pub Bytes);
 
-impl IncomingRequest {
-    /// A header's value, if present and valid text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
+impl<S: Send + Sync> FromRequest<S> for WholeBody {
+    type Rejection = HttpResponse;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(request, state)
+            .await
+            .map(WholeBody)
+            .map_err(|_| json_response(413, r#"{"message":"Request Too Long"}"#, &[]))
     }
-}
-
-/// Something that answers requests.
-pub trait Service: Send + Sync + 'static {
-    /// Answers one request.
-    fn call(&self, request: IncomingRequest) -> impl Future<Output = HttpResponse> + Send;
 }
 
 /// A response with `status`, a JSON `body` and extra headers.
@@ -64,13 +44,14 @@ pub fn json_response(
     response(status, content_type.iter().chain(headers).copied(), body)
 }
 
-/// A response with `status`, `headers` (invalid ones are skipped) and `body`.
+/// A response with `status`, `headers` (invalid ones are skipped) and `body`,
+/// and no header axum would add for the body's type.
 pub fn response<'a>(
     status: u16,
     headers: impl IntoIterator<Item = (&'a str, &'a str)>,
     body: impl Into<Bytes>,
 ) -> HttpResponse {
-    let mut response = Response::new(Full::new(body.into()));
+    let mut response = Response::new(Body::from(body.into()));
     *response.status_mut() =
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let map = response.headers_mut();
@@ -85,82 +66,49 @@ pub fn response<'a>(
     response
 }
 
-/// Serves connections from `listener` until `shutdown` turns true, then
-/// lets open requests finish.
-pub async fn serve<S: Service>(
-    listener: TcpListener,
-    service: Arc<S>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let graceful = GracefulShutdown::new();
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(error) => {
-                    // Accept errors (e.g. too many open files) are transient.
-                    tracing::warn!(%error, "accept failed");
-                    continue;
-                }
-            },
-            _ = shutdown.wait_for(|stop| *stop) => break,
-        };
-        let service = Arc::clone(&service);
-        let handler = service_fn(move |request: Request<Incoming>| {
-            let service = Arc::clone(&service);
-            async move {
-                Ok::<_, std::convert::Infallible>(read_and_call(&*service, request, peer).await)
-            }
-        });
-        let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), handler);
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, "connection ended with an error");
-            }
-        });
-    }
-    graceful.shutdown().await;
+/// `router` with the body limit every local server applies.
+fn limited(router: Router) -> Router {
+    router.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
-async fn read_and_call<S: Service>(
-    service: &S,
-    request: Request<Incoming>,
-    peer: SocketAddr,
-) -> HttpResponse {
-    let (parts, body) = request.into_parts();
-    let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => return json_response(413, r#"{"message":"Request Too Long"}"#, &[]),
+/// Serves `router` on `listener` until `shutdown` turns true, then lets
+/// open requests finish. Handlers can take the client's address as
+/// `ConnectInfo<SocketAddr>`.
+pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>) {
+    let app = limited(router).into_make_service_with_connect_info::<SocketAddr>();
+    let stopped = async move {
+        // A dropped sender means nobody can stop us any more: stop too.
+        let _ = shutdown.wait_for(|stop| *stop).await;
     };
-    let request = IncomingRequest {
-        method: parts.method,
-        path: parts.uri.path().to_string(),
-        query: parts.uri.query().map(str::to_string),
-        headers: parts.headers,
-        body,
-        peer,
-    };
-    service.call(request).await
+    if let Err(error) = axum::serve(listener, app)
+        .with_graceful_shutdown(stopped)
+        .await
+    {
+        tracing::warn!(%error, "server stopped with an error");
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::extract::ConnectInfo;
+    use axum::http::{Method, Uri};
 
-    struct Echo;
-
-    impl Service for Echo {
-        async fn call(&self, request: IncomingRequest) -> HttpResponse {
-            let body = format!(
-                "{} {} {:?} {}",
-                request.method,
-                request.path,
-                request.query,
-                request.body.len()
-            );
-            json_response(200, body, &[("x-test", "1"), ("bad header", "skipped")])
-        }
+    async fn echo(
+        ConnectInfo(peer): ConnectInfo<SocketAddr>,
+        method: Method,
+        uri: Uri,
+        WholeBody(body): WholeBody,
+    ) -> HttpResponse {
+        let body = format!(
+            "{} {} {:?} {} {}",
+            method,
+            uri.path(),
+            uri.query(),
+            body.len(),
+            peer.ip()
+        );
+        json_response(200, body, &[("x-test", "1"), ("bad header", "skipped")])
     }
 
     #[tokio::test]
@@ -168,7 +116,8 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let (stop, stopped) = watch::channel(false);
-        let server = tokio::spawn(serve(listener, Arc::new(Echo), stopped));
+        let router = Router::new().fallback(echo);
+        let server = tokio::spawn(serve(listener, router, stopped));
         let client = reqwest::Client::builder().no_proxy().build().unwrap();
         let response = client
             .post(format!("http://127.0.0.1:{port}/a/b?x=1"))
@@ -178,7 +127,10 @@ mod tests {
             .unwrap();
         assert_eq!(response.headers()["x-test"], "1");
         assert_eq!(response.headers()["content-type"], "application/json");
-        assert_eq!(response.text().await.unwrap(), r#"POST /a/b Some("x=1") 5"#);
+        assert_eq!(
+            response.text().await.unwrap(),
+            r#"POST /a/b Some("x=1") 5 127.0.0.1"#
+        );
         stop.send(true).unwrap();
         tokio::time::timeout(std::time::Duration::from_secs(5), server)
             .await
@@ -191,5 +143,33 @@ mod tests {
                 .await
                 .is_err()
         );
+    }
+
+    #[tokio::test]
+    async fn bodies_over_the_limit_get_api_gateways_413() {
+        use tower::ServiceExt;
+        let router = limited(
+            Router::new().fallback(|WholeBody(body): WholeBody| async move {
+                json_response(200, body.len().to_string(), &[])
+            }),
+        );
+        for (size, status, body) in [
+            (MAX_BODY_BYTES, 200, MAX_BODY_BYTES.to_string()),
+            (
+                MAX_BODY_BYTES + 1,
+                413,
+                r#"{"message":"Request Too Long"}"#.to_string(),
+            ),
+        ] {
+            let request = Request::post("/")
+                .body(Body::from(vec![b'x'; size]))
+                .unwrap();
+            let response = router.clone().oneshot(request).await.unwrap();
+            assert_eq!(response.status().as_u16(), status, "{size}");
+            let got = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            assert_eq!(String::from_utf8_lossy(&got), body, "{size}");
+        }
     }
 }

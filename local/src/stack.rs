@@ -4,7 +4,6 @@
 
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hyper::HeaderMap;
@@ -135,11 +134,7 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
 
     let (stop, stopped) = watch::channel(false);
     let endpoint = TokenEndpoint::new(issuer, issuer_url.clone(), clients.clone());
-    let pool = Arc::new(PoolServer::new(
-        endpoint,
-        state.pool_id.clone(),
-        pool_url.clone(),
-    ));
+    let pool = PoolServer::new(endpoint, state.pool_id.clone(), pool_url.clone()).router();
     let pool_task = tokio::spawn(serve(token_listener, pool, stopped.clone()));
     tracing::info!(url = %pool_url, "token endpoint listening");
 
@@ -180,7 +175,7 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
             WatchInvoker::new(watch_url.clone(), REQUEST_TIMEOUT)?,
             SystemClock,
         );
-        let api_task = tokio::spawn(serve(api_listener, Arc::new(front), stopped.clone()));
+        let api_task = tokio::spawn(serve(api_listener, front.router(), stopped.clone()));
         let api_url = format!("http://127.0.0.1:{}", options.api_port);
         let narrow_scope = spec
             .routes

@@ -7,9 +7,14 @@
 //! `ReauthorizeEvery`) is evaluated for the request's method ARN; allowed
 //! requests go to the handler as REST proxy events.
 
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, Method, Uri};
 use serde_json::{Value, json};
 use shared::RouteTable;
 use shared::iam::Evaluation;
@@ -18,7 +23,7 @@ use crate::apigateway::auth_cache::{AuthCache, Clock};
 use crate::apigateway::authorizer_answer::AuthorizerAnswer;
 use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event, parse_response};
 use crate::cognito::issuer::random_id;
-use crate::http_server::{HttpResponse, IncomingRequest, Service, response};
+use crate::http_server::{HttpResponse, WholeBody, response};
 use crate::lambda::invoke::{Invocation, Invoker};
 
 /// The exact error message by which an authorizer refuses a token.
@@ -57,6 +62,30 @@ impl FrontConfig {
             method,
             path.trim_start_matches('/')
         )
+    }
+}
+
+/// A request to the API, read whole.
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    /// The method.
+    pub method: Method,
+    /// The path, without the query.
+    pub path: String,
+    /// The raw query string, without `?`.
+    pub query: Option<String>,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+    /// The client's address.
+    pub peer: SocketAddr,
+}
+
+impl ApiRequest {
+    /// A header's value, if present and valid text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
 
@@ -163,7 +192,7 @@ impl<I: Invoker, C: Clock> ApiFront<I, C> {
     }
 
     /// Answers one request.
-    pub async fn handle(&self, request: &IncomingRequest) -> FrontResponse {
+    pub async fn handle(&self, request: &ApiRequest) -> FrontResponse {
         let request_id = random_id();
         let method = request.method.as_str();
         let answer = match self.route_and_authorize(request, &request_id).await {
@@ -180,7 +209,7 @@ impl<I: Invoker, C: Clock> ApiFront<I, C> {
 
     async fn route_and_authorize(
         &self,
-        request: &IncomingRequest,
+        request: &ApiRequest,
         request_id: &str,
     ) -> Result<(String, Arc<AuthorizerAnswer>), GatewayError> {
         let method = request.method.as_str();
@@ -257,7 +286,7 @@ impl<I: Invoker, C: Clock> ApiFront<I, C> {
 
     async fn call_handler(
         &self,
-        request: &IncomingRequest,
+        request: &ApiRequest,
         request_id: &str,
         resource: &str,
         authorizer: &AuthorizerAnswer,
@@ -314,15 +343,38 @@ impl<I: Invoker, C: Clock> ApiFront<I, C> {
     }
 }
 
-impl<I: Invoker, C: Clock> Service for ApiFront<I, C> {
-    async fn call(&self, request: IncomingRequest) -> HttpResponse {
-        let answer = self.handle(&request).await;
-        response(
-            answer.status,
-            answer.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-            answer.body,
-        )
+impl<I: Invoker, C: Clock> ApiFront<I, C> {
+    /// Every method and path goes to [`ApiFront::handle`]: the route table
+    /// decides, as API Gateway's own routing does.
+    pub fn router(self) -> Router {
+        Router::new()
+            .fallback(proxy::<I, C>)
+            .with_state(Arc::new(self))
     }
+}
+
+async fn proxy<I: Invoker, C: Clock>(
+    State(front): State<Arc<ApiFront<I, C>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    WholeBody(body): WholeBody,
+) -> HttpResponse {
+    let request = ApiRequest {
+        method,
+        path: uri.path().to_string(),
+        query: uri.query().map(str::to_string),
+        headers,
+        body,
+        peer,
+    };
+    let answer = front.handle(&request).await;
+    response(
+        answer.status,
+        answer.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+        answer.body,
+    )
 }
 
 /// A TOKEN authorizer event as API Gateway sends it.
@@ -335,7 +387,6 @@ mod tests {
     use super::*;
     use crate::apigateway::auth_cache::tests::FakeClock;
     use crate::lambda::invoke::InvokeError;
-    use hyper::{HeaderMap, Method};
     use shared::iam::INVOKE_ACTION;
 
     const ARN: &str = "arn:aws:execute-api:us-east-1:000000000000:api1/Prod";
@@ -429,12 +480,12 @@ mod tests {
         }
     }
 
-    fn request(method: Method, path: &str, token: Option<&str>) -> IncomingRequest {
+    fn request(method: Method, path: &str, token: Option<&str>) -> ApiRequest {
         let mut headers = HeaderMap::new();
         if let Some(token) = token {
             headers.insert("authorization", token.parse().unwrap());
         }
-        IncomingRequest {
+        ApiRequest {
             method,
             path: path.into(),
             query: None,

@@ -3,12 +3,17 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use hyper::Method;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderMap, Method};
+use axum::routing::{any, post};
 use serde_json::{Value, json};
 
 use crate::cognito::token_endpoint::{TokenEndpoint, TokenRequest};
-use crate::http_server::{HttpResponse, IncomingRequest, Service, json_response};
+use crate::http_server::{HttpResponse, WholeBody, json_response};
 
 /// Serves `/oauth2/token` and `/<pool>/.well-known/{jwks.json,openid-configuration}`.
 pub struct PoolServer {
@@ -51,11 +56,32 @@ impl PoolServer {
         })
     }
 
-    fn token(&self, request: &IncomingRequest) -> HttpResponse {
+    /// The routes, as the user pool answers them: only `POST` on the token
+    /// endpoint (405 otherwise), only `GET` on the documents, 404 elsewhere.
+    pub fn router(self) -> Router {
+        let well_known = format!("/{}/.well-known", self.pool_id);
+        Router::new()
+            .route(
+                "/oauth2/token",
+                post(token).fallback(token_method_not_allowed),
+            )
+            // `any`, not `get`: axum's `get` also answers HEAD, and its
+            // method fallback adds an `Allow` header; the pool's 404 has none.
+            .route(&format!("{well_known}/jwks.json"), any(jwks))
+            .route(
+                &format!("{well_known}/openid-configuration"),
+                any(openid_configuration),
+            )
+            .fallback(not_found)
+            .with_state(Arc::new(self))
+    }
+
+    fn token(&self, headers: &HeaderMap, body: &[u8]) -> HttpResponse {
+        let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
         let token_request = TokenRequest {
-            content_type: request.header(CONTENT_TYPE.as_str()),
-            authorization: request.header(AUTHORIZATION.as_str()),
-            body: &request.body,
+            content_type: header(CONTENT_TYPE),
+            authorization: header(AUTHORIZATION),
+            body,
         };
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -75,25 +101,34 @@ impl PoolServer {
     }
 }
 
-impl Service for PoolServer {
-    async fn call(&self, request: IncomingRequest) -> HttpResponse {
-        let well_known = format!("/{}/.well-known/", self.pool_id);
-        match (&request.method, request.path.as_str()) {
-            (&Method::POST, "/oauth2/token") => self.token(&request),
-            (_, "/oauth2/token") => {
-                json_response(405, r#"{"error":"invalid_request"}"#, &[("allow", "POST")])
-            }
-            (&Method::GET, path) if path.strip_prefix(&well_known) == Some("jwks.json") => {
-                json_response(200, self.endpoint.issuer().jwks().to_string(), &[])
-            }
-            (&Method::GET, path)
-                if path.strip_prefix(&well_known) == Some("openid-configuration") =>
-            {
-                json_response(200, self.openid_configuration().to_string(), &[])
-            }
-            _ => json_response(404, r#"{"message":"Not Found"}"#, &[]),
-        }
+async fn token(
+    State(pool): State<Arc<PoolServer>>,
+    headers: HeaderMap,
+    WholeBody(body): WholeBody,
+) -> HttpResponse {
+    pool.token(&headers, &body)
+}
+
+async fn token_method_not_allowed() -> HttpResponse {
+    json_response(405, r#"{"error":"invalid_request"}"#, &[("allow", "POST")])
+}
+
+async fn jwks(State(pool): State<Arc<PoolServer>>, method: Method) -> HttpResponse {
+    if method != Method::GET {
+        return not_found().await;
     }
+    json_response(200, pool.endpoint.issuer().jwks().to_string(), &[])
+}
+
+async fn openid_configuration(State(pool): State<Arc<PoolServer>>, method: Method) -> HttpResponse {
+    if method != Method::GET {
+        return not_found().await;
+    }
+    json_response(200, pool.openid_configuration().to_string(), &[])
+}
+
+async fn not_found() -> HttpResponse {
+    json_response(404, r#"{"message":"Not Found"}"#, &[])
 }
 
 #[cfg(test)]
@@ -101,10 +136,11 @@ mod tests {
     use super::*;
     use crate::cognito::clients::{AppClient, Clients};
     use crate::cognito::issuer::Issuer;
+    use axum::body::Body;
+    use axum::http::Request;
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
-    use http_body_util::BodyExt;
-    use hyper::HeaderMap;
+    use tower::ServiceExt;
 
     fn server() -> PoolServer {
         let clients = Clients::new(vec![AppClient {
@@ -132,24 +168,17 @@ mod tests {
         path: &str,
         headers: &[(&'static str, String)],
         body: &str,
-    ) -> IncomingRequest {
-        let mut map = HeaderMap::new();
+    ) -> Request<Body> {
+        let mut request = Request::builder().method(method).uri(path);
         for (name, value) in headers {
-            map.insert(*name, value.parse().unwrap());
+            request = request.header(*name, value);
         }
-        IncomingRequest {
-            method,
-            path: path.into(),
-            query: None,
-            headers: map,
-            body: body.to_string().into(),
-            peer: "127.0.0.1:1".parse().unwrap(),
-        }
+        request.body(Body::from(body.to_string())).unwrap()
     }
 
     #[tokio::test]
     async fn routes_answer_as_the_user_pool_does() {
-        let server = server();
+        let router = server().router();
         let form = (
             "content-type",
             "application/x-www-form-urlencoded".to_string(),
@@ -186,6 +215,26 @@ mod tests {
             ),
             (
                 request(
+                    Method::POST,
+                    "/us-east-1_pool/.well-known/jwks.json",
+                    &[],
+                    "",
+                ),
+                404,
+                "Not Found",
+            ),
+            (
+                request(
+                    Method::HEAD,
+                    "/us-east-1_pool/.well-known/jwks.json",
+                    &[],
+                    "",
+                ),
+                404,
+                "",
+            ),
+            (
+                request(
                     Method::GET,
                     "/us-east-1_pool/.well-known/jwks.json",
                     &[],
@@ -211,10 +260,19 @@ mod tests {
             ),
         ];
         for (request, status, needle) in cases {
-            let path = request.path.clone();
-            let response = server.call(request).await;
+            let path = format!("{} {}", request.method(), request.uri());
+            let response = router.clone().oneshot(request).await.unwrap();
             assert_eq!(response.status().as_u16(), status, "{path}");
-            let body = response.into_body().collect().await.unwrap().to_bytes();
+            assert_eq!(
+                response.headers()["content-type"],
+                "application/json",
+                "{path}"
+            );
+            let allow = response.headers().get_all("allow").iter().count();
+            assert_eq!(allow, usize::from(status == 405), "{path}");
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
             let body = String::from_utf8_lossy(&body);
             assert!(body.contains(needle), "{path}: {body}");
         }

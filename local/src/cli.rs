@@ -1,9 +1,13 @@
 //! `local-stack`'s command line: ports, paths and time limits, from flags
-//! or environment variables (flags win).
+//! or environment variables (flags win), parsed by clap.
 
+use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::TypedValueParser;
+use clap::error::ErrorKind;
+use clap::{Arg, Parser};
 use thiserror::Error;
 
 /// Default port of the token endpoint.
@@ -15,30 +19,36 @@ pub const DEFAULT_API_PORT: u16 = 3000;
 /// Default wait for the first build and warm-up.
 pub const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
-/// The usage text.
-pub const USAGE: &str = "\
-local-stack: the whole system on this machine (token endpoint, Lambda functions under
-cargo lambda watch, and an API Gateway front with the TOKEN authorizer).
-
-Usage: local-stack [OPTIONS]
-
-Options (environment variable in brackets; flags win):
-  --token-port <PORT>     token endpoint and JWKS [LOCAL_TOKEN_PORT, default 9100]
-  --watch-port <PORT>     cargo lambda watch Invoke API [LOCAL_WATCH_PORT, default 9000]
-  --api-port <PORT>       API front [LOCAL_API_PORT, default 3000]
-  --template <PATH>       SAM template [default: <workspace>/template.yaml]
-  --state-dir <PATH>      keys, ids and secrets [default: <workspace>/.local-state]
-  --ready-timeout <SECS>  wait for the first build and warm-up [default 900]
-  -h, --help              print this text
-";
-
-/// What the command line asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    /// Print the usage text.
-    Help,
-    /// Run the stack.
-    Run(Options),
+/// The flags as clap reads them; [`parse`] turns them into [`Options`].
+#[derive(Debug, Parser)]
+#[command(
+    name = "local-stack",
+    about = "The whole system on this machine (token endpoint, Lambda functions under \
+             cargo lambda watch, and an API Gateway front with the TOKEN authorizer).",
+    after_help = "Environment variables are read when their flag is not given: flags win."
+)]
+pub struct Args {
+    /// Token endpoint and JWKS
+    #[arg(long, value_name = "PORT", env = "LOCAL_TOKEN_PORT",
+          default_value_t = DEFAULT_TOKEN_PORT, value_parser = PortParser)]
+    pub token_port: u16,
+    /// cargo lambda watch Invoke API
+    #[arg(long, value_name = "PORT", env = "LOCAL_WATCH_PORT",
+          default_value_t = DEFAULT_WATCH_PORT, value_parser = PortParser)]
+    pub watch_port: u16,
+    /// API front
+    #[arg(long, value_name = "PORT", env = "LOCAL_API_PORT",
+          default_value_t = DEFAULT_API_PORT, value_parser = PortParser)]
+    pub api_port: u16,
+    /// SAM template [default: <workspace>/template.yaml]
+    #[arg(long, value_name = "PATH")]
+    pub template: Option<PathBuf>,
+    /// Keys, ids and secrets [default: <workspace>/.local-state]
+    #[arg(long, value_name = "PATH")]
+    pub state_dir: Option<PathBuf>,
+    /// Wait for the first build and warm-up, in seconds
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_READY_TIMEOUT.as_secs())]
+    pub ready_timeout: u64,
 }
 
 /// Settings of one run.
@@ -60,185 +70,225 @@ pub struct Options {
     pub ready_timeout: Duration,
 }
 
-/// A bad command line.
-#[derive(Debug, Error, PartialEq, Eq)]
+/// A command line that does not give [`Options`].
+#[derive(Debug, Error)]
 pub enum CliError {
-    /// An unknown argument.
-    #[error("unknown argument {0:?} (try --help)")]
-    Unknown(String),
-    /// A flag without its value.
-    #[error("{0} needs a value")]
-    MissingValue(String),
-    /// A value that is not valid for its flag or variable.
-    #[error("{name}: {value:?} is not valid")]
-    Invalid {
-        /// The flag or variable.
-        name: String,
-        /// The value given.
-        value: String,
-    },
+    /// What clap refuses (unknown flag, missing or invalid value), and
+    /// `--help`, which clap reports the same way: [`clap::Error::exit`]
+    /// prints it where it belongs and exits with the right code.
+    #[error(transparent)]
+    Usage(#[from] clap::Error),
     /// Two ports are the same.
     #[error("the token, watch and API ports must differ")]
     SamePorts,
 }
 
-/// Parses `args` (without the program name), reading defaults through `env`.
-pub fn parse(
-    args: impl IntoIterator<Item = String>,
-    env: impl Fn(&str) -> Option<String>,
-    workspace: PathBuf,
-) -> Result<Command, CliError> {
-    let port_default = |name: &str, fallback: u16| -> Result<u16, CliError> {
-        env(name).map_or(Ok(fallback), |value| parse_port(name, &value))
-    };
-    let mut options = Options {
-        token_port: port_default("LOCAL_TOKEN_PORT", DEFAULT_TOKEN_PORT)?,
-        watch_port: port_default("LOCAL_WATCH_PORT", DEFAULT_WATCH_PORT)?,
-        api_port: port_default("LOCAL_API_PORT", DEFAULT_API_PORT)?,
-        template: workspace.join("template.yaml"),
-        state_dir: workspace.join(".local-state"),
+/// Parses `args` (with the program name first) and the `LOCAL_*_PORT`
+/// variables; paths default to `workspace`.
+pub fn parse<I, T>(args: I, workspace: PathBuf) -> Result<Options, CliError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let args = Args::try_parse_from(args)?;
+    let options = Options {
+        token_port: args.token_port,
+        watch_port: args.watch_port,
+        api_port: args.api_port,
+        template: args
+            .template
+            .unwrap_or_else(|| workspace.join("template.yaml")),
+        state_dir: args
+            .state_dir
+            .unwrap_or_else(|| workspace.join(".local-state")),
         workspace,
-        ready_timeout: DEFAULT_READY_TIMEOUT,
+        ready_timeout: Duration::from_secs(args.ready_timeout),
     };
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => {
-                (flag.to_string(), Some(value.to_string()))
-            }
-            _ => (arg.clone(), None),
-        };
-        if flag == "-h" || flag == "--help" {
-            return Ok(Command::Help);
-        }
-        let known = [
-            "--token-port",
-            "--watch-port",
-            "--api-port",
-            "--template",
-            "--state-dir",
-            "--ready-timeout",
-        ];
-        if !known.contains(&flag.as_str()) {
-            return Err(CliError::Unknown(arg));
-        }
-        let value = inline
-            .or_else(|| args.next())
-            .ok_or_else(|| CliError::MissingValue(flag.clone()))?;
-        match flag.as_str() {
-            "--token-port" => options.token_port = parse_port(&flag, &value)?,
-            "--watch-port" => options.watch_port = parse_port(&flag, &value)?,
-            "--api-port" => options.api_port = parse_port(&flag, &value)?,
-            "--template" => options.template = PathBuf::from(value),
-            "--state-dir" => options.state_dir = PathBuf::from(value),
-            _ => {
-                let secs: u64 = value.parse().map_err(|_| CliError::Invalid {
-                    name: flag.clone(),
-                    value: value.clone(),
-                })?;
-                options.ready_timeout = Duration::from_secs(secs);
-            }
-        }
-    }
     let ports = [options.token_port, options.watch_port, options.api_port];
     if ports[0] == ports[1] || ports[1] == ports[2] || ports[0] == ports[2] {
         return Err(CliError::SamePorts);
     }
-    Ok(Command::Run(options))
+    Ok(options)
 }
 
-fn parse_port(name: &str, value: &str) -> Result<u16, CliError> {
-    value
-        .trim()
-        .parse::<u16>()
-        .ok()
-        .filter(|p| *p != 0)
-        .ok_or_else(|| CliError::Invalid {
-            name: name.to_string(),
-            value: value.to_string(),
+/// A TCP port, 1 to 65535; a bad one is reported with its flag and its
+/// variable, since the value may have come from either.
+#[derive(Debug, Clone, Copy)]
+pub struct PortParser;
+
+impl TypedValueParser for PortParser {
+    type Value = u16;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        arg: Option<&Arg>,
+        value: &OsStr,
+    ) -> Result<u16, clap::Error> {
+        let port = value
+            .to_str()
+            .and_then(|text| text.trim().parse::<u16>().ok())
+            .filter(|port| *port != 0);
+        port.ok_or_else(|| {
+            let flag = arg.and_then(Arg::get_long).unwrap_or_default();
+            let variable = arg.and_then(Arg::get_env).unwrap_or_default();
+            command.clone().error(
+                ErrorKind::ValueValidation,
+                format!(
+                    "--{flag} / {}: {value:?} is not a port (1-65535)",
+                    variable.to_string_lossy()
+                ),
+            )
         })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
+    use std::process::Command;
 
-    fn run(args: &[&str], env: &[(&str, &str)]) -> Result<Command, CliError> {
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        parse(
-            args.iter().map(|a| a.to_string()),
-            |name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
-            PathBuf::from("/ws"),
-        )
+    /// Where a child copy of this test binary finds the arguments to parse.
+    const CHILD_ARGS: &str = "LOCAL_CLI_TEST_ARGS";
+    const VARIABLES: [&str; 3] = ["LOCAL_TOKEN_PORT", "LOCAL_WATCH_PORT", "LOCAL_API_PORT"];
+
+    /// What a parse gave, in a form a child can print.
+    fn outcome(result: Result<Options, CliError>) -> String {
+        match result {
+            Ok(o) => format!("ok {} {} {}", o.token_port, o.watch_port, o.api_port),
+            Err(CliError::SamePorts) => "same ports".to_string(),
+            Err(CliError::Usage(e)) => format!("{:?}: {}", e.kind(), e.to_string().trim()),
+        }
     }
 
-    fn ports(command: Result<Command, CliError>) -> Result<(u16, u16, u16), CliError> {
-        command.map(|c| match c {
-            Command::Run(o) => (o.token_port, o.watch_port, o.api_port),
-            Command::Help => (0, 0, 0),
-        })
+    /// Parses `args` with exactly `env` among the port variables. clap reads
+    /// the real environment, so the parse runs in a child copy of this test
+    /// binary: a case sees neither the caller's variables nor another case's,
+    /// and this process's environment is never changed.
+    fn run(args: &[&str], env: &[(&str, &str)]) -> String {
+        let mut child = Command::new(std::env::current_exe().unwrap());
+        child
+            .args(["--exact", "cli::tests::parse_in_child", "--nocapture"])
+            .args(["--test-threads", "1", "--quiet"])
+            .env(CHILD_ARGS, args.join("\n"));
+        for variable in VARIABLES {
+            child.env_remove(variable);
+        }
+        child.envs(env.iter().copied());
+        let output = child.output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let (_, rest) = stdout.split_once("CLI_OUTCOME<").unwrap_or(("", ""));
+        rest.split_once(">CLI_OUTCOME")
+            .map_or_else(|| format!("no outcome: {stdout}"), |(o, _)| o.to_string())
+    }
+
+    /// The child's side of [`run`]; does nothing in a normal test run.
+    #[test]
+    fn parse_in_child() {
+        let Ok(args) = std::env::var(CHILD_ARGS) else {
+            return;
+        };
+        let args = std::iter::once("local-stack").chain(args.split('\n').filter(|a| !a.is_empty()));
+        let got = outcome(parse(args, PathBuf::from("/ws")));
+        println!("CLI_OUTCOME<{got}>CLI_OUTCOME");
     }
 
     #[test]
     fn ports_come_from_flags_then_env_then_defaults() {
+        // (args, env, the outcome starts with, and contains)
         type Case = (
             &'static [&'static str],
             &'static [(&'static str, &'static str)],
-            Result<(u16, u16, u16), CliError>,
+            &'static str,
+            &'static str,
         );
-        let cases: [Case; 8] = [
-            (&[], &[], Ok((9100, 9000, 3000))),
-            (&["--api-port", "8080"], &[], Ok((9100, 9000, 8080))),
+        let cases: [Case; 11] = [
+            (&[], &[], "ok 9100 9000 3000", ""),
+            (&["--api-port", "8080"], &[], "ok 9100 9000 8080", ""),
             (
                 &["--token-port=9200", "--watch-port", "9300"],
                 &[],
-                Ok((9200, 9300, 3000)),
+                "ok 9200 9300 3000",
+                "",
             ),
-            (&[], &[("LOCAL_API_PORT", "4000")], Ok((9100, 9000, 4000))),
+            (&[], &[("LOCAL_API_PORT", "4000")], "ok 9100 9000 4000", ""),
             (
                 &["--api-port", "5000"],
                 &[("LOCAL_API_PORT", "4000")],
-                Ok((9100, 9000, 5000)),
+                "ok 9100 9000 5000",
+                "",
             ),
-            (&["--api-port", "9000"], &[], Err(CliError::SamePorts)),
-            (
-                &["--api-port"],
-                &[],
-                Err(CliError::MissingValue("--api-port".into())),
-            ),
+            (&["--api-port", "9000"], &[], "same ports", ""),
+            (&["--api-port"], &[], "InvalidValue", "--api-port"),
+            (&["--api-port", "0"], &[], "ValueValidation", "--api-port"),
             (
                 &["--api-port", "0"],
                 &[],
-                Err(CliError::Invalid {
-                    name: "--api-port".into(),
-                    value: "0".into(),
-                }),
+                "ValueValidation",
+                "LOCAL_API_PORT: \"0\" is not a port",
             ),
+            (
+                &[],
+                &[("LOCAL_TOKEN_PORT", "x")],
+                "ValueValidation",
+                "LOCAL_TOKEN_PORT: \"x\" is not a port",
+            ),
+            (&["--bogus"], &[], "UnknownArgument", "--bogus"),
         ];
-        for (args, env, expected) in cases {
-            assert_eq!(ports(run(args, env)), expected, "{args:?} {env:?}");
+        for (args, env, starts, contains) in cases {
+            let got = run(args, env);
+            assert!(
+                got.starts_with(starts) && got.contains(contains),
+                "{args:?} {env:?}: {got}"
+            );
         }
     }
 
     #[test]
     fn paths_default_to_the_workspace() {
-        let Ok(Command::Run(o)) = run(&["--ready-timeout", "60"], &[]) else {
+        let parse_args = |args: &[&str]| {
+            let args = std::iter::once("local-stack").chain(args.iter().copied());
+            parse(args, PathBuf::from("/ws"))
+        };
+        let Ok(o) = parse_args(&[
+            "--ready-timeout",
+            "60",
+            "--token-port=1",
+            "--watch-port=2",
+            "--api-port=3",
+        ]) else {
             panic!("expected options");
         };
         assert_eq!(o.template, PathBuf::from("/ws/template.yaml"));
         assert_eq!(o.state_dir, PathBuf::from("/ws/.local-state"));
         assert_eq!(o.ready_timeout, Duration::from_secs(60));
-        assert_eq!(run(&["-h"], &[]), Ok(Command::Help));
-        assert_eq!(
-            run(&["--bogus"], &[]),
-            Err(CliError::Unknown("--bogus".into()))
-        );
-        assert!(matches!(
-            run(&[], &[("LOCAL_TOKEN_PORT", "x")]),
-            Err(CliError::Invalid { .. })
-        ));
+        let Err(CliError::Usage(help)) = parse_args(&["-h"]) else {
+            panic!("expected help");
+        };
+        assert_eq!(help.kind(), ErrorKind::DisplayHelp);
+    }
+
+    #[test]
+    fn the_usage_names_every_flag_its_variable_and_default() {
+        let usage = Args::command().render_help().to_string();
+        for needle in [
+            "--token-port <PORT>",
+            "LOCAL_TOKEN_PORT",
+            "9100",
+            "--watch-port <PORT>",
+            "LOCAL_WATCH_PORT",
+            "9000",
+            "--api-port <PORT>",
+            "LOCAL_API_PORT",
+            "3000",
+            "--template <PATH>",
+            "--state-dir <PATH>",
+            "--ready-timeout <SECS>",
+            "900",
+            "-h, --help",
+        ] {
+            assert!(usage.contains(needle), "{needle}: {usage}");
+        }
     }
 }

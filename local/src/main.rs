@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use local::cli::{self, Command};
+use local::cli::{self, CliError};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -15,16 +15,10 @@ async fn main() -> ExitCode {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let options = match cli::parse(
-        std::env::args().skip(1),
-        |name| std::env::var(name).ok(),
-        workspace,
-    ) {
-        Ok(Command::Run(options)) => options,
-        Ok(Command::Help) => {
-            print!("{}", cli::USAGE);
-            return ExitCode::SUCCESS;
-        }
+    let options = match cli::parse(std::env::args_os(), workspace) {
+        Ok(options) => options,
+        // Help goes to stdout with status 0, usage errors to stderr with 2.
+        Err(CliError::Usage(error)) => error.exit(),
         Err(error) => {
             eprintln!("local-stack: {error}");
             return ExitCode::from(2);

@@ -173,27 +173,73 @@ mod tests {
         }
     }
 
+    /// Kills what a test started when it is dropped, so a failing test
+    /// leaves no process behind.
+    struct KillOnDrop {
+        child: std::process::Child,
+        /// Pids known to belong to the test besides `child`.
+        others: Vec<i32>,
+    }
+
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let mut pids = self.others.clone();
+            // Once reaped, the child's pid may belong to someone else.
+            if let Ok(None) = self.child.try_wait() {
+                let root = i32::try_from(self.child.id()).unwrap_or(0);
+                pids.extend(tree(root).iter().map(|p| p.pid));
+            }
+            for pid in pids.into_iter().filter(|pid| *pid > 0 && is_running(*pid)) {
+                // SAFETY: kill(2) has no memory effects; the pids are ours.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
     #[test]
     fn a_tree_with_a_grandchild_in_its_own_group_is_stopped() {
         // sh starts a grandchild in a new session (setsid), as tools that
         // manage their own process groups do, then ignores SIGTERM so the
-        // SIGKILL path is exercised too.
-        let mut child = Command::new("sh")
-            .args(["-c", "trap '' TERM; setsid sleep 300 & wait"])
+        // SIGKILL path is exercised too. The grandchild prints its pid only
+        // once setsid has run, so the tree is never read half-made.
+        let child = Command::new("sh")
+            .args([
+                "-c",
+                "trap '' TERM; setsid sh -c 'echo $$; exec sleep 300' & wait",
+            ])
             .process_group(0)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        let root = i32::try_from(child.id()).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while tree(root).len() < 2 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let mut guard = KillOnDrop {
+            child,
+            others: Vec::new(),
+        };
+        let stdout = guard.child.stdout.take().unwrap();
+        let (sender, ready) = std::sync::mpsc::channel();
+        // A thread, so a grandchild that never answers cannot hang the test.
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+            let _ = sender.send(line);
+        });
+        let line = ready.recv_timeout(Duration::from_secs(5)).unwrap();
+        let grandchild: i32 = line.trim().parse().unwrap();
+        guard.others.push(grandchild);
+
+        let root = i32::try_from(guard.child.id()).unwrap();
         let members = tree(root);
-        assert_eq!(members.len(), 2, "{members:?}");
-        assert_ne!(members[0].pgid, members[1].pgid);
+        let pids: Vec<i32> = members.iter().map(|p| p.pid).collect();
+        assert_eq!(pids, [root, grandchild], "{members:?}");
+        assert_ne!(members[0].pgid, members[1].pgid, "{members:?}");
         let left = stop_tree(root, Duration::from_millis(300));
         assert!(left.is_empty(), "{left:?}");
-        let _ = child.wait();
+        let _ = guard.child.wait();
         assert!(members.iter().all(|p| !is_running(p.pid)));
+        // All gone: nothing for the guard to kill, and their pids may be reused.
+        guard.others.clear();
     }
 }

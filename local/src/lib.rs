@@ -5,6 +5,7 @@ pub mod auth_cache;
 pub mod authorizer_answer;
 pub mod cli;
 pub mod clients;
+pub mod cognito;
 pub mod http_server;
 pub mod ids;
 pub mod issuer;

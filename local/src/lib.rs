@@ -16,6 +16,7 @@ pub mod proxy_event;
 pub mod runtime_api;
 pub mod spec;
 pub mod stack;
+pub mod stack_info;
 pub mod state;
 pub mod template;
 pub mod token_endpoint;

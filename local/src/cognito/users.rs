@@ -26,10 +26,11 @@
 //!   while `alice@example.com:pa:ss` is password `pa` in group `ss`.
 //! - Groups are separated by `,`; a name is non-empty, has no space and no
 //!   `:` (Cognito's own names have no white space either).
-//! - `LOCAL_USERS` separates specs by line breaks: Cognito passwords cannot
-//!   contain one, unlike every printable separator. Blank lines are skipped
+//! - `LOCAL_USERS` separates specs by line breaks: every printable character
+//!   may appear in a password, but a sign-in form's password field strips
+//!   line breaks, so no usable password holds one. Blank lines are skipped
 //!   and white space around a line is dropped (no email, password or group
-//!   can start or end with any).
+//!   can start or end with any), e.g. `LOCAL_USERS=$'a@x.io:Pw1:admins\nb@x.io:Pw2'`.
 //!
 //! Errors name where the spec came from and its email, never its password.
 //!
@@ -801,14 +802,13 @@ impl UserStore {
             Some(bytes) => parse_users_file(&users_path, bytes)?,
             None => Vec::new(),
         };
-        let mut demo = read_demo_file(&demo_path)?;
-
+        let demo;
         let users = if !given.is_empty() {
             demo = None;
             merge_given(stored, given, policy)?
         } else if !stored.is_empty() {
             // The demo file is only believed while it still signs the user in.
-            demo = demo.filter(|d| {
+            demo = read_demo_file(&demo_path)?.filter(|d| {
                 stored.iter().any(|u| {
                     same_email(&u.email, &d.email) && u.password_hash.verify(d.password.expose())
                 })
@@ -1676,7 +1676,8 @@ mod tests {
     #[test]
     fn malformed_demo_files_name_the_file_without_echoing_lines() {
         let dir = temp_dir("demofile");
-        fs::create_dir_all(&dir).unwrap();
+        // A pool with its demo user, whose file is then damaged.
+        UserStore::load(&dir, &[], &PasswordPolicy::default()).unwrap();
         let path = dir.join(DEMO_USER_FILE);
         let cases = [
             ("email: demo@example.com\n", "password: missing"),

@@ -1391,7 +1391,8 @@ mod tests {
 
     #[test]
     fn hashes_with_their_own_round_count_still_verify() {
-        // Known-answer: PBKDF2-HMAC-SHA256("password", "salt"*4, 1000 rounds).
+        // A hash made with 1000 rounds, not PBKDF2_ITERATIONS: verification
+        // must use the count the stored form records.
         let salt = BASE64.encode(b"saltsaltsaltsalt");
         let mut expected = [0u8; HASH_LEN];
         pbkdf2::derive(

@@ -12,6 +12,7 @@ pub mod cognito;
 pub mod http_server;
 pub mod lambda;
 pub mod stack;
+pub mod stack_info;
 pub mod state;
 pub mod template;
 pub mod walkthrough;

@@ -6,3 +6,4 @@ pub mod ids;
 pub mod issuer;
 pub mod pool_server;
 pub mod token_endpoint;
+pub mod users;

@@ -1,0 +1,264 @@
+//! `stack.json`: what local-stack writes into the state folder once it is
+//! ready, so that scripts and tests find the endpoints and app clients
+//! without reading the banner. Every field is described, with an example,
+//! in `docs/stack-json.md`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::state::{StateDir, StateError};
+
+/// The file's name in the state folder.
+pub const STACK_FILE: &str = "stack.json";
+
+/// Why `stack.json` could not be written or read.
+#[derive(Debug, Error)]
+pub enum StackInfoError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not a stack description (local-stack rewrites it at every start).
+    #[error("{path} is not a valid stack file (local-stack writes it anew when ready): {source}")]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// The cause, naming the field, line and column.
+        source: serde_json::Error,
+    },
+    /// The file could not be written.
+    #[error(transparent)]
+    Write(#[from] StateError),
+}
+
+/// The running local stack: the user pool's endpoints, the API and the app clients.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StackInfo {
+    /// The local user pool id, e.g. `us-east-1_AbCdEf123`.
+    pub user_pool_id: String,
+    /// The tokens' `iss`.
+    pub issuer: String,
+    /// The JWKS with the signing keys.
+    pub jwks_uri: String,
+    /// `/oauth2/token`.
+    pub token_endpoint: String,
+    /// `/oauth2/authorize`.
+    pub authorize_endpoint: String,
+    /// `/oauth2/userInfo`.
+    pub userinfo_endpoint: String,
+    /// `/oauth2/revoke`.
+    pub revocation_endpoint: String,
+    /// `/logout`.
+    pub logout_endpoint: String,
+    /// The base URL clients call, ending in `/`.
+    pub api_url: String,
+    /// The web app's URL, when one is served.
+    pub web_url: Option<String>,
+    /// Every app client of the template.
+    pub clients: Vec<ClientInfo>,
+}
+
+/// One app client's local credentials and settings.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientInfo {
+    /// The template's logical id, e.g. `WebClient`.
+    pub name: String,
+    /// The generated client id.
+    pub client_id: String,
+    /// The generated secret; `null` for public clients.
+    pub client_secret: Option<String>,
+    /// `AllowedOAuthFlows`, e.g. `code` or `client_credentials`.
+    pub flows: Vec<String>,
+    /// `AllowedOAuthScopes`, resolved.
+    pub scopes: Vec<String>,
+    /// `CallbackURLs`, resolved.
+    pub callback_urls: Vec<String>,
+    /// `LogoutURLs`, resolved.
+    pub logout_urls: Vec<String>,
+}
+
+impl fmt::Debug for ClientInfo {
+    // The secret must not reach a log through `{:?}`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientInfo")
+            .field("name", &self.name)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("flows", &self.flows)
+            .field("scopes", &self.scopes)
+            .field("callback_urls", &self.callback_urls)
+            .field("logout_urls", &self.logout_urls)
+            .finish()
+    }
+}
+
+impl StackInfo {
+    /// Where the file lives in the state folder `dir`.
+    pub fn path_in(dir: &Path) -> PathBuf {
+        dir.join(STACK_FILE)
+    }
+
+    /// Writes `<dir>/stack.json` through a temporary file and a rename, so a
+    /// reader never sees half a file; mode 0600, as it holds client secrets.
+    pub fn write(&self, dir: &Path) -> Result<PathBuf, StackInfoError> {
+        let mut json = serde_json::to_vec_pretty(self).map_err(|source| StackInfoError::Json {
+            path: Self::path_in(dir),
+            source,
+        })?;
+        json.push(b'\n');
+        Ok(StateDir::new(dir).write_file(STACK_FILE, &json)?)
+    }
+
+    /// Reads a `stack.json`.
+    pub fn read(path: &Path) -> Result<Self, StackInfoError> {
+        let bytes = std::fs::read(path).map_err(|source| StackInfoError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        serde_json::from_slice(&bytes).map_err(|source| StackInfoError::Json {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn example() -> StackInfo {
+        let pool = "http://127.0.0.1:9100";
+        let issuer = format!("{pool}/us-east-1_AbCdEf123");
+        StackInfo {
+            user_pool_id: "us-east-1_AbCdEf123".into(),
+            jwks_uri: format!("{issuer}/.well-known/jwks.json"),
+            issuer,
+            token_endpoint: format!("{pool}/oauth2/token"),
+            authorize_endpoint: format!("{pool}/oauth2/authorize"),
+            userinfo_endpoint: format!("{pool}/oauth2/userInfo"),
+            revocation_endpoint: format!("{pool}/oauth2/revoke"),
+            logout_endpoint: format!("{pool}/logout"),
+            api_url: "http://127.0.0.1:3000/".into(),
+            web_url: None,
+            clients: vec![
+                ClientInfo {
+                    name: "M2MClient".into(),
+                    client_id: "client-id-m2m".into(),
+                    client_secret: Some("s3cret-value".into()),
+                    flows: vec!["client_credentials".into()],
+                    scopes: vec!["API/book.get".into()],
+                    callback_urls: vec![],
+                    logout_urls: vec![],
+                },
+                ClientInfo {
+                    name: "WebClient".into(),
+                    client_id: "client-id-web".into(),
+                    client_secret: None,
+                    flows: vec!["code".into()],
+                    scopes: vec!["openid".into()],
+                    callback_urls: vec!["http://localhost:8080/callback".into()],
+                    logout_urls: vec!["http://localhost:8080/".into()],
+                },
+            ],
+        }
+    }
+
+    fn temp_dir(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "stack-info-test-{tag}-{}-{}",
+            std::process::id(),
+            crate::cognito::ids::api_id().unwrap()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn written_file_reads_back_equal_and_is_private() {
+        let dir = temp_dir("roundtrip");
+        let info = example();
+        let path = info.write(&dir).unwrap();
+        assert_eq!(path, dir.join(STACK_FILE));
+        assert_eq!(StackInfo::read(&path).unwrap(), info);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn public_clients_and_missing_web_url_are_explicit_nulls() {
+        let json: serde_json::Value = serde_json::to_value(example()).unwrap();
+        assert_eq!(json["web_url"], serde_json::Value::Null);
+        assert_eq!(json["clients"][1]["client_secret"], serde_json::Value::Null);
+        assert!(
+            json["clients"][1]
+                .as_object()
+                .unwrap()
+                .contains_key("client_secret")
+        );
+        assert_eq!(json["clients"][0]["client_secret"], "s3cret-value");
+    }
+
+    #[test]
+    fn rewriting_replaces_the_file_and_leaves_no_temporary_file() {
+        let dir = temp_dir("atomic");
+        let mut info = example();
+        info.write(&dir).unwrap();
+        info.web_url = Some("http://localhost:8080/".into());
+        let path = info.write(&dir).unwrap();
+        assert_eq!(StackInfo::read(&path).unwrap(), info);
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, [STACK_FILE]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn malformed_or_missing_files_are_named_in_the_error() {
+        let dir = temp_dir("malformed");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(STACK_FILE);
+        let cases: [(&str, &[u8], &str); 3] = [
+            ("not json", b"{", "EOF"),
+            ("missing field", br#"{"user_pool_id":"x"}"#, "missing field"),
+            ("wrong type", br#"{"clients":3}"#, "invalid type"),
+        ];
+        for (name, contents, cause) in cases {
+            std::fs::write(&path, contents).unwrap();
+            let err = StackInfo::read(&path).unwrap_err();
+            assert!(matches!(err, StackInfoError::Json { .. }), "{name}: {err}");
+            let message = err.to_string();
+            assert!(
+                message.contains(path.to_str().unwrap()),
+                "{name}: {message}"
+            );
+            assert!(message.contains(cause), "{name}: {message}");
+        }
+        let absent = dir.join("absent.json");
+        let err = StackInfo::read(&absent).unwrap_err();
+        assert!(matches!(err, StackInfoError::Read { .. }), "{err}");
+        assert!(err.to_string().contains(absent.to_str().unwrap()), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn debug_output_hides_client_secrets() {
+        let shown = format!("{:?}", example());
+        assert!(!shown.contains("s3cret-value"), "{shown}");
+        assert!(shown.contains("client-id-m2m"), "{shown}");
+    }
+}

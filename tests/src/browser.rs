@@ -65,7 +65,16 @@ impl Browser {
     /// Starts chromedriver and opens a session in a fresh Chromium profile.
     /// Screenshots go to `target/screenshots/<shots>/` (`shots` may be empty).
     pub async fn start(shots: &str) -> Result<Self, BrowserError> {
-        for (path, package) in [(CHROMEDRIVER, "chromium-driver"), (CHROMIUM, "chromium")] {
+        Self::start_with(CHROMEDRIVER, CHROMIUM, shots).await
+    }
+
+    /// [`Browser::start`] with other chromedriver and Chromium binaries.
+    pub async fn start_with(
+        chromedriver: &str,
+        chromium: &str,
+        shots: &str,
+    ) -> Result<Self, BrowserError> {
+        for (path, package) in [(chromedriver, "chromium-driver"), (chromium, "chromium")] {
             if !Path::new(path).exists() {
                 return Err(BrowserError(format!(
                     "{path} is not installed, so this real-browser test cannot run: \
@@ -77,12 +86,12 @@ impl Browser {
         let port = free_port().map_err(|e| fail("no free port for chromedriver", &e))?;
         let mut driver = ProcessGuard::spawn(
             "chromedriver",
-            Command::new(CHROMEDRIVER)
+            Command::new(chromedriver)
                 .arg(format!("--port={port}"))
                 .stdin(Stdio::null())
                 .stdout(Stdio::null()),
         )
-        .map_err(|e| fail(&format!("cannot start {CHROMEDRIVER}"), &e))?;
+        .map_err(|e| fail(&format!("cannot start {chromedriver}"), &e))?;
         wait_for_port(port, START_TIMEOUT, || driver.is_running())
             .map_err(|e| fail("chromedriver did not start", &e))?;
 
@@ -92,7 +101,7 @@ impl Browser {
         args.push(format!("--user-data-dir={}", profile.path().display()));
         let capabilities = json!({
             "browserName": "chrome",
-            "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
+            "goog:chromeOptions": { "binary": chromium, "args": args },
         });
         let serde_json::Value::Object(capabilities) = capabilities else {
             unreachable!("a JSON object literal");
@@ -249,5 +258,42 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_missing_browser_fails_and_says_what_to_install() {
+        let cases = [
+            (
+                "/nonexistent/chromedriver",
+                "/bin/sh",
+                "/nonexistent/chromedriver",
+                "chromium-driver",
+            ),
+            (
+                "/bin/sh",
+                "/nonexistent/chromium",
+                "/nonexistent/chromium",
+                "chromium",
+            ),
+        ];
+        for (driver, chromium, missing, package) in cases {
+            let Err(BrowserError(message)) = Browser::start_with(driver, chromium, "").await else {
+                panic!("started without {missing}");
+            };
+            assert!(
+                message.starts_with(&format!("{missing} is not installed")),
+                "{message}"
+            );
+            assert!(
+                message.contains(&format!("Debian's {package} ")),
+                "{message}"
+            );
+            assert!(message.contains("scripts/browser-tools"), "{message}");
+        }
     }
 }

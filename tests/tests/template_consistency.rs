@@ -421,7 +421,7 @@ fn web_app_config_output_has_what_the_web_app_reads() {
     while let Some(start) = rest.find("${") {
         json.push_str(&rest[..start]);
         let end = rest[start..].find('}').unwrap();
-        json.push_str("x");
+        json.push('x');
         rest = &rest[start + end + 1..];
     }
     json.push_str(rest);

@@ -5,27 +5,33 @@
 //! caller: a misconfigured method (authorization `NONE`) must not serve data.
 
 pub mod caller;
+pub mod config;
 pub mod respond;
 pub mod routes;
 
 use std::convert::Infallible;
 
+use lambda_http::http::header::{HeaderValue, ORIGIN, VARY};
 use lambda_http::{Body, Request, RequestExt, Response};
+use shared::cors::{ALLOW_ORIGIN, CorsHeaders};
 
 pub use caller::{Caller, caller_context};
+pub use config::{Config, ConfigError};
 pub use respond::{Reply, respond};
 pub use routes::{Endpoint, Lookup, lookup, served_routes};
 
 /// Answers one API Gateway REST proxy request.
 ///
 /// Infallible: every outcome, including a missing caller, is an HTTP answer.
-pub async fn handle(request: Request) -> Result<Response<Body>, Infallible> {
-    Ok(answer(&request))
+pub async fn handle(config: &Config, request: Request) -> Result<Response<Body>, Infallible> {
+    Ok(answer(config, &request))
 }
 
 /// The synchronous core of [`handle`]: reads method, path and caller from
-/// the request and renders [`respond`]'s reply.
-pub fn answer(request: &Request) -> Response<Body> {
+/// the request and renders [`respond`]'s reply, with the CORS headers for
+/// the request's origin on every answer (401s included, so a browser app
+/// sees the status rather than a CORS error).
+pub fn answer(config: &Config, request: &Request) -> Response<Body> {
     let method = request.method().as_str();
     // The event's `path` without the stage prefix lambda_http adds to the URI.
     let path = request.raw_http_path();
@@ -39,5 +45,21 @@ pub fn answer(request: &Request) -> Response<Body> {
         client_id = context.as_ref().map(|c| c.client_id.as_str()),
         "request answered"
     );
-    reply.into_response()
+    let origin = request.headers().get(ORIGIN).and_then(|v| v.to_str().ok());
+    let mut response = reply.into_response();
+    add_cors_headers(&mut response, config.allowed_origins.headers_for(origin));
+    response
+}
+
+fn add_cors_headers(response: &mut Response<Body>, cors: CorsHeaders<'_>) {
+    let headers = response.headers_mut();
+    if let Some(value) = cors
+        .allow_origin
+        .and_then(|origin| HeaderValue::from_str(origin).ok())
+    {
+        headers.insert(ALLOW_ORIGIN, value);
+    }
+    if cors.vary_origin {
+        headers.append(VARY, HeaderValue::from_static("Origin"));
+    }
 }

@@ -1,7 +1,14 @@
-//! Lambda entry point: wires the runtime to [`handler::handle`].
+//! Lambda entry point: configuration at cold start, then wires the runtime
+//! to [`handler::handle`].
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
-    lambda_http::run(lambda_http::service_fn(handler::handle)).await
+    let config = handler::Config::from_env()
+        .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
+    let config = &config;
+    lambda_http::run(lambda_http::service_fn(move |request| {
+        handler::handle(config, request)
+    }))
+    .await
 }

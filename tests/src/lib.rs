@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests in `tests/tests/`.
 
+pub mod browser;
 pub mod fixtures;
 pub mod free_port;
 pub mod jwks_server;

@@ -213,3 +213,256 @@ fn api_settings_are_within_api_gateway_limits() {
     assert!(t.reauthorize_every().unwrap() <= 3600);
     assert!(!t.stage_name_default().unwrap().is_empty());
 }
+
+// ------------------------------------------------------------------- CORS
+// The web app on another origin: API Gateway's preflight mock, its own
+// answers (gateway responses) and the handler must all allow the same one
+// origin, from one parameter. Read straight from the YAML: `local::template`
+// does not model these parts (yet).
+
+/// The template as plain YAML.
+fn raw_template() -> yaml_serde::Value {
+    yaml_serde::from_str(&std::fs::read_to_string(TEMPLATE).unwrap()).unwrap()
+}
+
+/// `at` followed through mapping keys, or `Null`.
+fn at<'a>(value: &'a yaml_serde::Value, path: &[&str]) -> &'a yaml_serde::Value {
+    path.iter()
+        .fold(value, |v, key| v.get(key).unwrap_or(&NULL))
+}
+
+static NULL: yaml_serde::Value = yaml_serde::Value::Null;
+
+/// A value in one canonical text form: `Ref X` and `Sub <string>` for the
+/// intrinsics in either spelling (`!Ref X`, `{Ref: X}`), the text of a plain
+/// scalar, `?` for anything else.
+fn expr(value: &yaml_serde::Value) -> String {
+    use yaml_serde::Value;
+    let (name, argument) = match value {
+        Value::Tagged(tagged) => (
+            tagged.tag.to_string().trim_start_matches('!').to_string(),
+            &tagged.value,
+        ),
+        Value::Mapping(map) if map.len() == 1 => {
+            let (key, argument) = map.iter().next().unwrap();
+            let key = key.as_str().unwrap_or("?");
+            (key.trim_start_matches("Fn::").to_string(), argument)
+        }
+        Value::String(s) => return s.clone(),
+        Value::Bool(b) => return b.to_string(),
+        Value::Number(n) => return n.to_string(),
+        _ => return "?".into(),
+    };
+    format!("{name} {}", expr(argument))
+}
+
+/// The allowed origin every CORS part must name: the parameter, quoted for API Gateway.
+const WEB_ORIGIN: &str = "Sub '${WebAppOrigin}'";
+
+fn api_properties() -> yaml_serde::Value {
+    at(&raw_template(), &["Resources", "Api", "Properties"]).clone()
+}
+
+#[test]
+fn cors_preflight_allows_the_web_origin_without_the_authorizer() {
+    let api = api_properties();
+    // Browsers never send credentials on a preflight.
+    assert_eq!(
+        expr(at(&api, &["Auth", "AddDefaultAuthorizerToCorsPreflight"])),
+        "false"
+    );
+    let cors = at(&api, &["Cors"]);
+    assert_eq!(expr(at(cors, &["AllowOrigin"])), WEB_ORIGIN);
+
+    let quoted_list = |key: &str| -> BTreeSet<String> {
+        let text = expr(at(cors, &[key]));
+        let inner = text
+            .strip_prefix('\'')
+            .and_then(|t| t.strip_suffix('\''))
+            .unwrap_or_else(|| panic!("Cors.{key} {text:?} is not quoted for API Gateway"));
+        inner
+            .split(',')
+            .map(|s| s.trim().to_ascii_lowercase())
+            .collect()
+    };
+    let headers = quoted_list("AllowHeaders");
+    for needed in ["authorization", "content-type"] {
+        assert!(headers.contains(needed), "AllowHeaders lacks {needed}");
+    }
+    let methods = quoted_list("AllowMethods");
+    for route in template().api_routes().unwrap() {
+        assert!(
+            methods.contains(&route.method.to_ascii_lowercase()),
+            "AllowMethods lacks {} ({})",
+            route.method,
+            route.key()
+        );
+    }
+    let max_age = expr(at(cors, &["MaxAge"]));
+    let seconds: u32 = max_age.trim_matches('\'').parse().unwrap();
+    assert!(
+        (1..=7200).contains(&seconds),
+        "MaxAge {max_age}: Chromium caps preflight caching at 2 hours"
+    );
+}
+
+#[test]
+fn every_gateway_response_the_authorizer_can_cause_allows_the_web_origin() {
+    let api = api_properties();
+    let responses = at(&api, &["GatewayResponses"]);
+    // (response type, its status class): the answers API Gateway makes
+    // itself around a TOKEN authorizer and a proxy integration.
+    let cases = [
+        ("UNAUTHORIZED", "4XX"),  // authorizer said Unauthorized; no token
+        ("ACCESS_DENIED", "4XX"), // the policy does not allow the route
+        ("MISSING_AUTHENTICATION_TOKEN", "4XX"), // no such route or method
+        ("THROTTLED", "4XX"),     // MethodSettings' limits
+        ("AUTHORIZER_FAILURE", "5XX"), // authorizer error other than Unauthorized
+        ("AUTHORIZER_CONFIGURATION_ERROR", "5XX"), // invalid answer, timeout
+        ("INTEGRATION_FAILURE", "5XX"), // the handler failed
+        ("INTEGRATION_TIMEOUT", "5XX"),
+    ];
+    for (kind, class) in cases {
+        let own = at(responses, &[kind]);
+        let effective = if own.is_null() {
+            at(responses, &[&format!("DEFAULT_{class}")])
+        } else {
+            own
+        };
+        assert!(!effective.is_null(), "{kind} has no gateway response");
+        assert_eq!(
+            expr(at(
+                effective,
+                &[
+                    "ResponseParameters",
+                    "Headers",
+                    "Access-Control-Allow-Origin"
+                ]
+            )),
+            WEB_ORIGIN,
+            "{kind}"
+        );
+    }
+    // Named explicitly too, as AWS recommends for the authorizer's answers.
+    for kind in [
+        "DEFAULT_4XX",
+        "DEFAULT_5XX",
+        "UNAUTHORIZED",
+        "ACCESS_DENIED",
+    ] {
+        let response = at(responses, &[kind]);
+        assert!(!response.is_null(), "{kind} is not set");
+        // Only headers change: API Gateway keeps its status and body.
+        for kept in ["StatusCode", "ResponseTemplates"] {
+            assert!(
+                at(response, &[kept]).is_null(),
+                "{kind}.{kept} would change the answer"
+            );
+        }
+    }
+}
+
+#[test]
+fn handler_allows_the_same_origin_as_the_api() {
+    let t = raw_template();
+    let resources = t["Resources"].as_mapping().unwrap();
+    let mut functions_with_routes = 0;
+    for (id, resource) in resources {
+        let events = at(resource, &["Properties", "Events"]);
+        let serves_api = events
+            .as_mapping()
+            .is_some_and(|e| e.values().any(|ev| expr(&ev["Type"]) == "Api"));
+        if !serves_api {
+            continue;
+        }
+        functions_with_routes += 1;
+        assert_eq!(
+            expr(at(
+                resource,
+                &[
+                    "Properties",
+                    "Environment",
+                    "Variables",
+                    handler::config::ALLOWED_ORIGINS_VAR
+                ]
+            )),
+            "Ref WebAppOrigin",
+            "{id:?}"
+        );
+    }
+    assert_eq!(functions_with_routes, 1);
+
+    // The parameter's default is an origin the handler accepts, and the
+    // web client may sign in from and back to it.
+    let origin = expr(at(&t, &["Parameters", "WebAppOrigin", "Default"]));
+    assert_eq!(
+        shared::AllowedOrigins::parse(&origin),
+        Ok(shared::AllowedOrigins::List(vec![origin.clone()]))
+    );
+    for list in ["CallbackUrls", "LogoutUrls"] {
+        let default = expr(at(&t, &["Parameters", list, "Default"]));
+        for url in default.split(',') {
+            assert_eq!(url, format!("{origin}/"), "{list}: the web app's page");
+        }
+    }
+}
+
+#[test]
+fn web_app_config_output_has_what_the_web_app_reads() {
+    let t = raw_template();
+    let value = at(&t, &["Outputs", "WebAppConfig", "Value"]);
+    let yaml_serde::Value::Tagged(sub) = value else {
+        panic!("WebAppConfig is not a !Sub: {value:?}");
+    };
+    let text = expr(&sub.value[0]);
+    // Placeholders stand for ids only known after a deploy.
+    let mut json = String::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("${") {
+        json.push_str(&rest[..start]);
+        let end = rest[start..].find('}').unwrap();
+        json.push('x');
+        rest = &rest[start + end + 1..];
+    }
+    json.push_str(rest);
+    let config: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let keys: BTreeSet<&str> = config
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        BTreeSet::from([
+            "domain",
+            "client_id",
+            "redirect_uri",
+            "logout_uri",
+            "api_url",
+            "scopes"
+        ])
+    );
+    assert!(config["api_url"].as_str().unwrap().ends_with("/"));
+    assert!(config["domain"].as_str().unwrap().starts_with("https://"));
+    // The scopes it asks for are the web client's.
+    let asked: Vec<String> = text
+        .split("\"scopes\":[")
+        .nth(1)
+        .and_then(|s| s.split(']').next())
+        .unwrap()
+        .split(',')
+        .map(|s| s.trim_matches('"').to_string())
+        .collect();
+    let clients = template().app_clients().unwrap();
+    let web = clients
+        .iter()
+        .find(|c| c.flows.iter().any(|f| f == "code"))
+        .unwrap();
+    let asked: BTreeSet<String> = asked
+        .iter()
+        .map(|s| s.replace("${AwesomeApiResourceServer}", "awesomeapi-resource-server"))
+        .collect();
+    let granted: BTreeSet<String> = web.allowed_scopes.iter().cloned().collect();
+    assert_eq!(asked, granted);
+}

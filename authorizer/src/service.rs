@@ -64,8 +64,10 @@ pub fn now() -> i64 {
 /// runtime stops. A configuration error stops start-up, naming the variable.
 pub async fn run() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env().inspect_err(|e| error!(error = %e, "invalid configuration"))?;
-    let source = HttpJwks::new(config.jwks_url.clone())?;
-    let keys = KeyStore::load(source, REFETCH_COOLDOWN).await;
+    let source = HttpJwks::new(config.jwks_url.clone());
+    let keys = KeyStore::start(source, REFETCH_COOLDOWN, config.jwks_file.as_deref())
+        .await
+        .inspect_err(|e| error!(error = %e, "invalid configuration"))?;
     let app = App::new(Authorizer::new(&config), keys);
     let app = &app;
     lambda_runtime::run(service_fn(

@@ -133,6 +133,10 @@ impl JwksServer {
         let task = tokio::spawn(async move {
             let mut connections = JoinSet::new();
             while let Ok((stream, _)) = listener.accept().await {
+                // The TLS handshake and the answer are several small writes:
+                // with Nagle's algorithm one of them can wait for the
+                // client's delayed ACK (40 ms), which no real server does.
+                let _ = stream.set_nodelay(true);
                 let (reply, tls, failed) = (Arc::clone(&reply), tls.clone(), Arc::clone(&failed));
                 connections.spawn(async move {
                     match tls {

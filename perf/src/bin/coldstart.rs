@@ -32,6 +32,7 @@ struct Subject {
     event: String,
     to_answer: Vec<Duration>,
     to_poll: Vec<Duration>,
+    cpu: Vec<Duration>,
 }
 
 async fn run() -> Result<(), PerfError> {
@@ -46,6 +47,7 @@ async fn run() -> Result<(), PerfError> {
             event,
             to_answer: Vec::with_capacity(args.count),
             to_poll: Vec::with_capacity(args.count),
+            cpu: Vec::with_capacity(args.count),
         });
     }
 
@@ -62,6 +64,10 @@ async fn run() -> Result<(), PerfError> {
             let first = first.ok_or_else(|| PerfError::NoAnswer("no event was queued".into()))?;
             let outcome = running.answer(first).await?;
             expect_allow(&outcome)?;
+            // The process waits in its next poll now: what it has used is
+            // the cold start's CPU.
+            let pid = running.child.id().ok_or(PerfError::Proc(0))?;
+            let cpu = perf::process_cpu_time(pid)?;
             let spawned_at = running.spawned_at;
             let polled_at = running.api.first_poll();
             running.stop().await?;
@@ -71,6 +77,7 @@ async fn run() -> Result<(), PerfError> {
             subject
                 .to_answer
                 .push(outcome.answered_at.saturating_duration_since(spawned_at));
+            subject.cpu.push(cpu);
             if let Some(polled_at) = polled_at {
                 subject
                     .to_poll
@@ -96,6 +103,9 @@ async fn run() -> Result<(), PerfError> {
         );
         if let Some(s) = Summary::of(&subject.to_poll) {
             println!("  spawn -> first poll of /next (init):  {s}");
+        }
+        if let Some(s) = Summary::of(&subject.cpu) {
+            println!("  function CPU until then:              {s}");
         }
         if let Some(s) = Summary::of(&subject.to_answer) {
             println!("  spawn -> first decision answered:     {s}");

@@ -3,8 +3,10 @@
 //! time (user + system, all threads, from its process CPU clock), for
 //!
 //! - `authorizer`: the release binary as deployed (log level INFO);
-//! - `authorizer WARN`: the same binary at `AWS_LAMBDA_LOG_LEVEL=WARN`, which
-//!   turns off the INFO line per accepted token and `lambda_runtime`'s span;
+//! - `authorizer DEBUG`: the same at `AWS_LAMBDA_LOG_LEVEL=DEBUG`, which adds
+//!   the DEBUG line per accepted token;
+//! - `authorizer WARN`: the same at `AWS_LAMBDA_LOG_LEVEL=WARN`, which also
+//!   turns off `lambda_runtime`'s INFO span per invocation;
 //! - `noop`: a function on the same `lambda_runtime` and profile that answers
 //!   the event itself (`perf/src/bin/noop.rs`): the floor of the runtime loop;
 //! - `node`: a Node authorizer on aws-jwt-verify (`perf/node/`), if `--node`
@@ -150,6 +152,12 @@ async fn run() -> Result<(), PerfError> {
             program: options.binary.clone(),
             args: vec![],
             env: &[],
+        },
+        Spec {
+            name: "authorizer DEBUG",
+            program: options.binary.clone(),
+            args: vec![],
+            env: &[("AWS_LAMBDA_LOG_LEVEL", "DEBUG")],
         },
         Spec {
             name: "authorizer WARN",
@@ -475,14 +483,23 @@ fn report(options: &Options, subjects: &mut [Subject], raw_us: &[f64]) -> Result
             p99 / p50,
             verdict(p99 / p50 <= TAIL_BUDGET)
         );
-        if let Some(quiet) = find("authorizer WARN") {
-            let cost: Vec<f64> = (0..raw_us.len())
-                .map(|r| authorizer.cpu_us[r] - quiet.cpu_us[r])
+        let diff = |a: &Subject, b: &Subject| {
+            let cpu: Vec<f64> = (0..raw_us.len())
+                .map(|r| a.cpu_us[r] - b.cpu_us[r])
                 .collect();
+            let p50 = |s: &Subject| quantile(&s.round_trips_us, 0.5);
+            (median(&cpu), p50(a) - p50(b))
+        };
+        if let Some(loud) = find("authorizer DEBUG") {
+            let (cpu, p50) = diff(loud, authorizer);
             println!(
-                "log cost ({label}): INFO (accept line + runtime span) - WARN = {:.1} µs CPU per invocation (median of rounds), p50 round trip {:+.1} µs",
-                median(&cost),
-                p50 - quantile(&quiet.round_trips_us, 0.5)
+                "log line ({label}): DEBUG (+ one line per accepted token) - INFO = {cpu:.1} µs CPU per invocation (median of rounds), p50 round trip {p50:+.1} µs"
+            );
+        }
+        if let Some(quiet) = find("authorizer WARN") {
+            let (cpu, p50) = diff(authorizer, quiet);
+            println!(
+                "log span ({label}): INFO (lambda_runtime's span per invocation) - WARN = {cpu:.1} µs CPU per invocation, p50 round trip {p50:+.1} µs"
             );
         }
         if let Some(node) = find("node") {

@@ -35,8 +35,8 @@ impl<S: JwksSource> App<S> {
             Ok(decision) => {
                 let routes = self.authorizer.routes();
                 // DEBUG, not INFO: API Gateway's access log records every
-                // caller (cached answers included), and this line cost ~6 µs
-                // per invocation (docs/performance.md, "The log line").
+                // caller (cached answers included), and this line costs
+                // 12-18 µs of CPU per invocation (docs/performance.md).
                 debug!(
                     principal = decision.claims.sub.as_deref().unwrap_or(""),
                     client_id = decision.claims.client_id.as_deref().unwrap_or(""),

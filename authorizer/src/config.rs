@@ -35,6 +35,9 @@ pub struct Config {
     pub jwks_url: Url,
     /// `TOKEN_ISSUER`, or the pool's Cognito issuer URL.
     pub issuer: String,
+    /// `JWKS_FILE`: a JWKS snapshot shipped with the function, used at
+    /// start instead of a fetch (read by [`crate::key_store::read_snapshot`]).
+    pub jwks_file: Option<std::path::PathBuf>,
 }
 
 impl Config {
@@ -93,6 +96,7 @@ impl Config {
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
             .ok_or_else(|| invalid("JWKS_URL", format!("{jwks_url:?} is not an http(s) URL")))?;
         let issuer = optional("TOKEN_ISSUER").unwrap_or(cognito);
+        let jwks_file = optional("JWKS_FILE").map(Into::into);
 
         Ok(Self {
             user_pool_id,
@@ -101,6 +105,7 @@ impl Config {
             routes,
             jwks_url,
             issuer,
+            jwks_file,
         })
     }
 }

@@ -1,9 +1,11 @@
-//! The user pool's keys: fetched at cold start, kept for the life of the
-//! process, refetched (at most once per cooldown) when a token names an
-//! unknown `kid`. A failed refetch keeps the cached keys.
+//! The user pool's keys: fetched at cold start (or read from a snapshot
+//! file shipped with the function), kept for the life of the process,
+//! refetched (at most once per cooldown) when a token names an unknown
+//! `kid`. A failed refetch keeps the cached keys.
 
 use std::future::Future;
-use std::sync::{Arc, RwLock};
+use std::path::Path;
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use reqwest::Url;
@@ -12,7 +14,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 use tracing::{info, warn};
 
-use crate::KeySet;
+use crate::{ConfigError, KeySet};
 
 /// Time allowed for one JWKS fetch, connection included.
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(2);
@@ -34,6 +36,10 @@ pub enum FetchError {
     /// The body is larger than [`MAX_JWKS_BYTES`].
     #[error("JWKS is larger than {MAX_JWKS_BYTES} bytes")]
     TooLarge,
+    /// Any answer but 200–299, redirects included: the keys must come from
+    /// the configured URL itself, never from wherever it points.
+    #[error("JWKS answered with HTTP status {0}; redirects are not followed")]
+    Status(u16),
 }
 
 /// Where key sets come from; tests substitute their own.
@@ -43,31 +49,42 @@ pub trait JwksSource: Send + Sync {
 }
 
 /// A JWKS served over HTTP(S).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct HttpJwks {
-    client: reqwest::Client,
+    /// Built at the first fetch: building it loads the trusted roots (about
+    /// 3 ms with the system bundle), which a snapshot start never needs.
+    client: OnceLock<reqwest::Client>,
     url: Url,
 }
 
 impl HttpJwks {
     /// A source for `url`, with [`FETCH_TIMEOUT`] on every request.
-    pub fn new(url: Url) -> Result<Self, FetchError> {
+    pub fn new(url: Url) -> Self {
+        Self {
+            client: OnceLock::new(),
+            url,
+        }
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, FetchError> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
         let client = reqwest::Client::builder()
             .timeout(FETCH_TIMEOUT)
             .connect_timeout(FETCH_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        Ok(Self { client, url })
+        Ok(self.client.get_or_init(|| client))
     }
 }
 
 impl JwksSource for HttpJwks {
     async fn fetch(&self) -> Result<Vec<u8>, FetchError> {
-        let response = self
-            .client
-            .get(self.url.clone())
-            .send()
-            .await?
-            .error_for_status()?;
+        let response = self.client()?.get(self.url.clone()).send().await?;
+        if !response.status().is_success() {
+            return Err(FetchError::Status(response.status().as_u16()));
+        }
         if response
             .content_length()
             .is_some_and(|n| n > MAX_JWKS_BYTES as u64)
@@ -80,6 +97,25 @@ impl JwksSource for HttpJwks {
         }
         Ok(body.to_vec())
     }
+}
+
+/// Reads a JWKS snapshot (`JWKS_FILE`): a JWKS document shipped with the
+/// function. A file that cannot be read or parsed, or that holds no usable
+/// RS256 key, is a configuration error naming the variable and the file.
+pub fn read_snapshot(path: &Path) -> Result<KeySet, ConfigError> {
+    let invalid = |reason: String| ConfigError::Invalid {
+        name: "JWKS_FILE",
+        reason: format!("{}: {reason}", path.display()),
+    };
+    let body = std::fs::read(path).map_err(|e| invalid(e.to_string()))?;
+    let (keys, skipped) = KeySet::from_jwks(&body).map_err(|e| invalid(e.to_string()))?;
+    if keys.is_empty() {
+        return Err(invalid(format!(
+            "no usable RS256 signing key ({skipped} skipped)"
+        )));
+    }
+    info!(keys = keys.len(), skipped, file = %path.display(), "JWKS snapshot loaded");
+    Ok(keys)
 }
 
 /// The cached key set and the refetch policy around it.
@@ -95,16 +131,35 @@ pub struct KeyStore<S> {
 impl<S: JwksSource> KeyStore<S> {
     /// Fetches the keys once (a failure leaves the set empty and is logged).
     pub async fn load(source: S, cooldown: Duration) -> Self {
-        let store = Self {
-            source,
-            keys: RwLock::new(Arc::new(KeySet::default())),
-            last_fetch: Mutex::new(None),
-            cooldown,
-        };
+        let store = Self::with_keys(source, cooldown, KeySet::default());
         let mut last = store.last_fetch.lock().await;
         store.fetch(&mut last).await;
         drop(last);
         store
+    }
+
+    /// The keys at cold start: from the snapshot file if there is one (no
+    /// fetch), fetched otherwise.
+    pub async fn start(
+        source: S,
+        cooldown: Duration,
+        snapshot: Option<&Path>,
+    ) -> Result<Self, ConfigError> {
+        match snapshot {
+            Some(path) => Ok(Self::with_keys(source, cooldown, read_snapshot(path)?)),
+            None => Ok(Self::load(source, cooldown).await),
+        }
+    }
+
+    /// Starts from `keys` without fetching. The first token with a `kid`
+    /// they lack refetches at once (no fetch has started a cooldown yet).
+    pub fn with_keys(source: S, cooldown: Duration, keys: KeySet) -> Self {
+        Self {
+            source,
+            keys: RwLock::new(Arc::new(keys)),
+            last_fetch: Mutex::new(None),
+            cooldown,
+        }
     }
 
     /// The keys as they are now.
@@ -277,5 +332,96 @@ mod tests {
         );
         tokio::time::advance(REFETCH_COOLDOWN).await;
         assert!(store.refresh_for("k1").await.is_some());
+    }
+
+    /// A scratch file, removed when dropped.
+    struct Scratch(std::path::PathBuf);
+
+    impl Scratch {
+        fn new(name: &str, contents: &[u8]) -> Self {
+            let path =
+                std::env::temp_dir().join(format!("key-store-{}-{name}.json", std::process::id()));
+            std::fs::write(&path, contents).unwrap();
+            Self(path)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_snapshot_starts_without_fetching_and_an_unknown_kid_refetches_at_once() {
+        let old = Issuer::generate("old").unwrap();
+        let new = Issuer::generate("new").unwrap();
+        let file = Scratch::new("snapshot", old.jwks().to_string().as_bytes());
+        let both = serde_json::json!({"keys": [old.jwk(), new.jwk()]});
+        let fake = Arc::new(Fake::serving(&old));
+        fake.set(Ok(both.to_string().into_bytes()));
+
+        let store = KeyStore::start(Arc::clone(&fake), REFETCH_COOLDOWN, Some(&file.0))
+            .await
+            .unwrap();
+        assert_eq!(fake.count(), 0, "the snapshot replaces the start-up fetch");
+        assert!(store.current().get("old").is_some());
+
+        assert!(
+            store.refresh_for("new").await.is_some(),
+            "a kid the snapshot lacks is fetched without waiting for a cooldown"
+        );
+        assert_eq!(fake.count(), 1);
+        for _ in 0..10 {
+            assert!(store.refresh_for("forged").await.is_none());
+        }
+        assert_eq!(fake.count(), 1, "then the cooldown applies as usual");
+    }
+
+    #[tokio::test]
+    async fn a_bad_snapshot_fails_start_up_naming_the_variable_and_the_file() {
+        let issuer = Issuer::generate("k1").unwrap();
+        let mut ec_only = issuer.jwk();
+        ec_only["kty"] = serde_json::json!("EC");
+        let cases: [(&str, Option<String>, &str); 5] = [
+            ("missing", None, "No such file"),
+            (
+                "not-json",
+                Some("not json".into()),
+                "JWKS is not a JSON object",
+            ),
+            (
+                "no-keys-list",
+                Some("{}".into()),
+                "JWKS is not a JSON object",
+            ),
+            (
+                "empty",
+                Some(r#"{"keys":[]}"#.into()),
+                "no usable RS256 signing key (0 skipped)",
+            ),
+            (
+                "no-rs256-key",
+                Some(serde_json::json!({"keys": [ec_only]}).to_string()),
+                "no usable RS256 signing key (1 skipped)",
+            ),
+        ];
+        for (name, contents, reason) in cases {
+            let file = contents.map(|c| Scratch::new(name, c.as_bytes()));
+            let path = file.as_ref().map_or_else(
+                || std::env::temp_dir().join("key-store-does-not-exist.json"),
+                |f| f.0.clone(),
+            );
+            let fake = Arc::new(Fake::serving(&issuer));
+            let error = KeyStore::start(Arc::clone(&fake), REFETCH_COOLDOWN, Some(&path))
+                .await
+                .err()
+                .unwrap_or_else(|| panic!("{name}: accepted"))
+                .to_string();
+            let prefix = format!("JWKS_FILE is invalid: {}: ", path.display());
+            assert!(error.starts_with(&prefix), "{name}: {error}");
+            assert!(error.contains(reason), "{name}: {error}");
+            assert_eq!(fake.count(), 0, "{name}: no fetch instead");
+        }
     }
 }

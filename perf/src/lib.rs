@@ -5,7 +5,9 @@
 //! [`Rig::spawn`] starts the binary against a fresh
 //! [`RuntimeApi`](local::lambda::runtime_api::RuntimeApi) emulator, as Lambda would
 //! start a new execution environment. The binaries `coldstart` and `rss`
-//! print the numbers the README's Performance section quotes.
+//! print the numbers the README's Performance section quotes, `invoke` the
+//! per-invocation cost next to a no-op function (`noop`) and a Node
+//! authorizer; [`tls`] serves the JWKS over HTTPS with a test CA.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -28,6 +30,9 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
 use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
+
+pub mod tls;
 
 /// The user pool the rig pretends to be.
 pub const POOL_ID: &str = "us-east-1_PerfPool1";
@@ -65,64 +70,105 @@ pub enum PerfError {
     /// A command-line argument is unusable.
     #[error("usage: {0}")]
     Usage(String),
-    /// `/proc/<pid>/status` could not be read.
-    #[error("reading /proc/{0}/status failed")]
+    /// `/proc/<pid>/status` or the process's CPU clock could not be read.
+    #[error("reading the state of process {0} failed")]
     Proc(u32),
+    /// Making the test certificates or the TLS server configuration failed.
+    #[error("test TLS: {0}")]
+    Tls(String),
 }
 
-/// A loopback HTTP server answering `GET /<pool>/.well-known/jwks.json`.
+/// What the JWKS server answers at `/<pool>/.well-known/jwks.json`.
+#[derive(Debug, Clone)]
+pub enum JwksAnswer {
+    /// 200 with this document.
+    Jwks(Value),
+    /// 302 to this URL (for the redirect test).
+    RedirectTo(String),
+}
+
+/// A loopback HTTP or HTTPS server answering `GET /<pool>/.well-known/jwks.json`.
 pub struct JwksServer {
     addr: SocketAddr,
+    origin: String,
     fetches: Arc<AtomicUsize>,
+    failed_handshakes: Arc<AtomicUsize>,
     task: JoinHandle<()>,
 }
 
 impl JwksServer {
-    /// Serves `jwks` on a free loopback port.
+    /// Serves `jwks` over plain HTTP on a free loopback port.
     pub async fn start(jwks: &Value) -> Result<Self, PerfError> {
+        Self::serve(JwksAnswer::Jwks(jwks.clone()), None, "127.0.0.1").await
+    }
+
+    /// Serves `answer` over HTTPS with `ca`'s server certificate, on a free
+    /// loopback port; URLs name the server by `host` (one of
+    /// [`tls::SERVER_NAMES`]).
+    pub async fn start_https(
+        answer: JwksAnswer,
+        ca: &tls::TestCa,
+        host: &str,
+    ) -> Result<Self, PerfError> {
+        Self::serve(answer, Some(ca.acceptor()), host).await
+    }
+
+    async fn serve(
+        answer: JwksAnswer,
+        tls: Option<TlsAcceptor>,
+        host: &str,
+    ) -> Result<Self, PerfError> {
         let listener = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
-        let body = Bytes::from(jwks.to_string());
-        let path: Arc<str> = format!("/{POOL_ID}/.well-known/jwks.json").into();
-        let fetches = Arc::new(AtomicUsize::new(0));
-        let counter = Arc::clone(&fetches);
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let origin = format!("{scheme}://{host}:{}", addr.port());
+        let reply = Arc::new(Reply {
+            answer,
+            path: format!("/{POOL_ID}/.well-known/jwks.json"),
+            fetches: Arc::new(AtomicUsize::new(0)),
+        });
+        let fetches = Arc::clone(&reply.fetches);
+        let failed_handshakes = Arc::new(AtomicUsize::new(0));
+        let failed = Arc::clone(&failed_handshakes);
         let task = tokio::spawn(async move {
             let mut connections = JoinSet::new();
             while let Ok((stream, _)) = listener.accept().await {
-                let (body, path, counter) = (body.clone(), Arc::clone(&path), Arc::clone(&counter));
+                // The TLS handshake and the answer are several small writes:
+                // with Nagle's algorithm one of them can wait for the
+                // client's delayed ACK (40 ms), which no real server does.
+                let _ = stream.set_nodelay(true);
+                let (reply, tls, failed) = (Arc::clone(&reply), tls.clone(), Arc::clone(&failed));
                 connections.spawn(async move {
-                    let service =
-                        service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                            let found = request.uri().path() == &*path;
-                            if found {
-                                counter.fetch_add(1, Ordering::Relaxed);
+                    match tls {
+                        None => serve_http(stream, reply).await,
+                        Some(acceptor) => match acceptor.accept(stream).await {
+                            Ok(stream) => serve_http(stream, reply).await,
+                            Err(_) => {
+                                failed.fetch_add(1, Ordering::Relaxed);
                             }
-                            let (status, body) = if found {
-                                (StatusCode::OK, body.clone())
-                            } else {
-                                (StatusCode::NOT_FOUND, Bytes::new())
-                            };
-                            let mut response = Response::new(Full::new(body));
-                            *response.status_mut() = status;
-                            async move { Ok::<_, Infallible>(response) }
-                        });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                        },
+                    }
                 });
                 while connections.try_join_next().is_some() {}
             }
         });
         Ok(Self {
             addr,
+            origin,
             fetches,
+            failed_handshakes,
             task,
         })
     }
 
-    /// The issuer URL the tokens carry: `http://127.0.0.1:<port>/<pool>`.
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The issuer URL the tokens carry: `<scheme>://<host>:<port>/<pool>`.
     pub fn issuer_url(&self) -> String {
-        format!("http://{}/{POOL_ID}", self.addr)
+        format!("{}/{POOL_ID}", self.origin)
     }
 
     /// The JWKS URL.
@@ -130,9 +176,14 @@ impl JwksServer {
         format!("{}/.well-known/jwks.json", self.issuer_url())
     }
 
-    /// How many times the JWKS has been fetched.
+    /// How many requests for the JWKS path arrived.
     pub fn fetches(&self) -> usize {
         self.fetches.load(Ordering::Relaxed)
+    }
+
+    /// How many TLS handshakes failed (e.g. the client did not trust the certificate).
+    pub fn failed_handshakes(&self) -> usize {
+        self.failed_handshakes.load(Ordering::Relaxed)
     }
 }
 
@@ -140,6 +191,93 @@ impl Drop for JwksServer {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+struct Reply {
+    answer: JwksAnswer,
+    path: String,
+    fetches: Arc<AtomicUsize>,
+}
+
+async fn serve_http<Io>(io: Io, reply: Arc<Reply>)
+where
+    Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+        let mut response = Response::new(Full::new(Bytes::new()));
+        if request.uri().path() == reply.path {
+            reply.fetches.fetch_add(1, Ordering::Relaxed);
+            match &reply.answer {
+                JwksAnswer::Jwks(jwks) => {
+                    *response.body_mut() = Full::new(Bytes::from(jwks.to_string()));
+                }
+                JwksAnswer::RedirectTo(url) => {
+                    *response.status_mut() = StatusCode::FOUND;
+                    if let Ok(location) = url.parse() {
+                        response
+                            .headers_mut()
+                            .insert(hyper::header::LOCATION, location);
+                    }
+                }
+            }
+        } else {
+            *response.status_mut() = StatusCode::NOT_FOUND;
+        }
+        async move { Ok::<_, Infallible>(response) }
+    });
+    let _ = http1::Builder::new()
+        .serve_connection(TokioIo::new(io), service)
+        .await;
+}
+
+/// A scratch file (a CA bundle, a JWKS snapshot), removed when dropped.
+#[derive(Debug)]
+pub struct TempFile(PathBuf);
+
+impl TempFile {
+    /// Writes `contents` to a fresh file in the temporary directory.
+    pub fn write(prefix: &str, contents: &[u8]) -> Result<Self, PerfError> {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "{prefix}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::write(&path, contents)?;
+        Ok(Self(path))
+    }
+
+    /// Where it is.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// CPU time (user + system, all threads) the process `pid` has used so far.
+pub fn process_cpu_time(pid: u32) -> Result<Duration, PerfError> {
+    let pid_t = libc::pid_t::try_from(pid).map_err(|_| PerfError::Proc(pid))?;
+    let mut clock: libc::clockid_t = 0;
+    // SAFETY: `clock` is a valid out-pointer for the duration of the call.
+    if unsafe { libc::clock_getcpuclockid(pid_t, &mut clock) } != 0 {
+        return Err(PerfError::Proc(pid));
+    }
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid out-pointer; `clock` came from the call above.
+    if unsafe { libc::clock_gettime(clock, &mut now) } != 0 {
+        return Err(PerfError::Proc(pid));
+    }
+    let secs = u64::try_from(now.tv_sec).map_err(|_| PerfError::Proc(pid))?;
+    let nanos = u32::try_from(now.tv_nsec).map_err(|_| PerfError::Proc(pid))?;
+    Ok(Duration::new(secs, nanos))
 }
 
 /// The authorizer binary `cargo build --release -p authorizer` makes.
@@ -162,6 +300,52 @@ pub fn token_event(token: &str) -> Value {
     json!({"type": "TOKEN", "authorizationToken": format!("Bearer {token}"), "methodArn": METHOD_ARN})
 }
 
+/// How a spawned function gets its keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keys {
+    /// Fetched at start from a plain-HTTP loopback JWKS.
+    Http,
+    /// Fetched at start over HTTPS; only the test CA is trusted (`SSL_CERT_FILE`).
+    Https,
+    /// Fetched at start over HTTPS; `SSL_CERT_FILE` is the system's CA bundle
+    /// plus the test CA, so loading the roots costs what it does in production.
+    HttpsBundle,
+    /// Read from a JWKS snapshot (`JWKS_FILE`); no fetch at start.
+    Snapshot,
+}
+
+impl Keys {
+    /// Every variant, in the order `coldstart` alternates them.
+    pub const ALL: [Keys; 4] = [Keys::Http, Keys::Https, Keys::HttpsBundle, Keys::Snapshot];
+
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Keys::Http => "http",
+            Keys::Https => "https",
+            Keys::HttpsBundle => "https+bundle",
+            Keys::Snapshot => "snapshot",
+        }
+    }
+
+    fn parse(name: &str) -> Result<Self, PerfError> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.name() == name)
+            .ok_or_else(|| {
+                PerfError::Usage(format!(
+                    "unknown key source {name:?}; known: http, https, https+bundle, snapshot"
+                ))
+            })
+    }
+}
+
+/// Where Debian and Amazon Linux keep the system's CA bundle.
+pub const SYSTEM_BUNDLES: [&str; 2] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+];
+
 /// A signing key, its JWKS server, and the authorizer binary to run.
 pub struct Rig {
     /// The signing key.
@@ -170,7 +354,9 @@ pub struct Rig {
     pub jwks: JwksServer,
     binary: PathBuf,
     show_logs: bool,
+    token_issuer: String,
     extra_env: Vec<(String, String)>,
+    _files: Vec<TempFile>,
 }
 
 /// A running authorizer process and its emulator.
@@ -184,19 +370,75 @@ pub struct Running {
 }
 
 impl Rig {
-    /// A rig for `binary`; `show_logs` passes the authorizer's log lines through.
+    /// A rig for `binary` with a plain-HTTP JWKS; `show_logs` passes the
+    /// authorizer's log lines through.
     pub async fn new(binary: PathBuf, show_logs: bool) -> Result<Self, PerfError> {
+        Self::with_keys(binary, show_logs, Keys::Http).await
+    }
+
+    /// A rig for `binary` whose function gets its keys as `keys` says.
+    pub async fn with_keys(
+        binary: PathBuf,
+        show_logs: bool,
+        keys: Keys,
+    ) -> Result<Self, PerfError> {
+        let issuer = Issuer::generate(KID)?;
+        let mut files = Vec::new();
+        let mut env = Vec::new();
+        let jwks = match keys {
+            Keys::Http | Keys::Snapshot => JwksServer::start(&issuer.jwks()).await?,
+            Keys::Https | Keys::HttpsBundle => {
+                let ca = tls::TestCa::generate("perf")?;
+                let mut bundle = Vec::new();
+                if keys == Keys::HttpsBundle {
+                    let system = SYSTEM_BUNDLES
+                        .iter()
+                        .find_map(|path| std::fs::read(path).ok())
+                        .ok_or_else(|| {
+                            PerfError::Usage(format!("no system CA bundle at {SYSTEM_BUNDLES:?}"))
+                        })?;
+                    bundle.extend_from_slice(&system);
+                    bundle.push(b'\n');
+                }
+                bundle.extend_from_slice(ca.root_pem().as_bytes());
+                let file = TempFile::write("perf-ca.pem", &bundle)?;
+                env.push(format!("SSL_CERT_FILE={}", file.path().display()));
+                files.push(file);
+                let answer = JwksAnswer::Jwks(issuer.jwks());
+                JwksServer::start_https(answer, &ca, "127.0.0.1").await?
+            }
+        };
+        if keys == Keys::Snapshot {
+            let file = TempFile::write("perf-jwks.json", issuer.jwks().to_string().as_bytes())?;
+            env.push(format!("JWKS_FILE={}", file.path().display()));
+            files.push(file);
+        }
+        let mut rig = Self::with_jwks(binary, show_logs, issuer, jwks)?;
+        rig._files = files;
+        for assignment in &env {
+            rig = rig.with_env(assignment)?;
+        }
+        Ok(rig)
+    }
+
+    /// A rig for `binary` around a given key and JWKS server.
+    pub fn with_jwks(
+        binary: PathBuf,
+        show_logs: bool,
+        issuer: Issuer,
+        jwks: JwksServer,
+    ) -> Result<Self, PerfError> {
         if !binary.is_file() {
             return Err(PerfError::NoBinary(binary));
         }
-        let issuer = Issuer::generate(KID)?;
-        let jwks = JwksServer::start(&issuer.jwks()).await?;
         Ok(Self {
+            token_issuer: jwks.issuer_url(),
             issuer,
             jwks,
             binary,
             show_logs,
             extra_env: Vec::new(),
+            _files: Vec::new(),
         })
     }
 
@@ -210,9 +452,16 @@ impl Rig {
         Ok(self)
     }
 
+    /// Tokens carry `issuer` (and `TOKEN_ISSUER` is set to it) instead of
+    /// the JWKS server's URL, e.g. the pool's real Cognito issuer.
+    pub fn with_token_issuer(mut self, issuer: &str) -> Self {
+        self.token_issuer = issuer.to_string();
+        self
+    }
+
     /// A valid client-credentials token with `scope`, for an hour from now.
     pub fn token(&self, scope: &str) -> Result<String, PerfError> {
-        let claims = m2m_claims(&self.jwks.issuer_url(), CLIENT_ID, scope, unix_now(), 3_600);
+        let claims = m2m_claims(&self.token_issuer, CLIENT_ID, scope, unix_now(), 3_600);
         Ok(self.issuer.access_token(&claims)?)
     }
 
@@ -223,10 +472,25 @@ impl Rig {
         &self,
         before_spawn: impl FnOnce(&RuntimeApi),
     ) -> Result<Running, PerfError> {
+        self.spawn_program(self.binary.as_os_str(), &[], &[], before_spawn)
+            .await
+    }
+
+    /// [`Rig::spawn`] for another program with arguments (a no-op function,
+    /// `node script.mjs`, `taskset -c 1 <binary>`), given the same
+    /// environment plus `env` (set last, so it overrides).
+    pub async fn spawn_program(
+        &self,
+        program: &std::ffi::OsStr,
+        args: &[std::ffi::OsString],
+        env: &[(&str, &str)],
+        before_spawn: impl FnOnce(&RuntimeApi),
+    ) -> Result<Running, PerfError> {
         let api = RuntimeApi::start().await?;
         before_spawn(&api);
-        let mut command = Command::new(&self.binary);
+        let mut command = Command::new(program);
         command
+            .args(args)
             .env_clear()
             .env("AWS_LAMBDA_RUNTIME_API", api.endpoint())
             .env("AWS_LAMBDA_FUNCTION_NAME", "authorizer")
@@ -241,8 +505,9 @@ impl Rig {
             .env("APP_CLIENT_IDS", format!("{CLIENT_ID},perfwebclient"))
             .env("ROUTE_SCOPES", ROUTE_SCOPES)
             .env("JWKS_URL", self.jwks.jwks_url())
-            .env("TOKEN_ISSUER", self.jwks.issuer_url())
-            .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
+            .env("TOKEN_ISSUER", &self.token_issuer)
+            .envs(self.extra_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .kill_on_drop(true);
         if !self.show_logs {
@@ -373,43 +638,64 @@ impl std::fmt::Display for Summary {
 }
 
 /// What both harnesses take on the command line:
-/// `--<count> N --binary PATH --logs --env NAME=VALUE...`.
+/// `--<count> N --binary PATH --logs --env NAME=VALUE... --keys SOURCE,...`.
 pub struct Args {
     /// How many runs or events.
     pub count: usize,
-    /// The rig for the chosen binary, with the extra environment applied.
-    pub rig: Rig,
-    /// The binary the rig runs.
+    /// The binary the rigs run.
     pub binary: PathBuf,
+    /// Where the function's keys come from, one rig each (`--keys`).
+    pub keys: Vec<Keys>,
+    logs: bool,
+    env: Vec<String>,
 }
 
 impl Args {
-    /// Parses the process arguments; `count_flag` (e.g. `--runs`) defaults to `default_count`.
-    pub async fn parse(count_flag: &str, default_count: usize) -> Result<Self, PerfError> {
-        let mut count = default_count;
-        let mut binary = default_binary();
-        let mut logs = false;
-        let mut env = Vec::new();
+    /// Parses the process arguments; `count_flag` (e.g. `--runs`) defaults
+    /// to `default_count`, `--keys` to `default_keys`.
+    pub fn parse(
+        count_flag: &str,
+        default_count: usize,
+        default_keys: &[Keys],
+    ) -> Result<Self, PerfError> {
+        let mut args = Self {
+            count: default_count,
+            binary: default_binary(),
+            keys: default_keys.to_vec(),
+            logs: false,
+            env: Vec::new(),
+        };
         for (name, value) in parse_args(
             std::env::args().skip(1),
-            &[count_flag, "--binary", "--logs", "--env"],
+            &[count_flag, "--binary", "--logs", "--env", "--keys"],
         )? {
             match name.as_str() {
-                "--binary" => binary = value.into(),
-                "--env" => env.push(value),
-                "--logs" => logs = true,
+                "--binary" => args.binary = value.into(),
+                "--env" => args.env.push(value),
+                "--logs" => args.logs = true,
+                "--keys" => {
+                    args.keys = value
+                        .split(',')
+                        .map(Keys::parse)
+                        .collect::<Result<_, _>>()?
+                }
                 _ => {
-                    count = value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    args.count = value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
                         PerfError::Usage(format!("{name} {value:?} is not a positive number"))
                     })?
                 }
             }
         }
-        let mut rig = Rig::new(binary.clone(), logs).await?;
-        for assignment in &env {
+        Ok(args)
+    }
+
+    /// A rig for the chosen binary with the extra environment applied.
+    pub async fn rig(&self, keys: Keys) -> Result<Rig, PerfError> {
+        let mut rig = Rig::with_keys(self.binary.clone(), self.logs, keys).await?;
+        for assignment in &self.env {
             rig = rig.with_env(assignment)?;
         }
-        Ok(Self { count, rig, binary })
+        Ok(rig)
     }
 }
 

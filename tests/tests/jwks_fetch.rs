@@ -14,7 +14,7 @@ use local::cognito::issuer::{Issuer, m2m_claims};
 const COOLDOWN: Duration = Duration::from_millis(300);
 
 async fn app(url: &str) -> App<HttpJwks> {
-    let source = HttpJwks::new(url.parse().unwrap()).unwrap();
+    let source = HttpJwks::new(url.parse().unwrap());
     let keys = KeyStore::load(source, COOLDOWN).await;
     App::new(Authorizer::new(&config(SEED_ROUTES)), keys)
 }

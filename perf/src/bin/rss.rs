@@ -3,12 +3,12 @@
 //! Runtime API emulator — valid tokens with assorted scopes, every tenth a
 //! forged one — then reads `VmHWM` and `VmRSS` from `/proc/<pid>/status`.
 //!
-//! `cargo run --release -p perf --bin rss -- [--events 10000] [--binary PATH] [--logs] [--env NAME=VALUE]...`
+//! `cargo run --release -p perf --bin rss -- [--events 10000] [--keys http] [--binary PATH] [--logs] [--env NAME=VALUE]...`
 
 use std::process::ExitCode;
 use std::time::Instant;
 
-use perf::{Args, PerfError, expect_allow, expect_unauthorized, token_event};
+use perf::{Args, Keys, PerfError, expect_allow, expect_unauthorized, token_event};
 
 /// Scope sets of the valid tokens: one route, several, all, and with OIDC scopes mixed in.
 const SCOPES: [&str; 6] = [
@@ -26,11 +26,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), PerfError> {
-    let Args {
-        count: events,
-        rig,
-        binary,
-    } = Args::parse("--events", 10_000).await?;
+    let args = Args::parse("--events", 10_000, &[Keys::Http])?;
+    let (events, binary) = (args.count, &args.binary);
+    let rig = args.rig(args.keys[0]).await?;
     let mut valid = Vec::new();
     for scope in SCOPES {
         valid.push(token_event(&rig.token(scope)?).to_string());
@@ -71,7 +69,7 @@ async fn run() -> Result<(), PerfError> {
     println!(
         "binary: {} ({} bytes)",
         binary.display(),
-        std::fs::metadata(&binary)?.len()
+        std::fs::metadata(binary)?.len()
     );
     println!(
         "events: {events} ({} forged), {:.0} invocations/s through the Runtime API, JWKS fetches: {}",

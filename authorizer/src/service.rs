@@ -34,6 +34,12 @@ impl<S: JwksSource> App<S> {
         match result {
             Ok(decision) => {
                 let routes = self.authorizer.routes();
+                if decision.called_route.is_none() {
+                    error!(
+                        method_arn = decision.method_arn.full(),
+                        "configuration error: no route in the route table serves the called method; denied"
+                    );
+                }
                 info!(
                     principal = decision.claims.sub.as_deref().unwrap_or(""),
                     client_id = decision.claims.client_id.as_deref().unwrap_or(""),
@@ -64,6 +70,12 @@ pub fn now() -> i64 {
 /// runtime stops. A configuration error stops start-up, naming the variable.
 pub async fn run() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env().inspect_err(|e| error!(error = %e, "invalid configuration"))?;
+    for (a, b) in config.routes.inexact() {
+        warn!(
+            routes = %format_args!("{} | {}", a.key, b.key),
+            "IAM wildcards cannot allow these routes exactly in one cached policy: a cached answer may deny (403) the one that was not called; use a REQUEST authorizer whose identity sources include the route, or turn the authorizer cache off"
+        );
+    }
     let source = HttpJwks::new(config.jwks_url.clone())?;
     let keys = KeyStore::load(source, REFETCH_COOLDOWN).await;
     let app = App::new(Authorizer::new(&config), keys);

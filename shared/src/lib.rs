@@ -5,10 +5,11 @@
 pub mod claims;
 pub mod context;
 pub mod iam;
+mod route_trie;
 pub mod routes;
 pub mod scopes;
 
 pub use claims::AccessTokenClaims;
 pub use context::{AuthorizerContext, ContextError};
-pub use routes::{Method, Route, RouteError, RouteSet, RouteTable};
+pub use routes::{Method, PolicyPlan, Route, RouteError, RouteSet, RouteTable};
 pub use scopes::Scopes;

@@ -80,7 +80,9 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     let keys = KeyStore::load(source, REFETCH_COOLDOWN).await;
     let app = App::new(Authorizer::new(&config), keys);
     let app = &app;
-    lambda_runtime::run(service_fn(
+    // lambda_runtime's loop, without its per-invocation `set_var` of the
+    // trace id (unbounded growth under glibc; lambda-loop's docs).
+    lambda_loop::run(service_fn(
         move |event: LambdaEvent<Box<RawValue>>| async move {
             app.handle(event.payload.get(), now()).await
         },

@@ -3,7 +3,9 @@
 //! the JWKS served on loopback. Each run is a fresh process and a fresh
 //! Runtime API; one unreported run first puts the binary in the page cache.
 //!
-//! `cargo run --release -p perf --bin coldstart -- [--runs 30] [--binary PATH] [--logs] [--env NAME=VALUE]...`
+//! `cargo run --release -p perf --bin coldstart -- [--runs 30] [--binary PATH] [--logs] [--env NAME=VALUE]... [--routes N]`
+//!
+//! `--routes N` configures N routes of the template's shape (`perf::route_scopes`).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -20,6 +22,7 @@ async fn run() -> Result<(), PerfError> {
         count: runs,
         rig,
         binary,
+        ..
     } = Args::parse("--runs", 30).await?;
     let event = token_event(&rig.token(SCOPE)?).to_string();
 

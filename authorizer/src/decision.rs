@@ -88,7 +88,9 @@ impl Authorizer {
         let permitted = self
             .routes
             .permitted(Scopes::new(claims.scope.as_deref().unwrap_or("")));
-        let called_route = self.routes.find(method_arn.method(), method_arn.path());
+        let called_route = self
+            .routes
+            .find_path(method_arn.method(), method_arn.path());
         Ok(Decision {
             claims,
             method_arn,

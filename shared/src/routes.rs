@@ -92,7 +92,11 @@ impl Method {
     }
 
     fn matches(self, method: &str) -> bool {
-        self == Method::Any || self.as_str() == method
+        match self {
+            // API Gateway's ANY: the concrete methods, not any string.
+            Method::Any => Method::parse(method).is_some_and(|m| m != Method::Any),
+            named => named.as_str() == method,
+        }
     }
 
     /// The concrete methods a route with this method serves.
@@ -179,7 +183,10 @@ impl Route {
             match segment {
                 Segment::Greedy => {
                     debug_assert_eq!(i + 1, self.segments.len());
-                    return parts.next().is_some_and(|p| !p.is_empty());
+                    // One or more segments, none of them empty (`/a/`, `/a//b`
+                    // have an empty one, as no API resource does).
+                    let mut rest = parts.peekable();
+                    return rest.peek().is_some() && rest.all(|p| !p.is_empty());
                 }
                 Segment::Param => match parts.next() {
                     Some(p) if !p.is_empty() => {}
@@ -503,9 +510,20 @@ impl RouteTable {
         &self.routes
     }
 
-    /// The route that serves `method` on `path`, chosen as API Gateway
-    /// does: the most specific path, then a named method over `ANY`.
+    /// The route that serves `method` on `path` (with or without the
+    /// leading `/`), chosen as API Gateway does: the most specific path,
+    /// then a named method over `ANY`.
     pub fn find(&self, method: &str, path: &str) -> Option<usize> {
+        self.find_path(method, path.strip_prefix('/').unwrap_or(path))
+    }
+
+    /// [`RouteTable::find`] for a path without its leading `/`, as a method
+    /// ARN has it after the method: one that still starts with `/` has an
+    /// empty first segment, which no route serves.
+    pub fn find_path(&self, method: &str, path: &str) -> Option<usize> {
+        if path.starts_with('/') {
+            return None;
+        }
         self.routes
             .iter()
             .enumerate()
@@ -879,6 +897,10 @@ mod tests {
             ("POST", "/book/1", None),
             ("DELETE", "/files/a", Some("ANY /files/{path+}")),
             ("GET", "/files/a/b/c", Some("ANY /files/{path+}")),
+            ("GET", "/files/a/", None),
+            ("GET", "/files/a//c", None),
+            ("GET", "//files/a", None),
+            ("FETCH", "/files/a", None),
             ("GET", "/files", None),
             ("GET", "/a/b/c", Some("GET /a/*/c")),
             ("GET", "/A/b/c", None),

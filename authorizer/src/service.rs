@@ -78,7 +78,7 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     }
     let source = HttpJwks::new(config.jwks_url.clone())?;
     let keys = KeyStore::load(source, REFETCH_COOLDOWN).await;
-    let app = App::new(Authorizer::new(&config), keys);
+    let app = App::new(Authorizer::from_config(config), keys);
     let app = &app;
     // lambda_runtime's loop, without its per-invocation `set_var` of the
     // trace id (unbounded growth under glibc; lambda-loop's docs).

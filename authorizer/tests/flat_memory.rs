@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use perf::{Rig, Workload, memory_run};
 
 #[tokio::test(flavor = "current_thread")]
+#[ignore = "about a minute in a debug build; scripts/test and CI run it"]
 async fn peak_memory_does_not_grow_between_10k_and_50k_invocations() {
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_authorizer"));
     let rig = Rig::new(binary, false).await.unwrap();

@@ -82,7 +82,7 @@ impl Trie {
         let mut found = Vec::new();
         // (node, units of the query consumed, the last consumed unit was a
         // `Plus` that may take more segments)
-        let mut seen: HashSet<(usize, usize, bool)> = HashSet::new();
+        let mut seen = Seen::default();
         let mut stack = vec![(0usize, 0usize, false)];
         while let Some(state) = stack.pop() {
             if !seen.insert(state) {
@@ -117,5 +117,29 @@ impl Trie {
         found.sort_unstable();
         found.dedup();
         found
+    }
+}
+
+/// The states a walk has visited: a short list while it is short (most
+/// walks visit a handful), a hash set when it grows.
+#[derive(Default)]
+struct Seen {
+    few: Vec<(usize, usize, bool)>,
+    many: HashSet<(usize, usize, bool)>,
+}
+
+impl Seen {
+    fn insert(&mut self, state: (usize, usize, bool)) -> bool {
+        if self.few.len() < 32 {
+            if self.few.contains(&state) {
+                return false;
+            }
+            self.few.push(state);
+            return true;
+        }
+        if self.few.contains(&state) {
+            return false;
+        }
+        self.many.insert(state)
     }
 }

@@ -202,13 +202,38 @@ impl Route {
     }
 
     /// Ordering key: more specific routes compare greater.
-    fn specificity(&self) -> (Vec<u8>, bool) {
-        (
-            self.segments.iter().map(Segment::rank).collect(),
-            self.method != Method::Any,
-        )
+    fn specificity(&self) -> Specificity<'_> {
+        Specificity(&self.segments, self.method != Method::Any)
     }
 }
+
+/// How specific a route is: its segments' ranks, compared lexicographically
+/// (without collecting them), then a named method over `ANY`.
+struct Specificity<'a>(&'a [Segment], bool);
+
+impl Ord for Specificity<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0
+            .iter()
+            .map(Segment::rank)
+            .cmp(other.0.iter().map(Segment::rank))
+            .then(self.1.cmp(&other.1))
+    }
+}
+
+impl PartialOrd for Specificity<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Specificity<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Specificity<'_> {}
 
 /// A set of routes (by index in the table), e.g. the routes a token may call.
 ///

@@ -473,7 +473,21 @@ fn wants_paired() -> bool {
     filters.is_empty() || filters.iter().any(|f| "warm/paired".contains(f.as_str()))
 }
 
-criterion_group!(benches, warm, pathological, parts);
+/// Start-up: building the route table (parsing, duplicate checks, and what
+/// each route's pattern reaches) for tables of the template's shape
+/// (`perf::route_scopes`), 10 to 2,000 routes. Budget: 2,000 in under 5 ms.
+fn route_table(c: &mut Criterion) {
+    let mut group = c.benchmark_group("route_table");
+    for n in [10, 100, 300, 1_000, 2_000] {
+        let json = perf::route_scopes(n);
+        group.bench_function(format!("{n:04}_routes"), |b| {
+            b.iter(|| RouteTable::from_json(black_box(&json)).expect("routes"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, warm, pathological, parts, route_table);
 
 fn main() {
     benches();

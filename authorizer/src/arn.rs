@@ -85,6 +85,12 @@ impl<'a> MethodArn<'a> {
         &self.full[..self.prefix_len]
     }
 
+    /// The called method and path after the stage, e.g. `GET/book/42`:
+    /// what a policy pattern relative to [`MethodArn::stage_prefix`] is matched against.
+    pub fn request(&self) -> &str {
+        self.full.get(self.prefix_len + 1..).unwrap_or("")
+    }
+
     /// The called method, e.g. `GET`.
     pub fn method(&self) -> &str {
         &self.full[self.method.clone()]
@@ -145,6 +151,7 @@ mod tests {
                 ),
                 (arn, prefix, method, path)
             );
+            assert_eq!(format!("{prefix}/{}", parsed.request()), arn);
         }
     }
 

@@ -1,5 +1,7 @@
 //! Configuration from environment variables, read and validated once at cold start.
 
+use std::path::Path;
+
 use reqwest::Url;
 use shared::RouteTable;
 use thiserror::Error;
@@ -29,7 +31,7 @@ pub struct Config {
     pub region: String,
     /// `APP_CLIENT_IDS`: the app clients whose tokens are accepted.
     pub client_ids: Vec<String>,
-    /// `ROUTE_SCOPES`: the scopes each route needs.
+    /// `ROUTE_SCOPES` (or the file `ROUTE_SCOPES_FILE` names): the scopes each route needs.
     pub routes: RouteTable,
     /// `JWKS_URL`, or the pool's Cognito JWKS URL.
     pub jwks_url: Url,
@@ -46,8 +48,17 @@ impl Config {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
-    /// Reads variables through `get`, so tests need not touch the process environment.
+    /// Reads variables through `get`, so tests need not touch the process
+    /// environment; a `ROUTE_SCOPES_FILE` is read from the file system.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Self::from_sources(get, |path| std::fs::read_to_string(path))
+    }
+
+    /// Reads variables through `get` and the route-table file through `read`.
+    pub fn from_sources(
+        get: impl Fn(&str) -> Option<String>,
+        read: impl Fn(&Path) -> std::io::Result<String>,
+    ) -> Result<Self, ConfigError> {
         let required = |name: &'static str| {
             get(name)
                 .map(|v| v.trim().to_string())
@@ -85,8 +96,28 @@ impl Config {
             ));
         }
 
-        let routes = RouteTable::from_json(&required("ROUTE_SCOPES")?)
-            .map_err(|e| invalid("ROUTE_SCOPES", e.to_string()))?;
+        // The table in the variable, or (beyond the 4 KB Lambda allows for
+        // all variables together) in a file shipped with the function.
+        let routes = match (optional("ROUTE_SCOPES"), optional("ROUTE_SCOPES_FILE")) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    "ROUTE_SCOPES_FILE",
+                    "set either ROUTE_SCOPES or ROUTE_SCOPES_FILE, not both".to_string(),
+                ));
+            }
+            (Some(json), None) => {
+                RouteTable::from_json(&json).map_err(|e| invalid("ROUTE_SCOPES", e.to_string()))?
+            }
+            (None, Some(file)) => {
+                let path = Path::new(&file);
+                let json = read(path).map_err(|e| {
+                    invalid("ROUTE_SCOPES_FILE", format!("cannot read {file:?}: {e}"))
+                })?;
+                RouteTable::from_json(&json)
+                    .map_err(|e| invalid("ROUTE_SCOPES_FILE", format!("{file:?}: {e}")))?
+            }
+            (None, None) => return Err(ConfigError::Missing("ROUTE_SCOPES")),
+        };
 
         let cognito = format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}");
         let jwks_url =
@@ -171,6 +202,47 @@ mod tests {
         let config = load(&vars).unwrap();
         assert_eq!(config.jwks_url.scheme(), "http");
         assert_eq!(config.issuer, "http://127.0.0.1:9100/pool");
+    }
+
+    #[test]
+    fn the_route_table_can_come_from_a_file() {
+        let vars: HashMap<&str, &str> = [
+            ("USER_POOL_ID", "us-east-1_AbCdEf123"),
+            ("APP_CLIENT_IDS", "client1"),
+            ("ROUTE_SCOPES_FILE", "/opt/routes.json"),
+        ]
+        .into();
+        let get = |k: &str| vars.get(k).map(|v| v.to_string());
+        let read = |path: &Path| match path.to_str() {
+            Some("/opt/routes.json") => Ok(ROUTES.to_string()),
+            _ => Err(std::io::Error::from(std::io::ErrorKind::NotFound)),
+        };
+        let config = Config::from_sources(get, read).unwrap();
+        assert_eq!(config.routes.routes()[0].key, "GET /book");
+
+        let unreadable = Config::from_sources(get, |_| Err(std::io::ErrorKind::NotFound.into()));
+        let err = unreadable.unwrap_err().to_string();
+        assert!(
+            err.starts_with("ROUTE_SCOPES_FILE is invalid: cannot read \"/opt/routes.json\""),
+            "{err}"
+        );
+        let malformed = Config::from_sources(get, |_| Ok("{\"GET book\":[]}".to_string()));
+        let err = malformed.unwrap_err().to_string();
+        assert!(
+            err.starts_with("ROUTE_SCOPES_FILE is invalid: \"/opt/routes.json\": route"),
+            "{err}"
+        );
+        let both = Config::from_sources(
+            |k| {
+                if k == "ROUTE_SCOPES" {
+                    Some(ROUTES.to_string())
+                } else {
+                    get(k)
+                }
+            },
+            read,
+        );
+        assert!(both.unwrap_err().to_string().contains("not both"));
     }
 
     #[test]

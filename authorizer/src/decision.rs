@@ -63,9 +63,14 @@ pub struct Authorizer {
 impl Authorizer {
     /// An authorizer for `config`.
     pub fn new(config: &Config) -> Self {
+        Self::from_config(config.clone())
+    }
+
+    /// An authorizer that takes `config` over (at start-up: no copy of the route table).
+    pub fn from_config(config: Config) -> Self {
         Self {
-            verifier: Verifier::new(config.issuer.clone(), config.client_ids.clone()),
-            routes: config.routes.clone(),
+            verifier: Verifier::new(config.issuer, config.client_ids),
+            routes: config.routes,
         }
     }
 
@@ -88,7 +93,9 @@ impl Authorizer {
         let permitted = self
             .routes
             .permitted(Scopes::new(claims.scope.as_deref().unwrap_or("")));
-        let called_route = self.routes.find(method_arn.method(), method_arn.path());
+        let called_route = self
+            .routes
+            .find_path(method_arn.method(), method_arn.path());
         Ok(Decision {
             claims,
             method_arn,

@@ -1,7 +1,8 @@
 //! The one mapping from a decision to API Gateway's answer.
 //!
 //! API Gateway caches the answer per token and reuses it for every route,
-//! so the policy covers the whole API: one Allow of every permitted route.
+//! so the policy covers the whole API: one Allow of every permitted route,
+//! and one Deny of what those patterns would reach beyond them.
 
 use aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerResponse,
@@ -32,46 +33,42 @@ impl From<Unauthorized> for Diagnostic {
 
 /// Builds the policy for a verified token.
 ///
-/// Every permitted route is allowed, with `{param}` written as `*`. IAM's
-/// `*` also matches `/`, so a route that a permitted pattern reaches but
-/// the token may not call is denied explicitly. A token that may call no
-/// route gets a Deny of the called method.
+/// Every permitted route is allowed, with `{param}` written as `*`, and
+/// whatever those `*` reach beyond the permitted routes (IAM's `*` also
+/// matches `/`) is denied explicitly: deeper paths, more specific routes the
+/// token may not call, the root. The plan is [`RouteTable::policy`]'s. A
+/// token that may call no route gets a Deny of the called method.
 pub fn response(decision: Decision<'_>, routes: &RouteTable) -> Response {
     let Decision {
         claims,
         method_arn,
         permitted,
-        ..
+        called_route,
     } = decision;
     let prefix = method_arn.stage_prefix();
-    let arn = |resource: &str| {
-        let mut arn = String::with_capacity(prefix.len() + 1 + resource.len());
-        arn.push_str(prefix);
-        arn.push('/');
-        arn.push_str(resource);
-        arn
+    let arns = |patterns: &[&str]| -> Vec<String> {
+        patterns
+            .iter()
+            .map(|pattern| {
+                let mut arn = String::with_capacity(prefix.len() + 1 + pattern.len());
+                arn.push_str(prefix);
+                arn.push('/');
+                arn.push_str(pattern);
+                arn
+            })
+            .collect()
     };
-    let mut statements = Vec::with_capacity(1);
-    if permitted.is_empty() {
+    let plan = routes.policy(&permitted, called_route, method_arn.request());
+    let mut statements = Vec::with_capacity(2);
+    if plan.allow.is_empty() {
         statements.push(statement(
             IamPolicyEffect::Deny,
             vec![method_arn.full().to_string()],
         ));
     } else {
-        let allowed: Vec<String> = routes
-            .routes()
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| permitted.contains(*i))
-            .map(|(_, route)| arn(&route.resource))
-            .collect();
-        statements.push(statement(IamPolicyEffect::Allow, allowed));
-        let denied: Vec<String> = routes
-            .overlapped_denials(&permitted)
-            .map(|route| arn(&route.resource))
-            .collect();
-        if !denied.is_empty() {
-            statements.push(statement(IamPolicyEffect::Deny, denied));
+        statements.push(statement(IamPolicyEffect::Allow, arns(&plan.allow)));
+        if !plan.deny.is_empty() {
+            statements.push(statement(IamPolicyEffect::Deny, arns(&plan.deny)));
         }
     }
 

@@ -34,6 +34,12 @@ impl<S: JwksSource> App<S> {
         match result {
             Ok(decision) => {
                 let routes = self.authorizer.routes();
+                if decision.called_route.is_none() {
+                    error!(
+                        method_arn = decision.method_arn.full(),
+                        "configuration error: no route in the route table serves the called method; denied"
+                    );
+                }
                 // DEBUG, not INFO: API Gateway's access log records every
                 // caller (cached answers included), and this line costs
                 // 12-18 µs of CPU per invocation (docs/performance.md).
@@ -67,13 +73,21 @@ pub fn now() -> i64 {
 /// runtime stops. A configuration error stops start-up, naming the variable.
 pub async fn run() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env().inspect_err(|e| error!(error = %e, "invalid configuration"))?;
+    for (a, b) in config.routes.inexact() {
+        warn!(
+            routes = %format_args!("{} | {}", a.key, b.key),
+            "IAM wildcards cannot allow these routes exactly in one cached policy: a cached answer may deny (403) the one that was not called; use a REQUEST authorizer whose identity sources include the route, or turn the authorizer cache off"
+        );
+    }
     let source = HttpJwks::new(config.jwks_url.clone());
     let keys = KeyStore::start(source, REFETCH_COOLDOWN, config.jwks_file.as_deref())
         .await
         .inspect_err(|e| error!(error = %e, "invalid configuration"))?;
-    let app = App::new(Authorizer::new(&config), keys);
+    let app = App::new(Authorizer::from_config(config), keys);
     let app = &app;
-    lambda_runtime::run(service_fn(
+    // lambda_runtime's loop, without its per-invocation `set_var` of the
+    // trace id (unbounded growth under glibc; lambda-loop's docs).
+    lambda_loop::run(service_fn(
         move |event: LambdaEvent<Box<RawValue>>| async move {
             app.handle(event.payload.get(), now()).await
         },

@@ -7,8 +7,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = handler::Config::from_env()
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let config = &config;
-    lambda_http::run(lambda_http::service_fn(move |request| {
+    // lambda_http's adapter (REST proxy events to `http` requests and back)
+    // on the loop that does not grow the environment (lambda-loop's docs).
+    let adapter = lambda_http::Adapter::from(lambda_http::service_fn(move |request| {
         handler::handle(config, request)
-    }))
-    .await
+    }));
+    lambda_loop::run(adapter).await
 }

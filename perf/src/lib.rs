@@ -42,6 +42,25 @@ pub const CLIENT_ID: &str = "4perfclient0000000000000ab";
 pub const KID: &str = "perf-kid";
 /// The template's routes, with its resource-server identifiers.
 pub const ROUTE_SCOPES: &str = r#"{"GET /awesomeapi":["awesomeapi-resource-server/awesomeapi.read"],"GET /book":["API/book.get"],"POST /book":["API/book.post"],"GET /user":["API/user.get"],"POST /user":["API/user.post"]}"#;
+/// A route table of `n` routes (at least the template's five) of the
+/// template's shape: the template's routes, then `GET /resource<i>` and
+/// `GET /resource<i>/{id}` pairs, each with its own scope.
+pub fn route_scopes(n: usize) -> String {
+    let mut table: serde_json::Map<String, Value> =
+        serde_json::from_str(ROUTE_SCOPES).unwrap_or_default();
+    let mut i = 0;
+    while table.len() < n {
+        let key = if i % 2 == 0 {
+            format!("GET /resource{}", i / 2)
+        } else {
+            format!("GET /resource{}/{{id}}", i / 2)
+        };
+        table.insert(key, json!([format!("API/resource{}.read", i / 2)]));
+        i += 1;
+    }
+    Value::Object(table).to_string()
+}
+
 /// The scopes of the walkthrough's client-credentials token.
 pub const SCOPE: &str = "API/book.get API/book.post API/user.get";
 /// The method ARN of the events.
@@ -357,6 +376,7 @@ pub struct Rig {
     token_issuer: String,
     extra_env: Vec<(String, String)>,
     _files: Vec<TempFile>,
+    routes: String,
 }
 
 /// A running authorizer process and its emulator.
@@ -439,7 +459,14 @@ impl Rig {
             show_logs,
             extra_env: Vec::new(),
             _files: Vec::new(),
+            routes: ROUTE_SCOPES.to_string(),
         })
+    }
+
+    /// Configures `n` routes ([`route_scopes`]) instead of the template's five.
+    pub fn with_routes(mut self, n: usize) -> Self {
+        self.routes = route_scopes(n);
+        self
     }
 
     /// Also sets `NAME=VALUE` (e.g. `SSL_CERT_FILE`) in the process's environment.
@@ -503,7 +530,7 @@ impl Rig {
             .env("AWS_REGION", "us-east-1")
             .env("USER_POOL_ID", POOL_ID)
             .env("APP_CLIENT_IDS", format!("{CLIENT_ID},perfwebclient"))
-            .env("ROUTE_SCOPES", ROUTE_SCOPES)
+            .env("ROUTE_SCOPES", &self.routes)
             .env("JWKS_URL", self.jwks.jwks_url())
             .env("TOKEN_ISSUER", &self.token_issuer)
             .envs(self.extra_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -573,6 +600,102 @@ impl Running {
     }
 }
 
+/// Scope sets of the memory runs' valid tokens: one route, several, all,
+/// and with OIDC scopes mixed in.
+pub const MEMORY_SCOPES: [&str; 6] = [
+    "API/book.get",
+    "API/book.get API/book.post",
+    "API/book.get API/book.post API/user.get API/user.post awesomeapi-resource-server/awesomeapi.read",
+    "openid email API/user.get",
+    "API/user.post",
+    "awesomeapi-resource-server/awesomeapi.read API/book.get",
+];
+
+/// What a memory run sends, one invocation after another.
+pub enum Workload {
+    /// The authorizer: valid tokens with [`MEMORY_SCOPES`], every tenth a forged one.
+    Authorizer {
+        /// TOKEN events with valid tokens.
+        valid: Vec<String>,
+        /// A TOKEN event whose token has another token's signature.
+        forged: String,
+    },
+    /// Another function (the handler): this event every time; any answer
+    /// but an error will do.
+    Fixed(String),
+}
+
+impl Workload {
+    /// The authorizer's workload, with tokens from `rig`.
+    pub fn authorizer(rig: &Rig) -> Result<Self, PerfError> {
+        let mut valid = Vec::new();
+        for scope in MEMORY_SCOPES {
+            valid.push(token_event(&rig.token(scope)?).to_string());
+        }
+        let (a, b) = (rig.token(MEMORY_SCOPES[0])?, rig.token(MEMORY_SCOPES[1])?);
+        let forged = match (a.rsplit_once('.'), b.rsplit_once('.')) {
+            (Some((signed, _)), Some((_, signature))) => format!("{signed}.{signature}"),
+            _ => return Err(PerfError::WrongAnswer("tokens are not three parts".into())),
+        };
+        Ok(Self::Authorizer {
+            valid,
+            forged: token_event(&forged).to_string(),
+        })
+    }
+
+    /// Sends invocation number `i` and checks its answer.
+    pub async fn invoke(&self, running: &mut Running, i: usize) -> Result<(), PerfError> {
+        match self {
+            Workload::Authorizer { valid, forged } => {
+                let forge = i % 10 == 9;
+                let event = if forge {
+                    forged
+                } else {
+                    &valid[i % valid.len()]
+                };
+                let invocation = running.api.push(event.clone());
+                let outcome = running.answer(invocation).await?;
+                if forge {
+                    expect_unauthorized(&outcome)
+                } else {
+                    expect_allow(&outcome)
+                }
+            }
+            Workload::Fixed(event) => {
+                let invocation = running.api.push(event.clone());
+                let outcome = running.answer(invocation).await?;
+                match outcome.result {
+                    Ok(_) => Ok(()),
+                    Err(e) => Err(PerfError::WrongAnswer(format!(
+                        "{}: {}",
+                        e.error_type, e.error_message
+                    ))),
+                }
+            }
+        }
+    }
+}
+
+/// Runs `events` invocations of `workload` and returns `(invocations, VmHWM
+/// KiB, VmRSS KiB)` after each of `checkpoints` (and after the last one).
+pub async fn memory_run(
+    running: &mut Running,
+    workload: &Workload,
+    events: usize,
+    checkpoints: &[usize],
+) -> Result<Vec<(usize, u64, u64)>, PerfError> {
+    let mut out = Vec::new();
+    for i in 0..events {
+        workload.invoke(running, i).await?;
+        let done = i + 1;
+        if checkpoints.contains(&done) || done == events {
+            let (peak, current) = running.memory_kib()?;
+            out.push((done, peak, current));
+        }
+    }
+    Ok(out)
+}
+
 /// Checks an answer is an Allow policy for the token's routes.
 pub fn expect_allow(outcome: &Outcome) -> Result<(), PerfError> {
     let answer = outcome
@@ -638,7 +761,7 @@ impl std::fmt::Display for Summary {
 }
 
 /// What both harnesses take on the command line:
-/// `--<count> N --binary PATH --logs --env NAME=VALUE... --keys SOURCE,...`.
+/// `--<count> N --binary PATH --logs --env NAME=VALUE... --keys SOURCE,... --routes N --event-file PATH`.
 pub struct Args {
     /// How many runs or events.
     pub count: usize,
@@ -646,8 +769,11 @@ pub struct Args {
     pub binary: PathBuf,
     /// Where the function's keys come from, one rig each (`--keys`).
     pub keys: Vec<Keys>,
+    /// `--event-file`: an event to send instead of the harness's own.
+    pub event_file: Option<PathBuf>,
     logs: bool,
     env: Vec<String>,
+    routes: Option<usize>,
 }
 
 impl Args {
@@ -662,22 +788,38 @@ impl Args {
             count: default_count,
             binary: default_binary(),
             keys: default_keys.to_vec(),
+            event_file: None,
             logs: false,
             env: Vec::new(),
+            routes: None,
         };
         for (name, value) in parse_args(
             std::env::args().skip(1),
-            &[count_flag, "--binary", "--logs", "--env", "--keys"],
+            &[
+                count_flag,
+                "--binary",
+                "--logs",
+                "--env",
+                "--keys",
+                "--routes",
+                "--event-file",
+            ],
         )? {
             match name.as_str() {
                 "--binary" => args.binary = value.into(),
                 "--env" => args.env.push(value),
                 "--logs" => args.logs = true,
+                "--event-file" => args.event_file = Some(PathBuf::from(value)),
                 "--keys" => {
                     args.keys = value
                         .split(',')
                         .map(Keys::parse)
                         .collect::<Result<_, _>>()?
+                }
+                "--routes" => {
+                    args.routes = Some(value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                        PerfError::Usage(format!("--routes {value:?} is not a positive number"))
+                    })?)
                 }
                 _ => {
                     args.count = value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
@@ -694,6 +836,9 @@ impl Args {
         let mut rig = Rig::with_keys(self.binary.clone(), self.logs, keys).await?;
         for assignment in &self.env {
             rig = rig.with_env(assignment)?;
+        }
+        if let Some(n) = self.routes {
+            rig = rig.with_routes(n);
         }
         Ok(rig)
     }
@@ -747,6 +892,15 @@ mod tests {
         assert_eq!((s.min, s.median, s.max), (1.0, 2.5, 4.0));
         assert!((s.p90 - 3.7).abs() < 1e-9);
         assert_eq!(Summary::of(&[]), None);
+    }
+
+    #[test]
+    fn generated_tables_have_the_size_asked_for_and_keep_the_template_routes() {
+        for n in [5, 10, 1000] {
+            let table = shared::RouteTable::from_json(&route_scopes(n)).unwrap();
+            assert_eq!(table.routes().len(), n);
+            assert!(table.find("GET", "book").is_some());
+        }
     }
 
     #[test]

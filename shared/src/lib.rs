@@ -6,11 +6,12 @@ pub mod claims;
 pub mod context;
 pub mod cors;
 pub mod iam;
+mod route_trie;
 pub mod routes;
 pub mod scopes;
 
 pub use claims::AccessTokenClaims;
 pub use context::{AuthorizerContext, ContextError};
 pub use cors::AllowedOrigins;
-pub use routes::{Method, Route, RouteError, RouteSet, RouteTable};
+pub use routes::{Method, PolicyPlan, Route, RouteError, RouteSet, RouteTable};
 pub use scopes::Scopes;

@@ -5,8 +5,13 @@
 //! Every listed scope is required. `{name}` and `*` match exactly one path
 //! segment, `{name+}` one or more (last segment only); `ANY` matches every
 //! method; paths are case-sensitive. Routes that are not listed are denied.
+//!
+//! The table also plans the IAM policy for a token ([`RouteTable::policy`]):
+//! what start-up can work out once (which routes' requests another route's
+//! pattern reaches) is worked out in [`RouteTable::new`], with a prefix tree
+//! of the paths, so building the table stays close to linear in its size.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -14,7 +19,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use thiserror::Error;
 
 use crate::Scopes;
-use crate::iam::wildcard_match;
+use crate::route_trie::{Trie, Unit};
 
 /// HTTP methods API Gateway routes on, plus `ANY`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -87,12 +92,49 @@ impl Method {
     }
 
     fn matches(self, method: &str) -> bool {
-        self == Method::Any || self.as_str() == method
+        match self {
+            // API Gateway's ANY: the concrete methods, not any string.
+            Method::Any => Method::parse(method).is_some_and(|m| m != Method::Any),
+            named => named.as_str() == method,
+        }
+    }
+
+    /// The concrete methods a route with this method serves.
+    fn served(self) -> &'static [Method] {
+        match self {
+            Method::Any => &Method::CONCRETE,
+            Method::Get => &[Method::Get],
+            Method::Post => &[Method::Post],
+            Method::Put => &[Method::Put],
+            Method::Patch => &[Method::Patch],
+            Method::Delete => &[Method::Delete],
+            Method::Head => &[Method::Head],
+            Method::Options => &[Method::Options],
+        }
+    }
+
+    /// True if some request is served by both methods.
+    fn meets(self, other: Method) -> bool {
+        self == other || self == Method::Any || other == Method::Any
+    }
+
+    /// The policy pattern of the API's root path for this method, e.g. `GET/`.
+    fn root_pattern(self) -> &'static str {
+        match self {
+            Method::Any => "*/",
+            Method::Get => "GET/",
+            Method::Post => "POST/",
+            Method::Put => "PUT/",
+            Method::Patch => "PATCH/",
+            Method::Delete => "DELETE/",
+            Method::Head => "HEAD/",
+            Method::Options => "OPTIONS/",
+        }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Segment {
+pub(crate) enum Segment {
     Literal(String),
     /// `{name}` or `*`: exactly one segment.
     Param,
@@ -123,9 +165,6 @@ pub struct Route {
     pub path: String,
     /// Scopes that are all required.
     pub scopes: Vec<String>,
-    /// The route's part of an execute-api ARN after the stage,
-    /// e.g. `GET/book/*`: parameters are written as `*`.
-    pub resource: String,
     segments: Vec<Segment>,
     required: Vec<u64>,
 }
@@ -144,7 +183,10 @@ impl Route {
             match segment {
                 Segment::Greedy => {
                     debug_assert_eq!(i + 1, self.segments.len());
-                    return parts.next().is_some_and(|p| !p.is_empty());
+                    // One or more segments, none of them empty (`/a/`, `/a//b`
+                    // have an empty one, as no API resource does).
+                    let mut rest = parts.peekable();
+                    return rest.peek().is_some() && rest.all(|p| !p.is_empty());
                 }
                 Segment::Param => match parts.next() {
                     Some(p) if !p.is_empty() => {}
@@ -160,31 +202,38 @@ impl Route {
     }
 
     /// Ordering key: more specific routes compare greater.
-    fn specificity(&self) -> (Vec<u8>, bool) {
-        (
-            self.segments.iter().map(Segment::rank).collect(),
-            self.method != Method::Any,
-        )
-    }
-
-    /// A request this route (and no more specific one) could serve; used to
-    /// find where another route's wildcard pattern reaches into this one.
-    fn sample_paths(&self) -> String {
-        // `{}` can never be a literal, so it stands for any parameter value.
-        let mut out = String::new();
-        for segment in &self.segments {
-            out.push('/');
-            match segment {
-                Segment::Literal(lit) => out.push_str(lit),
-                Segment::Param | Segment::Greedy => out.push_str("{}"),
-            }
-        }
-        if out.is_empty() {
-            out.push('/');
-        }
-        out
+    fn specificity(&self) -> Specificity<'_> {
+        Specificity(&self.segments, self.method != Method::Any)
     }
 }
+
+/// How specific a route is: its segments' ranks, compared lexicographically
+/// (without collecting them), then a named method over `ANY`.
+struct Specificity<'a>(&'a [Segment], bool);
+
+impl Ord for Specificity<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0
+            .iter()
+            .map(Segment::rank)
+            .cmp(other.0.iter().map(Segment::rank))
+            .then(self.1.cmp(&other.1))
+    }
+}
+
+impl PartialOrd for Specificity<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Specificity<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Specificity<'_> {}
 
 /// A set of routes (by index in the table), e.g. the routes a token may call.
 ///
@@ -290,14 +339,47 @@ pub enum RouteError {
     Duplicate(String, String),
 }
 
+/// The policy patterns of one route for one concrete method, relative to the
+/// stage prefix of a method ARN.
+#[derive(Debug, Clone)]
+struct MethodPatterns {
+    method: Method,
+    /// The route's pattern, e.g. `GET/book/*`: parameters written as `*`.
+    allow: String,
+    /// Denials that cut what `allow` reaches through IAM's `*` (which also
+    /// matches `/`) back to the route's own shape, e.g. `GET/book/*/*`.
+    depth: Vec<String>,
+}
+
+/// What a policy must allow and deny, as patterns relative to the stage
+/// prefix of the called method ARN (`<prefix>/<pattern>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyPlan<'a> {
+    /// Allowed patterns; empty if the token may call nothing.
+    pub allow: Vec<&'a str>,
+    /// Denied patterns, sorted; an explicit Deny wins over any Allow.
+    pub deny: Vec<&'a str>,
+}
+
+/// Deny patterns for method ARNs with an empty path segment (`GET/a//b`,
+/// `GET/a/`): no route serves them, but a `*` matches the empty string.
+const EMPTY_SEGMENT_DENIALS: [&str; 2] = ["*//*", "*/*/"];
+
 /// The routes of an API and the scopes each one needs.
 #[derive(Debug, Clone)]
 pub struct RouteTable {
     routes: Vec<Route>,
     scope_bits: HashMap<String, usize, BuildHasherDefault<ScopeHasher>>,
     scope_words: usize,
-    /// For each route, the routes whose ARN pattern also matches its requests.
-    overlapped_by: Vec<Vec<usize>>,
+    /// For each route, its patterns per concrete method served.
+    patterns: Vec<Vec<MethodPatterns>>,
+    /// For each route, the more specific routes that take some of its
+    /// requests (their patterns must be denied when they are not permitted).
+    preempted_by: Vec<Vec<usize>>,
+    /// For each concrete method (in [`Method::CONCRETE`] order), the route serving `/`.
+    root_route: [Option<usize>; 7],
+    /// Pairs of routes that no IAM policy can allow exactly together (see [`RouteTable::inexact`]).
+    inexact: Vec<(usize, usize)>,
 }
 
 impl RouteTable {
@@ -308,6 +390,11 @@ impl RouteTable {
     }
 
     /// Builds a table from `("METHOD /path", scopes)` pairs.
+    ///
+    /// Close to linear in the number of routes: duplicates are found by
+    /// hashing, and the routes a pattern reaches by walking a prefix tree of
+    /// the paths (a route whose first segment is a parameter is compared
+    /// with every route, so tables of many such routes cost more).
     pub fn new(entries: Vec<(String, Vec<String>)>) -> Result<Self, RouteError> {
         if entries.is_empty() {
             return Err(RouteError::Empty);
@@ -331,22 +418,11 @@ impl RouteTable {
                 let next = scope_bits.len();
                 scope_bits.entry(scope.clone()).or_insert(next);
             }
-            let mut resource = String::from(method.arn_str());
-            resource.push('/');
-            let pattern: Vec<&str> = segments
-                .iter()
-                .map(|s| match s {
-                    Segment::Literal(lit) => lit.as_str(),
-                    Segment::Param | Segment::Greedy => "*",
-                })
-                .collect();
-            resource.push_str(&pattern.join("/"));
             parsed.push(Route {
-                key: key.clone(),
                 method,
                 path: path.to_string(),
+                key,
                 scopes,
-                resource,
                 segments,
                 required: Vec::new(),
             });
@@ -359,20 +435,98 @@ impl RouteTable {
                 route.required[bit / 64] |= 1 << (bit % 64);
             }
         }
-        for (i, a) in parsed.iter().enumerate() {
-            for b in &parsed[i + 1..] {
-                if a.method == b.method && shape(&a.segments) == shape(&b.segments) {
-                    return Err(RouteError::Duplicate(a.key.clone(), b.key.clone()));
+        let mut shapes: HashMap<(Method, Vec<Option<&str>>), usize> =
+            HashMap::with_capacity(parsed.len());
+        for (i, route) in parsed.iter().enumerate() {
+            if let Some(&first) = shapes.get(&(route.method, shape(&route.segments))) {
+                return Err(RouteError::Duplicate(
+                    parsed[first].key.clone(),
+                    route.key.clone(),
+                ));
+            }
+            shapes.insert((route.method, shape(&route.segments)), i);
+        }
+        drop(shapes);
+
+        let mut trie = Trie::new();
+        for (i, route) in parsed.iter().enumerate() {
+            trie.insert(&route.segments, i);
+        }
+        let mut inexact = Vec::new();
+        let mut patterns = Vec::with_capacity(parsed.len());
+        let mut preempted_by = Vec::with_capacity(parsed.len());
+        for (r, route) in parsed.iter().enumerate() {
+            let units: Vec<Unit<'_>> = route.segments.iter().map(Segment::unit).collect();
+            let specificity = route.specificity();
+            preempted_by.push(
+                trie.intersecting(&units)
+                    .into_iter()
+                    .filter(|&q| {
+                        q != r
+                            && parsed[q].method.meets(route.method)
+                            && parsed[q].specificity() > specificity
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            let depth = depth_denials(&route.segments);
+            for (_, units) in &depth {
+                inexact.extend(
+                    trie.intersecting(units)
+                        .into_iter()
+                        .filter(|&p| parsed[p].method.meets(route.method))
+                        .map(|p| (r, p)),
+                );
+            }
+            let glob = glob_path(&route.segments);
+            patterns.push(
+                route
+                    .method
+                    .served()
+                    .iter()
+                    .map(|&m| MethodPatterns {
+                        method: m,
+                        allow: format!("{}/{glob}", m.as_str()),
+                        depth: depth
+                            .iter()
+                            .map(|(d, _)| format!("{}/{d}", m.as_str()))
+                            .collect(),
+                    })
+                    .collect::<Vec<_>>(),
+            );
+        }
+        // A route denied on another's behalf is denied with its whole
+        // pattern, which also covers the more specific routes inside it.
+        let mut denied_for_others = vec![false; parsed.len()];
+        for &q in preempted_by.iter().flatten() {
+            denied_for_others[q] = true;
+        }
+        for (q, more_specific) in preempted_by.iter().enumerate() {
+            if denied_for_others[q] {
+                inexact.extend(more_specific.iter().map(|&p| (q, p)));
+                // `GET/*` also covers the root path `GET/`.
+                if reaches_root(&parsed[q].segments) {
+                    let root = parsed.iter().position(|p| p.segments.is_empty());
+                    inexact.extend(root.map(|p| (q, p)));
                 }
             }
         }
+        let mut inexact: Vec<(usize, usize)> = inexact
+            .into_iter()
+            .map(|(a, b)| (a.min(b), a.max(b)))
+            .collect();
+        inexact.sort_unstable();
+        inexact.dedup();
+
         let mut table = Self {
             routes: parsed,
             scope_bits,
             scope_words,
-            overlapped_by: Vec::new(),
+            patterns,
+            preempted_by,
+            root_route: [None; 7],
+            inexact,
         };
-        table.overlapped_by = table.find_overlaps();
+        table.root_route = Method::CONCRETE.map(|m| table.find(m.as_str(), ""));
         Ok(table)
     }
 
@@ -381,9 +535,20 @@ impl RouteTable {
         &self.routes
     }
 
-    /// The route that serves `method` on `path`, chosen as API Gateway
-    /// does: the most specific path, then a named method over `ANY`.
+    /// The route that serves `method` on `path` (with or without the
+    /// leading `/`), chosen as API Gateway does: the most specific path,
+    /// then a named method over `ANY`.
     pub fn find(&self, method: &str, path: &str) -> Option<usize> {
+        self.find_path(method, path.strip_prefix('/').unwrap_or(path))
+    }
+
+    /// [`RouteTable::find`] for a path without its leading `/`, as a method
+    /// ARN has it after the method: one that still starts with `/` has an
+    /// empty first segment, which no route serves.
+    pub fn find_path(&self, method: &str, path: &str) -> Option<usize> {
+        if path.starts_with('/') {
+            return None;
+        }
         self.routes
             .iter()
             .enumerate()
@@ -426,49 +591,183 @@ impl RouteTable {
         set
     }
 
-    /// Routes outside `permitted` that a permitted route's ARN pattern would
-    /// still reach (IAM's `*` also matches `/`), so they need an explicit Deny.
-    pub fn overlapped_denials<'a>(
-        &'a self,
-        permitted: &'a RouteSet,
-    ) -> impl Iterator<Item = &'a Route> + 'a {
-        self.routes
+    /// Pairs of routes whose requests no IAM policy can allow exactly
+    /// together, because a `*` in one reaches requests of the other (or of
+    /// API resources that are not in the table) and only a Deny can cut it
+    /// back. A token that may call one of them gets a policy that, when
+    /// cached, denies the other's requests (403) unless that is the called
+    /// route; nothing outside the permitted routes is ever allowed. A pair
+    /// of one route with itself: its own denial also covers some of its requests.
+    pub fn inexact(&self) -> impl Iterator<Item = (&Route, &Route)> + '_ {
+        self.inexact
             .iter()
-            .enumerate()
-            .filter_map(move |(i, route)| {
-                let reached = !permitted.contains(i)
-                    && self.overlapped_by[i].iter().any(|&a| permitted.contains(a));
-                reached.then_some(route)
-            })
+            .map(|&(a, b)| (&self.routes[a], &self.routes[b]))
     }
 
-    fn find_overlaps(&self) -> Vec<Vec<usize>> {
-        self.routes
-            .iter()
-            .enumerate()
-            .map(|(b, route)| {
-                let path = route.sample_paths();
-                let methods: &[Method] = if route.method == Method::Any {
-                    &Method::CONCRETE
-                } else {
-                    std::slice::from_ref(&route.method)
-                };
-                let requests: Vec<String> = methods
-                    .iter()
-                    .filter(|m| self.find(m.as_str(), &path) == Some(b))
-                    .map(|m| format!("{}{}", m.as_str(), path))
-                    .collect();
-                (0..self.routes.len())
-                    .filter(|&a| a != b)
-                    .filter(|&a| {
-                        requests
+    /// The policy for a token that may call `permitted`, answering a call
+    /// of `request` (`METHOD/path`, the method ARN after its stage prefix)
+    /// that `called` serves.
+    ///
+    /// Replayed on any method ARN of the stage, the policy never allows a
+    /// request that no configured route serves, nor one whose route is not
+    /// permitted; `request` itself is allowed exactly when its route is
+    /// permitted. Where IAM cannot express the permitted routes exactly
+    /// ([`RouteTable::inexact`]), routes other than the called one are left
+    /// out rather than over-allowed.
+    pub fn policy<'a>(
+        &'a self,
+        permitted: &RouteSet,
+        called: Option<usize>,
+        request: &'a str,
+    ) -> PolicyPlan<'a> {
+        let called_permitted = called.is_some_and(|c| permitted.contains(c));
+        let mut allow: Vec<&'a str> = Vec::new();
+        let mut deny: Vec<&'a str> = Vec::new();
+        let mut wildcards = false;
+        for (r, route) in self.routes.iter().enumerate() {
+            if !permitted.contains(r) {
+                continue;
+            }
+            let reaches_root = reaches_root(&route.segments);
+            for patterns in &self.patterns[r] {
+                let own = deny.len();
+                deny.extend(patterns.depth.iter().map(String::as_str));
+                for &q in &self.preempted_by[r] {
+                    if !permitted.contains(q)
+                        && let Some(theirs) = self.patterns[q]
                             .iter()
-                            .any(|request| wildcard_match(&self.routes[a].resource, request))
-                    })
-                    .collect()
-            })
-            .collect()
+                            .find(|p| p.method == patterns.method)
+                    {
+                        deny.push(&theirs.allow);
+                    }
+                }
+                if reaches_root && !self.root_is_permitted(patterns.method, permitted) {
+                    deny.push(patterns.method.root_pattern());
+                }
+                // A denial that would refuse the permitted call goes, and
+                // with it the allowance that needed it.
+                if called_permitted && deny[own..].iter().any(|d| glob_match(d, request)) {
+                    deny.truncate(own);
+                    continue;
+                }
+                wildcards |= patterns.allow.contains('*');
+                allow.push(&patterns.allow);
+            }
+        }
+        if called_permitted
+            && !allow.iter().any(|a| glob_match(a, request))
+            && !request.contains(['*', '?'])
+        {
+            allow.push(request);
+        }
+        if wildcards {
+            deny.extend(EMPTY_SEGMENT_DENIALS);
+        }
+        deny.sort_unstable();
+        deny.dedup();
+        PolicyPlan { allow, deny }
     }
+
+    fn root_is_permitted(&self, method: Method, permitted: &RouteSet) -> bool {
+        Method::CONCRETE
+            .iter()
+            .position(|&m| m == method)
+            .and_then(|i| self.root_route[i])
+            .is_some_and(|root| permitted.contains(root))
+    }
+}
+
+impl Segment {
+    fn unit(&self) -> Unit<'_> {
+        match self {
+            Segment::Literal(lit) => Unit::Lit(lit),
+            Segment::Param => Unit::One,
+            Segment::Greedy => Unit::Plus,
+        }
+    }
+}
+
+/// True if the route's pattern is `METHOD/*`, which also matches the root path `METHOD/`.
+fn reaches_root(segments: &[Segment]) -> bool {
+    matches!(segments, [Segment::Param | Segment::Greedy])
+}
+
+/// The path part of a route's pattern: literals, and `*` for parameters.
+fn glob_path(segments: &[Segment]) -> String {
+    let parts: Vec<&str> = segments
+        .iter()
+        .map(|s| match s {
+            Segment::Literal(lit) => lit.as_str(),
+            Segment::Param | Segment::Greedy => "*",
+        })
+        .collect();
+    parts.join("/")
+}
+
+/// The denials that cut a route's pattern back to its own shape: for each
+/// `{name}` whose `*` could take two or more segments where the route takes
+/// one, the pattern with that `*` doubled (`book/*/*` for `/book/{id}`).
+/// None is needed for a `{name}` followed only by parameters up to a final
+/// `{name+}`: whatever extra segments its `*` takes, the `{name+}` could.
+/// Each comes with its units, to find the routes it reaches.
+fn depth_denials(segments: &[Segment]) -> Vec<(String, Vec<Unit<'_>>)> {
+    let ends_greedy = matches!(segments.last(), Some(Segment::Greedy));
+    let mut out = Vec::new();
+    for (j, segment) in segments.iter().enumerate() {
+        if *segment != Segment::Param {
+            continue;
+        }
+        let absorbed = ends_greedy
+            && segments[j + 1..]
+                .iter()
+                .all(|s| !matches!(s, Segment::Literal(_)));
+        if absorbed {
+            continue;
+        }
+        let mut units = Vec::with_capacity(segments.len() + 1);
+        let mut parts = Vec::with_capacity(segments.len() + 1);
+        for (k, s) in segments.iter().enumerate() {
+            let unit = match s {
+                Segment::Literal(lit) => Unit::Lit(lit),
+                Segment::Param | Segment::Greedy => Unit::Plus,
+            };
+            units.push(unit);
+            parts.push(match s {
+                Segment::Literal(lit) => lit.as_str(),
+                _ => "*",
+            });
+            if k == j {
+                units.push(Unit::Plus);
+                parts.push("*");
+            }
+        }
+        out.push((parts.join("/"), units));
+    }
+    out
+}
+
+/// IAM matching for the patterns the table writes: `*` matches any run of
+/// characters (also `/`); they contain no `?`.
+fn glob_match(pattern: &str, value: &str) -> bool {
+    let (p, v) = (pattern.as_bytes(), value.as_bytes());
+    let (mut pi, mut vi) = (0, 0);
+    let mut backtrack: Option<(usize, usize)> = None;
+    while vi < v.len() {
+        if pi < p.len() && p[pi] == b'*' {
+            backtrack = Some((pi, vi));
+            pi += 1;
+        } else if pi < p.len() && p[pi] == v[vi] {
+            pi += 1;
+            vi += 1;
+        } else if let Some((star, absorbed)) = backtrack {
+            pi = star + 1;
+            vi = absorbed + 1;
+            backtrack = Some((star, absorbed + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
 }
 
 /// The hash of the scope table: FxHash's word-at-a-time mixing. The table is
@@ -576,8 +875,9 @@ fn parse_entries(json: &str) -> Result<Vec<(String, Vec<String>)>, RouteError> {
                 }
                 fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries, A::Error> {
                     let mut out: Vec<(String, Vec<String>)> = Vec::new();
+                    let mut keys = HashSet::new();
                     while let Some((key, scopes)) = map.next_entry::<String, Vec<String>>()? {
-                        if out.iter().any(|(k, _)| *k == key) {
+                        if !keys.insert(key.clone()) {
                             return Err(de::Error::custom(format!("duplicate route {key:?}")));
                         }
                         out.push((key, scopes));
@@ -622,6 +922,10 @@ mod tests {
             ("POST", "/book/1", None),
             ("DELETE", "/files/a", Some("ANY /files/{path+}")),
             ("GET", "/files/a/b/c", Some("ANY /files/{path+}")),
+            ("GET", "/files/a/", None),
+            ("GET", "/files/a//c", None),
+            ("GET", "//files/a", None),
+            ("FETCH", "/files/a", None),
             ("GET", "/files", None),
             ("GET", "/a/b/c", Some("GET /a/*/c")),
             ("GET", "/A/b/c", None),
@@ -643,11 +947,107 @@ mod tests {
         assert_eq!(key("PUT", "/other/x"), Some("ANY /{p+}"));
     }
 
+    fn plan_of<'a>(t: &'a RouteTable, scope: &str, request: &'a str) -> PolicyPlan<'a> {
+        let (method, path) = request.split_once('/').unwrap();
+        t.policy(
+            &t.permitted(Scopes::new(scope)),
+            t.find(method, path),
+            request,
+        )
+    }
+
     #[test]
-    fn resources_write_parameters_as_wildcards() {
+    fn patterns_write_parameters_as_wildcards_and_expand_any() {
         let t = table(r#"{"GET /":[],"ANY /book/{id}":[],"GET /files/{p+}":[],"GET /a/*":[]}"#);
-        let resources: Vec<&str> = t.routes().iter().map(|r| r.resource.as_str()).collect();
-        assert_eq!(resources, ["GET/", "*/book/*", "GET/files/*", "GET/a/*"]);
+        let plan = plan_of(&t, "", "GET/");
+        let any: Vec<String> = Method::CONCRETE
+            .iter()
+            .map(|m| format!("{}/book/*", m.as_str()))
+            .collect();
+        let mut expected = vec!["GET/"];
+        expected.extend(any.iter().map(String::as_str));
+        expected.extend(["GET/files/*", "GET/a/*"]);
+        assert_eq!(plan.allow, expected);
+    }
+
+    #[test]
+    fn parameters_get_denials_of_deeper_paths() {
+        let t = table(r#"{"GET /book":["r"],"GET /book/{id}":["r"],"GET /files/{p+}":["r"]}"#);
+        let plan = plan_of(&t, "r", "GET/book/1");
+        assert_eq!(plan.allow, ["GET/book", "GET/book/*", "GET/files/*"]);
+        assert_eq!(plan.deny, ["*/*/", "*//*", "GET/book/*/*"]);
+        let no_wildcards = table(r#"{"GET /book":["r"]}"#);
+        assert!(plan_of(&no_wildcards, "r", "GET/book").deny.is_empty());
+    }
+
+    #[test]
+    fn more_specific_routes_the_token_lacks_are_denied() {
+        let t = table(
+            r#"{"GET /book/{id}":["read"],"GET /book/special":["admin"],"ANY /book":["any"],"GET /book":["get"]}"#,
+        );
+        let plan = plan_of(&t, "read any", "GET/book/1");
+        assert!(plan.deny.contains(&"GET/book/special"), "{plan:?}");
+        assert!(plan.deny.contains(&"GET/book"), "{plan:?}");
+        assert!(plan.allow.contains(&"POST/book"), "{plan:?}");
+        let plan = plan_of(&t, "read admin", "GET/book/1");
+        assert!(!plan.deny.contains(&"GET/book/special"), "{plan:?}");
+    }
+
+    #[test]
+    fn a_parameter_at_the_top_denies_the_root_unless_it_is_permitted() {
+        let t = table(r#"{"GET /{id}":["a"],"GET /":["root"]}"#);
+        assert!(plan_of(&t, "a", "GET/x").deny.contains(&"GET/"));
+        assert!(!plan_of(&t, "a root", "GET/x").deny.contains(&"GET/"));
+    }
+
+    #[test]
+    fn inexpressible_pairs_are_named_and_the_called_route_is_still_allowed() {
+        let t = table(r#"{"GET /book/{id}":["r"],"GET /book/{id}/pages":["r"],"GET /user":["u"]}"#);
+        let pairs: Vec<(&str, &str)> = t
+            .inexact()
+            .map(|(a, b)| (a.key.as_str(), b.key.as_str()))
+            .collect();
+        assert_eq!(pairs, [("GET /book/{id}", "GET /book/{id}/pages")]);
+        // Called on the deeper route: the denial of deeper paths would refuse
+        // it, so /book/{id} is left out and the call is allowed exactly.
+        let plan = plan_of(&t, "r", "GET/book/1/pages");
+        assert_eq!(plan.allow, ["GET/book/*/pages"]);
+        let plan = plan_of(&t, "r", "GET/book/1");
+        assert_eq!(plan.allow, ["GET/book/*", "GET/book/*/pages"]);
+        assert!(plan.deny.contains(&"GET/book/*/*"));
+        assert_eq!(table(SEEDS).inexact().count(), 0);
+    }
+
+    #[test]
+    fn an_unpermitted_call_gets_no_exact_allowance() {
+        let t = table(r#"{"GET /book/{id}":["r"],"GET /user":["u"]}"#);
+        let plan = plan_of(&t, "u", "GET/book/1");
+        assert_eq!(plan.allow, ["GET/user"]);
+        let plan = plan_of(&t, "u", "GET/nothing/here");
+        assert_eq!(plan.allow, ["GET/user"]);
+    }
+
+    #[test]
+    fn glob_matching_follows_iam_for_star_patterns() {
+        let cases = [
+            ("GET/book/*", "GET/book/1", true),
+            ("GET/book/*", "GET/book/1/2", true),
+            ("GET/book/*", "GET/book", false),
+            ("GET/book/*/*", "GET/book/1", false),
+            ("GET/book/*/*", "GET/book/1/2", true),
+            ("*/*/", "GET/", false),
+            ("*/*/", "GET/a/", true),
+            ("*//*", "GET/a//b", true),
+            ("GET/ä/*", "GET/ä/ö", true),
+        ];
+        for (pattern, value, expected) in cases {
+            assert_eq!(glob_match(pattern, value), expected, "{pattern} ~ {value}");
+            assert_eq!(
+                crate::iam::wildcard_match(pattern, value),
+                expected,
+                "{pattern} ~ {value}"
+            );
+        }
     }
 
     #[test]
@@ -689,28 +1089,6 @@ mod tests {
         let set = t.permitted(Scopes::new(scope));
         let held: Vec<usize> = (0..200).filter(|i| set.contains(*i)).collect();
         assert_eq!(held, [3, 150, 199]);
-    }
-
-    #[test]
-    fn nested_parameter_routes_get_explicit_denials() {
-        let t = table(
-            r#"{"GET /book/{id}":["read"],"GET /book/{id}/secret":["admin"],"GET /user":["u"]}"#,
-        );
-        let denied = |scope: &str| -> Vec<String> {
-            let set = t.permitted(Scopes::new(scope));
-            t.overlapped_denials(&set).map(|r| r.key.clone()).collect()
-        };
-        assert_eq!(denied("read"), ["GET /book/{id}/secret"]);
-        assert_eq!(denied("read admin"), Vec::<String>::new());
-        assert_eq!(denied("u"), Vec::<String>::new());
-    }
-
-    #[test]
-    fn any_route_overlapped_by_a_named_method_is_denied_for_it() {
-        let t = table(r#"{"ANY /book":["any"],"GET /book":["get"]}"#);
-        let set = t.permitted(Scopes::new("any"));
-        let denied: Vec<&str> = t.overlapped_denials(&set).map(|r| r.key.as_str()).collect();
-        assert_eq!(denied, ["GET /book"]);
     }
 
     #[test]

@@ -31,16 +31,17 @@ const REQUESTS: [(&str, &str, &[&str]); 7] = [
     ("POST", "/user", &["API/user.post"]),
 ];
 
-/// Requests no route serves: nothing may allow them. (Not listed: paths
-/// below a route that ends in a parameter, such as `/book/42/pages`: the
-/// `*` written for `{id}` matches across `/` in IAM. The README says so;
-/// every resource of the API must be in ROUTE_SCOPES.)
-const UNCONFIGURED: [(&str, &str); 5] = [
+/// Requests no route serves: nothing may allow them, also where a `*`
+/// written for `{id}` would match across `/` in IAM.
+const UNCONFIGURED: [(&str, &str); 8] = [
     ("PUT", "/book"),
     ("DELETE", "/book"),
     ("GET", "/admin"),
     ("POST", "/book/42"),
     ("GET", "/"),
+    ("GET", "/book/42/pages"),
+    ("DELETE", "/book/42/x/y"),
+    ("GET", "/book/"),
 ];
 
 fn allowed(policy: &Value, method: &str, path: &str) -> bool {
@@ -110,10 +111,20 @@ fn the_answer_has_api_gateways_shape() {
     let statements = document["Statement"].as_array().unwrap();
     assert_eq!(
         statements.len(),
-        1,
-        "one Allow statement and nothing else: {document}"
+        2,
+        "one Allow and one Deny statement: {document}"
     );
     assert_eq!(statements[0]["Effect"], "Allow");
+    assert_eq!(statements[1]["Effect"], "Deny");
+    assert_eq!(
+        statements[1]["Resource"],
+        serde_json::json!([
+            method_arn("*", "/*/"),
+            method_arn("*", "//*"),
+            method_arn("GET", "/book/*/*"),
+        ]),
+        "deeper paths than /book/{{id}} and empty segments are denied"
+    );
     assert_eq!(
         statements[0]["Action"],
         serde_json::json!(["execute-api:Invoke"])
@@ -162,8 +173,11 @@ fn user_tokens_carry_username_and_groups_in_the_context() {
 }
 
 #[test]
-fn nested_parameter_routes_stay_exact_under_the_cache() {
-    // IAM's `*` also matches `/`: GET/book/* would reach /book/{id}/secret.
+fn nested_parameter_routes_are_never_over_allowed_under_the_cache() {
+    // IAM's `*` also matches `/`: GET/book/* would reach /book/{id}/secret and
+    // unlisted paths such as /book/1/other. The pair {id} / {id}/secret is
+    // one IAM cannot allow exactly together: the called one is exact, the
+    // other may be left out, nothing unpermitted is allowed.
     let routes = r#"{"GET /book/{id}":["read"],"GET /book/{id}/secret":["admin"],
         "ANY /files/{path+}":["files"],"GET /files/{path+}":["files.read"]}"#;
     let fx = Fixture::with_routes(routes);
@@ -175,6 +189,11 @@ fn nested_parameter_routes_stay_exact_under_the_cache() {
         ("DELETE", "/files/a", &["files"]),
         ("GET", "/files/a", &["files.read"]),
     ];
+    let unlisted = [
+        ("GET", "/book/1/other"),
+        ("GET", "/book/1/secret/x"),
+        ("POST", "/book/1"),
+    ];
     let scopes = ["read", "admin", "files", "files.read"];
     for subset in 0u32..16 {
         let held: Vec<&str> = (0..4)
@@ -182,14 +201,28 @@ fn nested_parameter_routes_stay_exact_under_the_cache() {
             .map(|i| scopes[i])
             .collect();
         let token = fx.m2m_token(&held.join(" "));
-        let policy = fx.decide(&token, "GET", "/book/1").unwrap();
-        for (method, path, needs) in requests {
-            let expected = needs.iter().all(|s| held.contains(s));
+        for (called_method, called_path, called_needs) in requests {
+            let policy = fx.decide(&token, called_method, called_path).unwrap();
+            let permitted = |needs: &[&str]| needs.iter().all(|s| held.contains(s));
             assert_eq!(
-                allowed(&policy, method, path),
-                expected,
-                "{held:?}: {method} {path}"
+                allowed(&policy, called_method, called_path),
+                permitted(called_needs),
+                "{held:?}: the called {called_method} {called_path}"
             );
+            for (method, path, needs) in requests {
+                let got = allowed(&policy, method, path);
+                let context =
+                    format!("{held:?}, cached from {called_method} {called_path}: {method} {path}");
+                if !permitted(needs) {
+                    assert!(!got, "{context} must not be allowed");
+                } else if !path.starts_with("/book") {
+                    // Outside the inexact pair, cached answers are exact too.
+                    assert!(got, "{context} must be allowed");
+                }
+            }
+            for (method, path) in unlisted {
+                assert!(!allowed(&policy, method, path), "{held:?}: {method} {path}");
+            }
         }
     }
 }

@@ -8,7 +8,7 @@
 //! - `GET /2018-06-01/runtime/invocation/next`: waits for the next queued
 //!   event and returns it with `Lambda-Runtime-Aws-Request-Id`,
 //!   `Lambda-Runtime-Deadline-Ms`, `Lambda-Runtime-Invoked-Function-Arn` and
-//!   `Lambda-Runtime-Trace-Id`;
+//!   `Lambda-Runtime-Trace-Id` (a distinct trace id per invocation, as Lambda sends);
 //! - `POST /2018-06-01/runtime/invocation/<id>/response`: the function's answer;
 //! - `POST /2018-06-01/runtime/invocation/<id>/error`: its error, as
 //!   `{"errorType","errorMessage"}`;
@@ -323,9 +323,11 @@ async fn next(shared: &Shared) -> HttpResponse {
         .unwrap_or_default()
         .saturating_add(INVOCATION_TIMEOUT)
         .as_millis();
+    // Distinct per invocation, as Lambda's are: the request number.
+    let number = queued.request_id.rsplit('-').next().unwrap_or_default();
     let trace = format!(
-        "Root=1-00000000-{:024x};Parent=0000000000000000;Sampled=0",
-        queued.queued_at.elapsed().as_nanos()
+        "Root=1-{:08x}-{number:0>24};Parent={number:0>16};Sampled=0",
+        deadline / 1000
     );
     let mut response = Response::new(Full::new(queued.body));
     let headers = response.headers_mut();
@@ -396,7 +398,11 @@ mod tests {
         let id = header("lambda-runtime-aws-request-id");
         assert_eq!(id, invocation.request_id);
         assert_eq!(header("lambda-runtime-invoked-function-arn"), FUNCTION_ARN);
-        assert!(header("lambda-runtime-trace-id").starts_with("Root=1-"));
+        let trace = header("lambda-runtime-trace-id");
+        assert!(
+            trace.starts_with("Root=1-") && trace.contains(&id[24..]),
+            "{trace}"
+        );
         let deadline: u128 = header("lambda-runtime-deadline-ms").parse().unwrap();
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)

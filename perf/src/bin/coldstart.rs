@@ -11,7 +11,9 @@
 //!
 //! One unreported run per source first puts the binary in the page cache.
 //!
-//! `cargo run --release -p perf --bin coldstart -- [--runs 30] [--keys http,https,https+bundle,snapshot] [--binary PATH] [--logs] [--env NAME=VALUE]...`
+//! `cargo run --release -p perf --bin coldstart -- [--runs 30] [--keys http,https,https+bundle,snapshot] [--binary PATH] [--logs] [--env NAME=VALUE]... [--routes N]`
+//!
+//! `--routes N` configures N routes of the template's shape (`perf::route_scopes`).
 
 use std::process::ExitCode;
 use std::time::Duration;

@@ -1,24 +1,22 @@
-//! Peak memory of the real authorizer binary after many decisions: drives
+//! Peak memory of the real authorizer binary over many decisions: drives
 //! `--events` invocations (default 10,000) one after another through the
-//! Runtime API emulator — valid tokens with assorted scopes, every tenth a
-//! forged one — then reads `VmHWM` and `VmRSS` from `/proc/<pid>/status`.
+//! Runtime API emulator, which gives each its own trace id as Lambda does —
+//! valid tokens with assorted scopes, every tenth a forged one — and reads
+//! `VmHWM` and `VmRSS` from `/proc/<pid>/status` after 2k, 10k, 50k, 100k,
+//! 500k and 1M invocations and at the end. The last line is the growth of
+//! the peak after the first 10,000 (the budget: under 1 MB for a
+//! million). `--event-file` sends one event file instead (e.g. the
+//! handler's REST event, with `--binary target/release/handler`).
 //!
-//! `cargo run --release -p perf --bin rss -- [--events 10000] [--keys http] [--binary PATH] [--logs] [--env NAME=VALUE]...`
+//! `cargo run --release -p perf --bin rss -- [--events 10000] [--keys http] [--binary PATH] [--logs] [--env NAME=VALUE]... [--event-file PATH]`
 
 use std::process::ExitCode;
 use std::time::Instant;
 
-use perf::{Args, Keys, PerfError, expect_allow, expect_unauthorized, token_event};
+use perf::{Args, Keys, PerfError, Workload, memory_run};
 
-/// Scope sets of the valid tokens: one route, several, all, and with OIDC scopes mixed in.
-const SCOPES: [&str; 6] = [
-    "API/book.get",
-    "API/book.get API/book.post",
-    "API/book.get API/book.post API/user.get API/user.post awesomeapi-resource-server/awesomeapi.read",
-    "openid email API/user.get",
-    "API/user.post",
-    "awesomeapi-resource-server/awesomeapi.read API/book.get",
-];
+/// Where the peak is reported.
+const CHECKPOINTS: [usize; 6] = [2_000, 10_000, 50_000, 100_000, 500_000, 1_000_000];
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -27,43 +25,16 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), PerfError> {
     let args = Args::parse("--events", 10_000, &[Keys::Http])?;
-    let (events, binary) = (args.count, &args.binary);
+    let (events, binary, event_file) = (args.count, &args.binary, &args.event_file);
     let rig = args.rig(args.keys[0]).await?;
-    let mut valid = Vec::new();
-    for scope in SCOPES {
-        valid.push(token_event(&rig.token(scope)?).to_string());
-    }
-    // A forged token: a valid one with another token's signature.
-    let (a, b) = (rig.token(SCOPES[0])?, rig.token(SCOPES[1])?);
-    let forged = match (a.rsplit_once('.'), b.rsplit_once('.')) {
-        (Some((signed, _)), Some((_, signature))) => format!("{signed}.{signature}"),
-        _ => return Err(PerfError::WrongAnswer("tokens are not three parts".into())),
+    let workload = match event_file {
+        Some(path) => Workload::Fixed(std::fs::read_to_string(path)?),
+        None => Workload::authorizer(&rig)?,
     };
-    let forged = token_event(&forged).to_string();
-
     let mut running = rig.spawn(|_| {}).await?;
-    let mut after_first = (0, 0);
     let started = Instant::now();
-    for i in 0..events {
-        let forge = i % 10 == 9;
-        let event = if forge {
-            &forged
-        } else {
-            &valid[i % valid.len()]
-        };
-        let invocation = running.api.push(event.clone());
-        let outcome = running.answer(invocation).await?;
-        if forge {
-            expect_unauthorized(&outcome)?;
-        } else {
-            expect_allow(&outcome)?;
-        }
-        if i == 0 {
-            after_first = running.memory_kib()?;
-        }
-    }
+    let points = memory_run(&mut running, &workload, events, &CHECKPOINTS).await?;
     let elapsed = started.elapsed();
-    let (peak, current) = running.memory_kib()?;
     running.stop().await?;
 
     println!(
@@ -72,24 +43,34 @@ async fn run() -> Result<(), PerfError> {
         std::fs::metadata(binary)?.len()
     );
     println!(
-        "events: {events} ({} forged), {:.0} invocations/s through the Runtime API, JWKS fetches: {}",
-        events / 10,
+        "events: {events}{}, {:.0} invocations/s through the Runtime API (distinct trace ids), JWKS fetches: {}",
+        if event_file.is_some() {
+            String::new()
+        } else {
+            format!(" ({} forged)", events / 10)
+        },
         events as f64 / elapsed.as_secs_f64(),
         rig.jwks.fetches()
     );
-    println!(
-        "after the first decision: VmHWM {} KiB, VmRSS {} KiB",
-        after_first.0, after_first.1
-    );
-    println!(
-        "after {events} decisions:    VmHWM {peak} KiB ({:.2} MiB), VmRSS {current} KiB",
-        peak as f64 / 1024.0
-    );
+    for (done, peak, current) in &points {
+        println!(
+            "after {done:>9} invocations: VmHWM {peak:>7} KiB ({:.2} MiB), VmRSS {current:>7} KiB",
+            *peak as f64 / 1024.0
+        );
+    }
+    let peak = points.last().map_or(0, |p| p.1);
     let verdict = if peak * 1024 <= 12_000_000 {
         "met"
     } else {
         "NOT met"
     };
     println!("budget 3 (VmHWM <= 12 MB): {verdict}");
+    if let Some((_, at_10k, _)) = points.iter().find(|p| p.0 == 10_000)
+        && events > 10_000
+    {
+        let growth = peak.saturating_sub(*at_10k);
+        let verdict = if growth < 1024 { "flat" } else { "GROWS" };
+        println!("peak growth after 10,000 invocations: {growth} KiB ({verdict}; budget < 1 MB)");
+    }
     Ok(())
 }

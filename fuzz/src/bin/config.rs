@@ -1,0 +1,43 @@
+//! Configuration: the variables one per line (`USER_POOL_ID`,
+//! `APP_CLIENT_IDS`, `ROUTE_SCOPES`, `JWKS_URL`, `TOKEN_ISSUER`); a route
+//! table that parses is then asked for policies on its own routes.
+#![no_main]
+
+use authorizer::Config;
+use libfuzzer_sys::fuzz_target;
+use shared::Scopes;
+
+const NAMES: [&str; 5] = [
+    "USER_POOL_ID",
+    "APP_CLIENT_IDS",
+    "ROUTE_SCOPES",
+    "JWKS_URL",
+    "TOKEN_ISSUER",
+];
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let values: Vec<&str> = text.splitn(NAMES.len(), '\n').collect();
+    let Ok(config) = Config::from_lookup(|name| {
+        let i = NAMES.iter().position(|n| *n == name)?;
+        values.get(i).map(|v| v.to_string())
+    }) else {
+        return;
+    };
+    let table = &config.routes;
+    let _ = table.inexact().count();
+    let every_scope: Vec<&str> = table
+        .routes()
+        .iter()
+        .flat_map(|r| r.scopes.iter().map(String::as_str))
+        .collect();
+    let scope = every_scope.join(" ");
+    let permitted = table.permitted(Scopes::new(&scope));
+    for route in table.routes().iter().take(16) {
+        let request = format!("{}{}", route.method.arn_str(), route.path);
+        let called = table.find(route.method.as_str(), &route.path);
+        let _ = table.policy(&permitted, called, &request);
+    }
+});

@@ -1,0 +1,31 @@
+//! The local token endpoint's request checks: `Content-Type`, the form
+//! body, client authentication (Basic or form) and scope selection.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use local::cognito::clients::{AppClient, Clients};
+use local::cognito::token_endpoint::{TokenRequest, grant};
+
+fn clients() -> Clients {
+    Clients::new(vec![AppClient {
+        name: "M2M".into(),
+        client_id: "m2m".into(),
+        client_secret: Some("secret".into()),
+        flows: vec!["client_credentials".into()],
+        scopes: vec!["API/book.get".into(), "API/book.post".into()],
+    }])
+}
+
+fuzz_target!(|data: &[u8]| {
+    // Content-Type, Authorization and body, separated by NUL bytes.
+    let mut parts = data.splitn(3, |&b| b == 0);
+    let content_type = parts.next().and_then(|p| std::str::from_utf8(p).ok());
+    let authorization = parts.next().and_then(|p| std::str::from_utf8(p).ok());
+    let body = parts.next().unwrap_or_default();
+    let request = TokenRequest {
+        content_type,
+        authorization,
+        body,
+    };
+    let _ = grant(&request, &clients());
+});

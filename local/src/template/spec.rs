@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use thiserror::Error;
 
-use crate::template::sam::{Template, TemplateError};
+use crate::cognito::users::PasswordPolicy;
+use crate::template::sam::{Template, TemplateError, TokenValidity};
 
 /// One API route served by the handler, with the scopes it requires.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +28,7 @@ impl RouteSpec {
 }
 
 /// An app client of the user pool.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientSpec {
     /// The template's logical id, e.g. `M2MClient`; local ids and secrets are kept under it.
     pub name: String,
@@ -37,6 +38,12 @@ pub struct ClientSpec {
     pub scopes: Vec<String>,
     /// `GenerateSecret`.
     pub generate_secret: bool,
+    /// `CallbackURLs`: where the hosted sign-in may send the browser back.
+    pub callback_urls: Vec<String>,
+    /// `LogoutURLs`: where `/logout` may send the browser.
+    pub logout_urls: Vec<String>,
+    /// Token lifetimes.
+    pub validity: TokenValidity,
 }
 
 impl ClientSpec {
@@ -61,6 +68,8 @@ pub struct StackSpec {
     pub reauthorize_every: u64,
     /// The API stage name, e.g. `Prod`.
     pub stage: String,
+    /// The user pool's password policy (Cognito's default without a pool).
+    pub password_policy: PasswordPolicy,
 }
 
 impl StackSpec {
@@ -107,6 +116,9 @@ impl StackSpec {
                 flows: client.flows,
                 scopes: client.allowed_scopes,
                 generate_secret: client.generate_secret,
+                callback_urls: client.callback_urls,
+                logout_urls: client.logout_urls,
+                validity: client.validity,
             })
             .collect();
         Ok(Self {
@@ -116,6 +128,11 @@ impl StackSpec {
             authorizer_clients: template.authorizer_variable_references("APP_CLIENT_IDS")?,
             reauthorize_every: template.reauthorize_every()?,
             stage: template.stage_name_default()?,
+            password_policy: match template.user_pool() {
+                Ok(pool) => pool.password_policy,
+                Err(TemplateError::Missing(_)) => PasswordPolicy::default(),
+                Err(error) => return Err(error.into()),
+            },
         })
     }
 }

@@ -194,7 +194,7 @@ impl Banner<'_> {
         };
         writeln!(
             out,
-            "\nSign-in walkthrough ({} , authorization code + PKCE):",
+            "\nSign-in walkthrough ({}, authorization code + PKCE):",
             web.name
         )?;
         match password {
@@ -214,6 +214,10 @@ impl Banner<'_> {
         writeln!(
             out,
             "  # 2. In a browser: open the URL below and sign in; it lands on {callback}?code=…&state=xyz"
+        )?;
+        writeln!(
+            out,
+            "  #    (if nothing serves that page, copy the code from the address bar: CODE=…)"
         )?;
         writeln!(out, "  echo \"{pool}{}?$QUERY\"", paths::AUTHORIZE)?;
         writeln!(
@@ -281,6 +285,7 @@ impl Banner<'_> {
             out,
             "  curl -s {auth} -d grant_type=refresh_token -d \"refresh_token=$REFRESH\" {token_url}"
         )?;
+        writeln!(out, "  curl -s {user_bearer} {pool}{}", paths::USER_INFO)?;
         writeln!(
             out,
             "  #    Like API Gateway's built-in Cognito authorizer, the API's authorizer does not"
@@ -353,5 +358,61 @@ mod tests {
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }
+    }
+
+    #[test]
+    fn the_sign_in_walkthrough_uses_the_templates_web_client_and_hides_given_passwords() {
+        let web = AppClient {
+            name: "WebClient".into(),
+            client_id: "webid".into(),
+            flows: vec!["code".into()],
+            scopes: vec![
+                "openid".into(),
+                "awesomeapi-resource-server/awesomeapi.read".into(),
+            ],
+            callback_urls: vec!["http://localhost:5173/cb".into()],
+            logout_urls: vec!["http://localhost:5173/".into()],
+            ..AppClient::example()
+        };
+        let demo = Password::new("Demo-Pass-123");
+        let banner = |user| {
+            Banner {
+                api_url: "http://127.0.0.1:3000",
+                pool_url: "http://127.0.0.1:9100",
+                issuer: "http://127.0.0.1:9100/us-east-1_x",
+                watch_url: "http://127.0.0.1:9000",
+                stage: "prod",
+                clients: &[],
+                routes: &[],
+                m2m: None,
+                narrow_scope: None,
+                web: Some(&web),
+                user,
+            }
+            .render()
+        };
+        let given = banner(Some(("alice@example.com", None)));
+        for expected in [
+            "QUERY=\"client_id=webid&response_type=code&scope=awesomeapi-resource-server%2Fawesomeapi.read+openid&redirect_uri=http%3A%2F%2Flocalhost%3A5173%2Fcb&state=xyz",
+            "code_challenge_method=S256&code_challenge=$CHALLENGE\"",
+            "echo \"http://127.0.0.1:9100/oauth2/authorize?$QUERY\"",
+            "\"http://127.0.0.1:9100/login?$QUERY\"",
+            "read -rsp 'Password: ' PASSWORD",
+            "username=alice@example.com",
+            "-d client_id=webid -d grant_type=authorization_code",
+            "--data-urlencode 'redirect_uri=http://localhost:5173/cb'",
+            "http://127.0.0.1:3000/book",
+            "http://127.0.0.1:9100/oauth2/revoke",
+            "logout_uri=http%3A%2F%2Flocalhost%3A5173%2F",
+            "does not\n  #    see revocation",
+        ] {
+            assert!(given.contains(expected), "missing {expected:?} in\n{given}");
+        }
+        let with_demo = banner(Some(("demo@example.com", Some(&demo))));
+        assert!(
+            with_demo.contains("PASSWORD='Demo-Pass-123'"),
+            "{with_demo}"
+        );
+        assert!(banner(None).contains("no sign-in walkthrough"));
     }
 }

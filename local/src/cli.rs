@@ -31,7 +31,7 @@ pub const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
     after_help = "Environment variables are read when their flag is not given: flags win."
 )]
 pub struct Args {
-    /// Token endpoint and JWKS
+    /// User pool: token endpoint, hosted sign-in, JWKS
     #[arg(long, value_name = "PORT", env = "LOCAL_TOKEN_PORT",
           default_value_t = DEFAULT_TOKEN_PORT, value_parser = PortParser)]
     pub token_port: u16,
@@ -360,6 +360,8 @@ mod tests {
             "--state-dir <PATH>",
             "--ready-timeout <SECS>",
             "900",
+            "--user <EMAIL:PASSWORD[:GROUPS]>",
+            "[env: LOCAL_USERS]",
             "-h, --help",
         ] {
             assert!(usage.contains(needle), "{needle}: {usage}");

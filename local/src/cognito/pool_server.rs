@@ -115,9 +115,18 @@ impl PoolServer {
     pub fn router(self) -> Router {
         let well_known = format!("/{}/.well-known", self.pool_id);
         Router::new()
-            .route(paths::TOKEN, post(token).fallback(post_only))
-            .route(paths::REVOKE, post(revoke).fallback(post_only))
-            .route(paths::USER_INFO, get(user_info).post(user_info))
+            .route(
+                paths::TOKEN,
+                post(token).options(preflight).fallback(post_only),
+            )
+            .route(
+                paths::REVOKE,
+                post(revoke).options(preflight).fallback(post_only),
+            )
+            .route(
+                paths::USER_INFO,
+                get(user_info).post(user_info).options(preflight),
+            )
             .route(paths::AUTHORIZE, get(authorize_endpoint))
             .route(paths::LOGIN, get(login_form).post(login_submit))
             .route(paths::LOGOUT, get(logout))
@@ -432,6 +441,24 @@ async fn error_endpoint(RawQuery(query): RawQuery) -> HttpResponse {
         .find(|(k, _)| k == "error")
         .map_or_else(|| "error".to_string(), |(_, v)| v.into_owned());
     html(400, error_page(&error, describe(&error)), &[])
+}
+
+/// CORS preflights of the endpoints a browser app calls itself (token,
+/// revoke, userInfo): any origin, with the headers those calls send.
+async fn preflight() -> HttpResponse {
+    response(
+        204,
+        [
+            ("access-control-allow-origin", "*"),
+            ("access-control-allow-methods", "GET, POST, OPTIONS"),
+            (
+                "access-control-allow-headers",
+                "authorization, content-type",
+            ),
+            ("access-control-max-age", "3600"),
+        ],
+        "",
+    )
 }
 
 async fn post_only() -> HttpResponse {
@@ -1502,6 +1529,37 @@ mod tests {
         let (claims, text, _) = payload(token.json()["access_token"].as_str().unwrap());
         assert_eq!(claims["sub"], "m2m");
         assert!(text.contains(r#""scope":"API\/book.get""#), "{text}");
+    }
+
+    #[tokio::test]
+    async fn browser_apps_may_call_the_token_and_user_info_endpoints() {
+        let h = harness();
+        for (method, path) in [
+            (Method::OPTIONS, "/oauth2/token"),
+            (Method::OPTIONS, "/oauth2/userInfo"),
+            (Method::OPTIONS, "/oauth2/revoke"),
+            (Method::POST, "/oauth2/token"),
+            (Method::GET, "/oauth2/userInfo"),
+        ] {
+            let request = Request::builder()
+                .method(method.clone())
+                .uri(path)
+                .body(Body::empty())
+                .unwrap();
+            let response = h.router.clone().oneshot(request).await.unwrap();
+            let allow = response.headers().get("access-control-allow-origin");
+            assert_eq!(
+                allow.map(|v| v.to_str().unwrap()),
+                Some("*"),
+                "{method} {path}"
+            );
+            if method == Method::OPTIONS {
+                let headers = response.headers()["access-control-allow-headers"]
+                    .to_str()
+                    .unwrap();
+                assert!(headers.contains("authorization"), "{path}");
+            }
+        }
     }
 
     #[test]

@@ -145,7 +145,8 @@ impl Issuer {
             return None;
         }
         let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
-        let signed = &token[..header_and_payload_len(token)?];
+        // The signed part is `header.payload`, everything before the last dot.
+        let signed = &token[..token.rfind('.')?];
         let public =
             UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, self.key.public_key().as_ref());
         public.verify(signed.as_bytes(), &signature).ok()?;
@@ -179,11 +180,6 @@ impl Issuer {
         let kid = base64::engine::general_purpose::STANDARD.encode(digest.as_ref());
         Ok(Self { key, kid })
     }
-}
-
-/// The length of `header.payload`, the signed part of a JWS.
-fn header_and_payload_len(token: &str) -> Option<usize> {
-    token.rfind('.')
 }
 
 /// Writes every `/` of a JSON text as `\/`, a valid escape wherever a `/`

@@ -1564,8 +1564,6 @@ mod tests {
 
     #[test]
     fn discovery_lists_what_cognito_publishes() {
-        let h = harness();
-        let _ = h;
         let dir =
             std::env::temp_dir().join(format!("pool-server-doc-{}", ids::random_b64(9).unwrap()));
         let users = UserStore::load(&dir, &[], &PasswordPolicy::default()).unwrap();

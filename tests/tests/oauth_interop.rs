@@ -68,10 +68,12 @@ struct LocalPool {
 }
 
 impl LocalPool {
-    async fn start() -> Self {
+    /// `tag` names the state folder: tests in one process run in parallel.
+    async fn start(tag: &str) -> Self {
         let template = Template::load(workspace().join("template.yaml")).expect("template");
         let spec = StackSpec::from_template(&template).expect("stack spec");
-        let state = std::env::temp_dir().join(format!("oauth-interop-{}", std::process::id()));
+        let state =
+            std::env::temp_dir().join(format!("oauth-interop-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&state);
         let dir = StateDir::new(&state);
         let (local, access) = dir.load_or_init(&spec.clients).expect("state");
@@ -233,7 +235,7 @@ fn decide(authorizer: &Authorizer, keys: &KeySet, token: &str, path: &str) -> St
 
 #[tokio::test(flavor = "current_thread")]
 async fn openidconnect_discovers_signs_in_with_pkce_and_verifies_the_id_token() {
-    let pool = LocalPool::start().await;
+    let pool = LocalPool::start("openidconnect").await;
     let http = http_client(no_redirects());
     let web = pool.client("code");
     let callback = web.callback_urls.first().expect("a callback URL").clone();
@@ -304,7 +306,7 @@ async fn openidconnect_discovers_signs_in_with_pkce_and_verifies_the_id_token() 
 
 #[tokio::test(flavor = "current_thread")]
 async fn oauth2_gets_client_credentials_exchanges_a_code_and_refreshes() {
-    let pool = LocalPool::start().await;
+    let pool = LocalPool::start("oauth2").await;
     let http = http_client(no_redirects());
     let token_url = TokenUrl::new(format!("{}/oauth2/token", pool.base)).expect("token URL");
     let auth_url = AuthUrl::new(format!("{}/oauth2/authorize", pool.base)).expect("auth URL");

@@ -7,8 +7,11 @@ use std::time::Duration;
 
 use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
-use clap::{Arg, Parser};
+use clap::parser::ValueSource;
+use clap::{Arg, CommandFactory, FromArgMatches, Parser};
 use thiserror::Error;
+
+use crate::cognito::users::{USERS_VARIABLE, UserSpec, UsersError, parse_user_list};
 
 /// Default port of the token endpoint.
 pub const DEFAULT_TOKEN_PORT: u16 = 9100;
@@ -28,7 +31,7 @@ pub const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
     after_help = "Environment variables are read when their flag is not given: flags win."
 )]
 pub struct Args {
-    /// Token endpoint and JWKS
+    /// User pool: token endpoint, hosted sign-in, JWKS
     #[arg(long, value_name = "PORT", env = "LOCAL_TOKEN_PORT",
           default_value_t = DEFAULT_TOKEN_PORT, value_parser = PortParser)]
     pub token_port: u16,
@@ -49,6 +52,13 @@ pub struct Args {
     /// Wait for the first build and warm-up, in seconds
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_READY_TIMEOUT.as_secs())]
     pub ready_timeout: u64,
+    /// A user of the local pool, EMAIL:PASSWORD[:GROUP,GROUP...]; repeat for more.
+    /// LOCAL_USERS holds one per line. Without either: the users kept in the
+    /// state folder, or a demo user with a generated password
+    // The variable's value holds passwords: `--help` must not show it.
+    #[arg(long = "user", value_name = "EMAIL:PASSWORD[:GROUPS]", env = USERS_VARIABLE,
+          hide_env_values = true)]
+    pub users: Vec<String>,
 }
 
 /// Settings of one run.
@@ -68,6 +78,8 @@ pub struct Options {
     pub state_dir: PathBuf,
     /// How long to wait for the functions to build and answer.
     pub ready_timeout: Duration,
+    /// The users given with `--user` or `LOCAL_USERS`.
+    pub users: Vec<UserSpec>,
 }
 
 /// A command line that does not give [`Options`].
@@ -81,6 +93,9 @@ pub enum CliError {
     /// Two ports are the same.
     #[error("the token, watch and API ports must differ")]
     SamePorts,
+    /// A user spec is malformed (the message never shows a password).
+    #[error(transparent)]
+    Users(#[from] UsersError),
 }
 
 /// Parses `args` (with the program name first) and the `LOCAL_*_PORT`
@@ -90,7 +105,16 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let args = Args::try_parse_from(args)?;
+    let matches = Args::command().try_get_matches_from(args)?;
+    let args = Args::from_arg_matches(&matches)?;
+    let users = if matches.value_source("users") == Some(ValueSource::EnvVariable) {
+        parse_user_list(&args.users.join("\n"), USERS_VARIABLE)?
+    } else {
+        args.users
+            .iter()
+            .map(|spec| UserSpec::parse(spec, "--user"))
+            .collect::<Result<_, _>>()?
+    };
     let options = Options {
         token_port: args.token_port,
         watch_port: args.watch_port,
@@ -103,6 +127,7 @@ where
             .unwrap_or_else(|| workspace.join(".local-state")),
         workspace,
         ready_timeout: Duration::from_secs(args.ready_timeout),
+        users,
     };
     let ports = [options.token_port, options.watch_port, options.api_port];
     if ports[0] == ports[1] || ports[1] == ports[2] || ports[0] == ports[2] {
@@ -146,18 +171,36 @@ impl TypedValueParser for PortParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
     use std::process::Command;
 
     /// Where a child copy of this test binary finds the arguments to parse.
     const CHILD_ARGS: &str = "LOCAL_CLI_TEST_ARGS";
-    const VARIABLES: [&str; 3] = ["LOCAL_TOKEN_PORT", "LOCAL_WATCH_PORT", "LOCAL_API_PORT"];
+    const VARIABLES: [&str; 4] = [
+        "LOCAL_TOKEN_PORT",
+        "LOCAL_WATCH_PORT",
+        "LOCAL_API_PORT",
+        "LOCAL_USERS",
+    ];
 
     /// What a parse gave, in a form a child can print.
     fn outcome(result: Result<Options, CliError>) -> String {
         match result {
-            Ok(o) => format!("ok {} {} {}", o.token_port, o.watch_port, o.api_port),
+            Ok(o) => {
+                let users: Vec<String> = o
+                    .users
+                    .iter()
+                    .map(|u| format!("{}/{}", u.email, u.groups.join(",")))
+                    .collect();
+                format!(
+                    "ok {} {} {} users[{}]",
+                    o.token_port,
+                    o.watch_port,
+                    o.api_port,
+                    users.join(" ")
+                )
+            }
             Err(CliError::SamePorts) => "same ports".to_string(),
+            Err(CliError::Users(e)) => format!("users: {e}"),
             Err(CliError::Usage(e)) => format!("{:?}: {}", e.kind(), e.to_string().trim()),
         }
     }
@@ -203,8 +246,39 @@ mod tests {
             &'static str,
             &'static str,
         );
-        let cases: [Case; 11] = [
-            (&[], &[], "ok 9100 9000 3000", ""),
+        let cases: [Case; 17] = [
+            (
+                &["--user", "alice@example.com:Correct-Horse-9"],
+                &[],
+                "ok 9100 9000 3000 users[alice@example.com/]",
+                "",
+            ),
+            (
+                &["--user", "a@x.io:Pw1:admins,ops", "--user=b@x.io:Pw2"],
+                &[],
+                "ok 9100 9000 3000 users[a@x.io/admins,ops b@x.io/]",
+                "",
+            ),
+            (
+                &[],
+                &[("LOCAL_USERS", "a@x.io:Pw1:admins\n\n b@x.io:Pw2 \n")],
+                "ok 9100 9000 3000 users[a@x.io/admins b@x.io/]",
+                "",
+            ),
+            (
+                &["--user", "c@x.io:Pw3"],
+                &[("LOCAL_USERS", "a@x.io:Pw1")],
+                "ok 9100 9000 3000 users[c@x.io/]",
+                "",
+            ),
+            (&["--user", "no-password"], &[], "users: ", "--user"),
+            (
+                &[],
+                &[("LOCAL_USERS", "x:Secret-Pw-1\nbad")],
+                "users: ",
+                "LOCAL_USERS",
+            ),
+            (&[], &[], "ok 9100 9000 3000 users[]", ""),
             (&["--api-port", "8080"], &[], "ok 9100 9000 8080", ""),
             (
                 &["--token-port=9200", "--watch-port", "9300"],
@@ -286,6 +360,8 @@ mod tests {
             "--state-dir <PATH>",
             "--ready-timeout <SECS>",
             "900",
+            "--user <EMAIL:PASSWORD[:GROUPS]>",
+            "[env: LOCAL_USERS]",
             "-h, --help",
         ] {
             assert!(usage.contains(needle), "{needle}: {usage}");

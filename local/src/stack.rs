@@ -22,8 +22,9 @@ use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event};
 use crate::cli::Options;
 use crate::cognito::clients::{AppClient, Clients};
 use crate::cognito::issuer::{Issuer, IssuerError, m2m_claims, random_id};
+use crate::cognito::pool::{ID_KEY_FILE, SigningKeys, UserPool};
 use crate::cognito::pool_server::PoolServer;
-use crate::cognito::token_endpoint::{TOKEN_LIFETIME_SECS, TokenEndpoint};
+use crate::cognito::users::{UserStore, UsersError};
 use crate::http_server::serve;
 use crate::lambda::invoke::{Invocation, InvokeError, Invoker, WatchInvoker};
 use crate::lambda::process_tree::stop_tree;
@@ -57,6 +58,9 @@ pub enum StackError {
     /// The state folder.
     #[error(transparent)]
     State(#[from] StateError),
+    /// The users given at start or kept in the state folder.
+    #[error(transparent)]
+    Users(#[from] UsersError),
     /// The template's routes do not form a valid route table.
     #[error("template routes: {0}")]
     Routes(#[from] RouteError),
@@ -108,6 +112,8 @@ pub async fn run_from_template(options: Options) -> Result<(), StackError> {
 pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     let state_dir = StateDir::new(&options.state_dir);
     let (state, issuer) = state_dir.load_or_init(&spec.clients)?;
+    let id_issuer = Issuer::load_or_generate(&state_dir, ID_KEY_FILE)?;
+    let users = UserStore::load(state_dir.path(), &options.users, &spec.password_policy)?;
     let clients = Clients::from_state(&spec.clients, &state);
     let routes = RouteTable::new(
         spec.routes
@@ -133,8 +139,16 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     let env_path = state_dir.write_file("functions.env", env.as_bytes())?;
 
     let (stop, stopped) = watch::channel(false);
-    let endpoint = TokenEndpoint::new(issuer, issuer_url.clone(), clients.clone());
-    let pool = PoolServer::new(endpoint, state.pool_id.clone(), pool_url.clone()).router();
+    let keys = SigningKeys {
+        access: issuer,
+        id: id_issuer,
+    };
+    let sign_in_user = users
+        .demo_user()
+        .map(|demo| (demo.email.clone(), Some(demo.password.clone())))
+        .or_else(|| users.users().first().map(|u| (u.email.clone(), None)));
+    let user_pool = UserPool::new(keys, issuer_url.clone(), clients.clone(), users);
+    let pool = PoolServer::new(user_pool, state.pool_id.clone(), pool_url.clone()).router();
     let pool_task = tokio::spawn(serve(token_listener, pool, stopped.clone()));
     tracing::info!(url = %pool_url, "token endpoint listening");
 
@@ -193,6 +207,10 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
             routes: &spec.routes,
             m2m,
             narrow_scope,
+            web: clients.all().iter().find(|c| c.allows_code()),
+            user: sign_in_user
+                .as_ref()
+                .map(|(email, password)| (email.as_str(), password.as_ref())),
         };
         println!("{}", banner.render());
         println!("{READY_LINE}: API {api_url} (Ctrl-C stops everything)");
@@ -230,7 +248,7 @@ fn warm_up_token(
         &client.client_id,
         &scope,
         unix_now(),
-        TOKEN_LIFETIME_SECS,
+        client.validity.access_secs,
     );
     issuer.access_token(&claims)
 }
@@ -443,6 +461,7 @@ mod tests {
             client_secret: None,
             flows: vec![],
             scopes: vec![],
+            ..AppClient::example()
         };
         let clients = Clients::new(vec![
             client("M2M", "m2m-id"),
@@ -456,6 +475,7 @@ mod tests {
             authorizer_clients: vec!["M2M".into(), "Web".into()],
             reauthorize_every: 300,
             stage: "prod".into(),
+            password_policy: Default::default(),
         };
         let env = functions_env(
             &spec,

@@ -201,6 +201,7 @@ mod tests {
             flows: vec!["client_credentials".into()],
             scopes: vec!["API/book.get".into()],
             generate_secret: secret,
+            ..ClientSpec::default()
         }
     }
 

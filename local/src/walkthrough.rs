@@ -4,6 +4,8 @@
 use std::fmt::Write;
 
 use crate::cognito::clients::AppClient;
+use crate::cognito::pool_server::paths;
+use crate::cognito::users::Password;
 use crate::template::spec::RouteSpec;
 
 /// What the banner shows.
@@ -27,6 +29,11 @@ pub struct Banner<'a> {
     pub m2m: Option<&'a AppClient>,
     /// A single scope for step 6's narrower token.
     pub narrow_scope: Option<&'a str>,
+    /// The client the sign-in walkthrough uses (the first allowing `code`).
+    pub web: Option<&'a AppClient>,
+    /// Who signs in: an email, with the password when it is the generated
+    /// demo user's (a password given with `--user` is never printed).
+    pub user: Option<(&'a str, Option<&'a Password>)>,
 }
 
 /// Extracts `access_token` from the token endpoint's JSON without jq.
@@ -90,6 +97,12 @@ impl Banner<'_> {
                 route.scopes.join(" ")
             )?;
         }
+        self.write_m2m(out, &token_url)?;
+        self.write_sign_in(out, &token_url)
+    }
+
+    fn write_m2m(&self, out: &mut String, token_url: &str) -> std::fmt::Result {
+        let api = self.api_url;
         let Some(m2m) = self.m2m else {
             return writeln!(
                 out,
@@ -139,6 +152,166 @@ impl Banner<'_> {
         }
         Ok(())
     }
+
+    /// The authorization-code walkthrough: PKCE, the authorize URL for a
+    /// browser, the same sign-in with curl, the exchange, the API calls,
+    /// userInfo, refresh, revocation and sign-out.
+    fn write_sign_in(&self, out: &mut String, token_url: &str) -> std::fmt::Result {
+        let (Some(web), Some((email, password))) = (self.web, self.user) else {
+            return writeln!(
+                out,
+                "\nNo app client allows the code flow, or no user: no sign-in walkthrough."
+            );
+        };
+        let Some(callback) = web.callback_urls.first() else {
+            return writeln!(
+                out,
+                "\n{} has no CallbackURLs: no sign-in walkthrough.",
+                web.name
+            );
+        };
+        let api = self.api_url;
+        let pool = self.pool_url;
+        let client_id = &web.client_id;
+        let scope = crate::cognito::authorize::select_scopes(web, None)
+            .unwrap_or_default()
+            .join(" ");
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query
+            .append_pair("client_id", client_id)
+            .append_pair("response_type", "code")
+            .append_pair("scope", &scope)
+            .append_pair("redirect_uri", callback)
+            .append_pair("state", "xyz")
+            .append_pair("nonce", "n-0S6_WzA2Mj")
+            .append_pair("code_challenge_method", "S256");
+        let query = query.finish();
+        let user_bearer = r#"-H "Authorization: Bearer $USER_TOKEN""#;
+        // The client's id, for public clients; confidential ones send Basic auth.
+        let auth = match &web.client_secret {
+            None => format!("-d client_id={client_id}"),
+            Some(secret) => format!("-u '{client_id}:{secret}'"),
+        };
+        writeln!(
+            out,
+            "\nSign-in walkthrough ({}, authorization code + PKCE):",
+            web.name
+        )?;
+        match password {
+            Some(p) => writeln!(out, "  # Demo user: {email}, password {}", p.expose())?,
+            None => writeln!(out, "  # User: {email} (the password given with --user)")?,
+        }
+        writeln!(out, "  # 1. A PKCE verifier and its S256 challenge")?;
+        writeln!(
+            out,
+            "  VERIFIER=$(openssl rand -base64 48 | tr -d '=+/\\n' | cut -c1-64)"
+        )?;
+        writeln!(
+            out,
+            "  CHALLENGE=$(printf %s \"$VERIFIER\" | openssl dgst -sha256 -binary | openssl base64 | tr '+/' '-_' | tr -d '=\\n')"
+        )?;
+        writeln!(out, "  QUERY=\"{query}&code_challenge=$CHALLENGE\"")?;
+        writeln!(
+            out,
+            "  # 2. In a browser: open the URL below and sign in; it lands on {callback}?code=…&state=xyz"
+        )?;
+        writeln!(
+            out,
+            "  #    (if nothing serves that page, copy the code from the address bar: CODE=…)"
+        )?;
+        writeln!(out, "  echo \"{pool}{}?$QUERY\"", paths::AUTHORIZE)?;
+        writeln!(
+            out,
+            "  #    or with curl, keeping cookies (XSRF-TOKEN, then the session) in a jar:"
+        )?;
+        writeln!(out, "  JAR=$(mktemp)")?;
+        writeln!(
+            out,
+            "  curl -s -c $JAR -b $JAR -o /dev/null -w '%{{http_code}} %{{redirect_url}}\\n' \"{pool}{}?$QUERY\"",
+            paths::AUTHORIZE
+        )?;
+        writeln!(
+            out,
+            "  CSRF=$(curl -s -c $JAR -b $JAR \"{pool}{}?$QUERY\" | sed -nE 's/.*name=\"_csrf\" value=\"([^\"]+)\".*/\\1/p')",
+            paths::LOGIN
+        )?;
+        match password {
+            Some(p) => writeln!(out, "  PASSWORD='{}'", p.expose())?,
+            None => writeln!(out, "  read -rsp 'Password: ' PASSWORD; echo")?,
+        }
+        writeln!(
+            out,
+            "  CODE=$(curl -s -c $JAR -b $JAR -o /dev/null -w '%{{redirect_url}}' --data-urlencode \"_csrf=$CSRF\" --data-urlencode 'username={email}' --data-urlencode \"password=$PASSWORD\" \"{pool}{}?$QUERY\" | sed -E 's/.*[?&]code=([^&]+).*/\\1/')",
+            paths::LOGIN
+        )?;
+        writeln!(
+            out,
+            "  # 3. The code for tokens (ID, access, refresh); the code works once, for 5 minutes"
+        )?;
+        writeln!(
+            out,
+            "  TOKENS=$(curl -s {auth} -d grant_type=authorization_code -d \"code=$CODE\" --data-urlencode 'redirect_uri={callback}' -d \"code_verifier=$VERIFIER\" {token_url})"
+        )?;
+        writeln!(
+            out,
+            "  USER_TOKEN=$(printf %s \"$TOKENS\" | {EXTRACT}); REFRESH=$(printf %s \"$TOKENS\" | sed -E 's/.*\"refresh_token\":\"([^\"]+)\".*/\\1/')"
+        )?;
+        writeln!(
+            out,
+            "  # 4. The API: 200 naming the user on /awesomeapi, 403 on /book (no book scope)"
+        )?;
+        writeln!(out, "  curl -i {user_bearer} {api}/awesomeapi")?;
+        writeln!(out, "  curl -i {user_bearer} {api}/book")?;
+        writeln!(out, "  # 5. The user's attributes (needs openid)")?;
+        writeln!(out, "  curl -s {user_bearer} {pool}{}", paths::USER_INFO)?;
+        writeln!(
+            out,
+            "  # 6. New ID and access tokens from the refresh token"
+        )?;
+        writeln!(
+            out,
+            "  curl -s {auth} -d grant_type=refresh_token -d \"refresh_token=$REFRESH\" {token_url}"
+        )?;
+        writeln!(
+            out,
+            "  # 7. Revoke it: refreshing is refused (invalid_grant), userInfo answers 401"
+        )?;
+        writeln!(
+            out,
+            "  curl -i {auth} -d \"token=$REFRESH\" {pool}{}",
+            paths::REVOKE
+        )?;
+        writeln!(
+            out,
+            "  curl -s {auth} -d grant_type=refresh_token -d \"refresh_token=$REFRESH\" {token_url}"
+        )?;
+        writeln!(out, "  curl -s {user_bearer} {pool}{}", paths::USER_INFO)?;
+        writeln!(
+            out,
+            "  #    Like API Gateway's built-in Cognito authorizer, the API's authorizer does not"
+        )?;
+        writeln!(
+            out,
+            "  #    see revocation: the access token keeps working on the API until it expires."
+        )?;
+        writeln!(out, "  curl -i {user_bearer} {api}/awesomeapi")?;
+        if let Some(logout) = web.logout_urls.first() {
+            let mut q = form_urlencoded::Serializer::new(String::new());
+            q.append_pair("client_id", client_id)
+                .append_pair("logout_uri", logout);
+            writeln!(
+                out,
+                "  # 8. Sign out (ends the browser session) and land on {logout}"
+            )?;
+            writeln!(
+                out,
+                "  curl -s -c $JAR -b $JAR -o /dev/null -w '%{{http_code}} %{{redirect_url}}\\n' \"{pool}{}?{}\"",
+                paths::LOGOUT,
+                q.finish()
+            )?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -153,6 +326,7 @@ mod tests {
             client_secret: Some("csecret".into()),
             flows: vec!["client_credentials".into()],
             scopes: vec!["awesomeapi-resource-server/awesomeapi.read".into()],
+            ..AppClient::example()
         };
         let routes = [RouteSpec {
             method: "GET".into(),
@@ -170,6 +344,8 @@ mod tests {
             routes: &routes,
             m2m: Some(&m2m),
             narrow_scope: Some("awesomeapi-resource-server/awesomeapi.read"),
+            web: None,
+            user: None,
         }
         .render();
         for expected in [
@@ -182,5 +358,61 @@ mod tests {
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }
+    }
+
+    #[test]
+    fn the_sign_in_walkthrough_uses_the_templates_web_client_and_hides_given_passwords() {
+        let web = AppClient {
+            name: "WebClient".into(),
+            client_id: "webid".into(),
+            flows: vec!["code".into()],
+            scopes: vec![
+                "openid".into(),
+                "awesomeapi-resource-server/awesomeapi.read".into(),
+            ],
+            callback_urls: vec!["http://localhost:5173/cb".into()],
+            logout_urls: vec!["http://localhost:5173/".into()],
+            ..AppClient::example()
+        };
+        let demo = Password::new("Demo-Pass-123");
+        let banner = |user| {
+            Banner {
+                api_url: "http://127.0.0.1:3000",
+                pool_url: "http://127.0.0.1:9100",
+                issuer: "http://127.0.0.1:9100/us-east-1_x",
+                watch_url: "http://127.0.0.1:9000",
+                stage: "prod",
+                clients: &[],
+                routes: &[],
+                m2m: None,
+                narrow_scope: None,
+                web: Some(&web),
+                user,
+            }
+            .render()
+        };
+        let given = banner(Some(("alice@example.com", None)));
+        for expected in [
+            "QUERY=\"client_id=webid&response_type=code&scope=awesomeapi-resource-server%2Fawesomeapi.read+openid&redirect_uri=http%3A%2F%2Flocalhost%3A5173%2Fcb&state=xyz",
+            "code_challenge_method=S256&code_challenge=$CHALLENGE\"",
+            "echo \"http://127.0.0.1:9100/oauth2/authorize?$QUERY\"",
+            "\"http://127.0.0.1:9100/login?$QUERY\"",
+            "read -rsp 'Password: ' PASSWORD",
+            "username=alice@example.com",
+            "-d client_id=webid -d grant_type=authorization_code",
+            "--data-urlencode 'redirect_uri=http://localhost:5173/cb'",
+            "http://127.0.0.1:3000/book",
+            "http://127.0.0.1:9100/oauth2/revoke",
+            "logout_uri=http%3A%2F%2Flocalhost%3A5173%2F",
+            "does not\n  #    see revocation",
+        ] {
+            assert!(given.contains(expected), "missing {expected:?} in\n{given}");
+        }
+        let with_demo = banner(Some(("demo@example.com", Some(&demo))));
+        assert!(
+            with_demo.contains("PASSWORD='Demo-Pass-123'"),
+            "{with_demo}"
+        );
+        assert!(banner(None).contains("no sign-in walkthrough"));
     }
 }

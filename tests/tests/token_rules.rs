@@ -75,12 +75,9 @@ fn tampered_payload(fx: &Fixture) -> String {
     let token = fx.m2m_token(SCOPE);
     let mut parts: Vec<String> = token.split('.').map(str::to_string).collect();
     let mut payload: Vec<u8> = URL_SAFE_NO_PAD.decode(&parts[1]).unwrap();
-    // Widen the granted scope by one byte: "API/book.get" -> "API/book.gex".
-    let at = payload
-        .windows(12)
-        .position(|w| w == b"API/book.get")
-        .unwrap()
-        + 11;
+    // Change the granted scope by one byte: "API\/book.get" -> "API\/book.gex"
+    // (the issuer writes `/` as `\/`, as Cognito does).
+    let at = payload.windows(8).position(|w| w == b"book.get").unwrap() + 7;
     payload[at] = b'x';
     parts[1] = URL_SAFE_NO_PAD.encode(payload);
     parts.join(".")

@@ -3,46 +3,12 @@
 //! lambda watch`, API front) driven over HTTP, then stopped with SIGTERM
 //! leaving no process behind.
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use integration_tests::free_port::free_ports;
-use integration_tests::process_guard::ProcessGuard;
+use integration_tests::local_stack::{LocalStack, log_tail};
 use integration_tests::wait_ready::port_is_closed;
 use local::lambda::process_tree::is_running;
-use local::stack::READY_LINE;
 use serde_json::Value;
-
-/// The first build of both functions can take minutes on a small machine.
-const READY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// Builds `local-stack` into the profile directory this test runs from
-/// (a binary of another package has no `CARGO_BIN_EXE_*` here).
-fn build_local_stack() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut build = Command::new(cargo);
-    build
-        .args(["build", "-p", "local", "--bin", "local-stack"])
-        .current_dir(workspace());
-    if profile_dir.file_name().is_some_and(|n| n == "release") {
-        build.arg("--release");
-    }
-    let status = build.status().expect("running cargo build");
-    assert!(status.success(), "cargo build -p local failed: {status}");
-    profile_dir.join("local-stack")
-}
 
 /// The single-quoted `id:secret` in the printed step 2.
 fn printed_credentials(banner: &str) -> (String, String) {
@@ -53,13 +19,6 @@ fn printed_credentials(banner: &str) -> (String, String) {
     let quoted = line.split('\'').nth(1).expect("quoted credentials");
     let (id, secret) = quoted.split_once(':').expect("id:secret");
     (id.to_string(), secret.to_string())
-}
-
-fn log_tail(path: &Path) -> String {
-    let mut text = String::new();
-    let _ = std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text));
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(60)..].join("\n")
 }
 
 struct Client {
@@ -122,58 +81,10 @@ async fn answer(request: reqwest::RequestBuilder) -> (u16, String) {
 #[ignore = "needs cargo-lambda from .venv; run scripts/test"]
 async fn the_seed_walkthrough_runs_offline() {
     let started = Instant::now();
-    let binary = build_local_stack();
-    let scratch = std::env::temp_dir().join(format!("walkthrough-{}", std::process::id()));
-    std::fs::create_dir_all(&scratch).expect("scratch dir");
-    let log_path = scratch.join("local-stack.log");
-    let ports = free_ports(3).expect("free ports");
-    let (token_port, watch_port, api_port) = (ports[0], ports[1], ports[2]);
-
-    let mut stack = ProcessGuard::spawn(
-        "local-stack",
-        Command::new(&binary)
-            .args(["--token-port", &token_port.to_string()])
-            .args(["--watch-port", &watch_port.to_string()])
-            .args(["--api-port", &api_port.to_string()])
-            .arg("--state-dir")
-            .arg(scratch.join("state"))
-            .current_dir(workspace())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log_path).expect("log file")),
-    )
-    .expect("local-stack starts");
-
-    // Read stdout on a thread until it closes, so the pipe never fills.
-    let stdout = stack.child_mut().stdout.take().expect("piped stdout");
-    let (lines, banner_lines) = mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut banner = String::new();
-    let deadline = Instant::now() + READY_TIMEOUT;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match banner_lines.recv_timeout(left.min(Duration::from_secs(5))) {
-            Ok(line) if line.starts_with(READY_LINE) => break,
-            Ok(line) => {
-                banner.push_str(&line);
-                banner.push('\n');
-            }
-            Err(mpsc::RecvTimeoutError::Timeout)
-                if Instant::now() < deadline && stack.is_running() => {}
-            Err(_) => panic!(
-                "local-stack was not ready after {:?}; its log ends with:\n{}",
-                started.elapsed(),
-                log_tail(&log_path)
-            ),
-        }
-    }
-    eprintln!("local-stack ready after {:?}", started.elapsed());
+    let mut stack = LocalStack::start("walkthrough", &[]);
+    let banner = stack.banner.clone();
+    let [token_port, _, api_port] = stack.ports;
+    let (ports, log_path) = (stack.ports, stack.log_path.clone());
 
     let client = Client {
         http: reqwest::Client::builder()
@@ -223,12 +134,12 @@ async fn the_seed_walkthrough_runs_offline() {
 
     // Stop as Ctrl-C would: SIGTERM to local-stack only; it must take
     // cargo lambda watch and both functions down with it.
-    let tree = stack.tree();
+    let tree = stack.guard.tree();
     assert!(
         tree.len() >= 4,
         "expected local-stack, watch and two functions: {tree:?}"
     );
-    let status = stack.terminate_and_wait(Duration::from_secs(60));
+    let status = stack.guard.terminate_and_wait(Duration::from_secs(60));
     assert!(
         status.is_some_and(|s| s.success()),
         "local-stack exit: {status:?}\n{}",
@@ -246,6 +157,6 @@ async fn the_seed_walkthrough_runs_offline() {
     for port in ports {
         assert!(port_is_closed(port), "port {port} still open");
     }
-    let _ = std::fs::remove_dir_all(&scratch);
+    let _ = std::fs::remove_dir_all(&stack.scratch);
     eprintln!("walkthrough passed in {:?}", started.elapsed());
 }

@@ -4,6 +4,7 @@
 use aws_lc_rs::constant_time::verify_slices_are_equal;
 
 use crate::state::LocalState;
+use crate::template::sam::TokenValidity;
 use crate::template::spec::ClientSpec;
 
 /// One app client with its local credentials.
@@ -19,12 +20,28 @@ pub struct AppClient {
     pub flows: Vec<String>,
     /// `AllowedOAuthScopes`, in template order.
     pub scopes: Vec<String>,
+    /// `CallbackURLs`; a sign-in redirect must equal one of them exactly.
+    pub callback_urls: Vec<String>,
+    /// `LogoutURLs`; `/logout`'s `logout_uri` must equal one of them.
+    pub logout_urls: Vec<String>,
+    /// Token lifetimes.
+    pub validity: TokenValidity,
 }
 
 impl AppClient {
     /// True if the client may use the client-credentials grant.
     pub fn allows_client_credentials(&self) -> bool {
         self.flows.iter().any(|f| f == "client_credentials")
+    }
+
+    /// True if the client may use the authorization-code grant.
+    pub fn allows_code(&self) -> bool {
+        self.flows.iter().any(|f| f == "code")
+    }
+
+    /// True for a client with a secret (it must authenticate at the token endpoint).
+    pub fn is_confidential(&self) -> bool {
+        self.client_secret.is_some()
     }
 
     /// The scopes a client-credentials token may carry: Cognito grants only
@@ -35,6 +52,23 @@ impl AppClient {
             .iter()
             .map(String::as_str)
             .filter(|s| s.contains('/'))
+    }
+}
+
+impl AppClient {
+    /// A public client with no flows, scopes or URLs and Cognito's default
+    /// lifetimes: a base for tests' `..AppClient::example()`.
+    pub fn example() -> Self {
+        Self {
+            name: "Example".into(),
+            client_id: "example".into(),
+            client_secret: None,
+            flows: Vec::new(),
+            scopes: Vec::new(),
+            callback_urls: Vec::new(),
+            logout_urls: Vec::new(),
+            validity: TokenValidity::default(),
+        }
     }
 }
 
@@ -63,6 +97,9 @@ impl Clients {
                     client_secret: creds.client_secret.clone(),
                     flows: spec.flows.clone(),
                     scopes: spec.scopes.clone(),
+                    callback_urls: spec.callback_urls.clone(),
+                    logout_urls: spec.logout_urls.clone(),
+                    validity: spec.validity,
                 })
             })
             .collect();
@@ -109,6 +146,7 @@ mod tests {
                 client_secret: Some("s3cret".into()),
                 flows: vec!["client_credentials".into()],
                 scopes: vec!["API/book.get".into(), "openid".into()],
+                ..AppClient::example()
             },
             AppClient {
                 name: "Web".into(),
@@ -116,6 +154,7 @@ mod tests {
                 client_secret: None,
                 flows: vec!["code".into()],
                 scopes: vec!["openid".into()],
+                ..AppClient::example()
             },
         ])
     }

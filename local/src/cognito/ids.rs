@@ -37,6 +37,35 @@ pub fn key_id() -> Result<String, RandomError> {
     random_string(20, ALNUM)
 }
 
+/// A random UUID (version 4 layout), the shape of Cognito's codes, subs
+/// and token ids. Unlike a best-effort id, a failing RNG is an error:
+/// codes and sessions must never repeat.
+pub fn uuid() -> Result<String, RandomError> {
+    let mut b = [0u8; 16];
+    SystemRandom::new().fill(&mut b).map_err(|_| RandomError)?;
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    Ok(format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    ))
+}
+
+/// `len` random bytes, base64url without padding: session ids, CSRF tokens.
+pub fn random_b64(len: usize) -> Result<String, RandomError> {
+    use base64::Engine;
+    let mut bytes = vec![0u8; len];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| RandomError)?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
 /// `len` characters drawn uniformly from `alphabet`.
 fn random_string(len: usize, alphabet: &[u8]) -> Result<String, RandomError> {
     let rng = SystemRandom::new();

@@ -7,12 +7,17 @@
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
-use aws_lc_rs::signature::{KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
+use aws_lc_rs::signature::{
+    KeyPair, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair, UnparsedPublicKey,
+};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
 use serde_json::{Value, json};
 use shared::AccessTokenClaims;
 use thiserror::Error;
+
+use crate::state::{StateDir, StateError};
 
 /// Why a key could not be made or loaded.
 #[derive(Debug, Error)]
@@ -82,7 +87,35 @@ impl Issuer {
     /// Signs `payload` under an arbitrary `header`; tests use it to build
     /// tokens with unusual headers. The signature is always RS256.
     pub fn sign_raw(&self, header: &Value, payload: &[u8]) -> Result<String, IssuerError> {
-        let mut token = URL_SAFE_NO_PAD.encode(header.to_string());
+        self.sign_parts(header.to_string().as_bytes(), payload)
+    }
+
+    /// The standard header Cognito writes: `{"kid": …, "alg": "RS256"}`.
+    pub fn header(&self) -> Value {
+        json!({ "kid": self.kid, "alg": "RS256" })
+    }
+
+    /// A signed access token carrying `claims`.
+    pub fn access_token(&self, claims: &AccessTokenClaims) -> Result<String, IssuerError> {
+        self.sign_claims(claims)
+    }
+
+    /// Signs `claims` as Cognito does: the header `{"kid":…,"alg":"RS256"}`
+    /// in that order, and `/` written `\/` in both JSON parts (real tokens
+    /// carry the escape, so every local run exercises a verifier's
+    /// unescaping). Claims are written in their `Serialize` order.
+    pub fn sign_claims(&self, claims: &impl Serialize) -> Result<String, IssuerError> {
+        let payload = serde_json::to_string(claims).map_err(|e| IssuerError::Key(e.to_string()))?;
+        let kid = serde_json::to_string(&self.kid).map_err(|e| IssuerError::Key(e.to_string()))?;
+        let header = format!(r#"{{"kid":{kid},"alg":"RS256"}}"#);
+        self.sign_parts(
+            escape_slashes(&header).as_bytes(),
+            escape_slashes(&payload).as_bytes(),
+        )
+    }
+
+    fn sign_parts(&self, header: &[u8], payload: &[u8]) -> Result<String, IssuerError> {
+        let mut token = URL_SAFE_NO_PAD.encode(header);
         token.push('.');
         token.push_str(&URL_SAFE_NO_PAD.encode(payload));
         let mut signature = vec![0; self.key.public_modulus_len()];
@@ -99,16 +132,65 @@ impl Issuer {
         Ok(token)
     }
 
-    /// The standard header Cognito writes: `{"kid": …, "alg": "RS256"}`.
-    pub fn header(&self) -> Value {
-        json!({ "kid": self.kid, "alg": "RS256" })
+    /// The claims of `token` if this key signed it (RS256, this `kid`);
+    /// `None` for anything else. Expiry and claims are the caller's to check.
+    pub fn verify(&self, token: &str) -> Option<Value> {
+        let mut parts = token.split('.');
+        let (header, payload, signature) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).ok()?).ok()?;
+        if header.get("alg")? != "RS256" || header.get("kid")? != self.kid.as_str() {
+            return None;
+        }
+        let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+        // The signed part is `header.payload`, everything before the last dot.
+        let signed = &token[..token.rfind('.')?];
+        let public =
+            UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, self.key.public_key().as_ref());
+        public.verify(signed.as_bytes(), &signature).ok()?;
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
     }
 
-    /// A signed access token carrying `claims`.
-    pub fn access_token(&self, claims: &AccessTokenClaims) -> Result<String, IssuerError> {
-        let payload = serde_json::to_vec(claims).map_err(|e| IssuerError::Key(e.to_string()))?;
-        self.sign_raw(&self.header(), &payload)
+    /// Loads the key kept in `file` of `state`, or makes and keeps a new
+    /// one. Its `kid` is derived from the public key (standard base64 of a
+    /// SHA-256, 44 characters that may hold `/` and `+`, like Cognito's),
+    /// so no other file has to remember it.
+    pub fn load_or_generate(state: &StateDir, file: &str) -> Result<Self, StateError> {
+        let path = state.path().join(file);
+        let der = match std::fs::read(&path) {
+            Ok(der) => Some(der),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => return Err(StateError::Io { path, source }),
+        };
+        let key = match der {
+            Some(der) => RsaKeyPair::from_pkcs8(&der)
+                .map_err(|e| IssuerError::Key(format!("{}: {e}", path.display())))?,
+            None => {
+                let key =
+                    RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| IssuerError::Crypto)?;
+                let der = key.as_der().map_err(|_| IssuerError::Crypto)?;
+                state.write_file(file, der.as_ref())?;
+                key
+            }
+        };
+        let digest =
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key.public_key().as_ref());
+        let kid = base64::engine::general_purpose::STANDARD.encode(digest.as_ref());
+        Ok(Self { key, kid })
     }
+}
+
+/// Writes every `/` of a JSON text as `\/`, a valid escape wherever a `/`
+/// can appear (only inside strings).
+pub fn escape_slashes(json: &str) -> String {
+    json.replace('/', "\\/")
+}
+
+/// The JWKS of several keys, in order (the pool's access-token key first).
+pub fn jwks(keys: &[&Issuer]) -> Value {
+    json!({ "keys": keys.iter().map(|k| k.jwk()).collect::<Vec<_>>() })
 }
 
 /// The claims of a client-credentials (machine-to-machine) access token, as
@@ -178,6 +260,28 @@ mod tests {
         let again = Issuer::from_pkcs8(&issuer.to_pkcs8().unwrap(), "k").unwrap();
         assert_eq!(issuer.jwks(), again.jwks());
         assert!(Issuer::from_pkcs8(b"junk", "k").is_err());
+    }
+
+    #[test]
+    fn signed_claims_escape_slashes_and_keep_cognitos_header_order() {
+        let issuer = Issuer::generate("k/1").unwrap();
+        let token = issuer
+            .sign_claims(&json!({"iss": "http://x/pool", "scope": "a/b openid"}))
+            .unwrap();
+        let mut parts = token.split('.');
+        let header = URL_SAFE_NO_PAD.decode(parts.next().unwrap()).unwrap();
+        assert_eq!(header, br#"{"kid":"k\/1","alg":"RS256"}"#);
+        let payload = URL_SAFE_NO_PAD.decode(parts.next().unwrap()).unwrap();
+        let text = String::from_utf8(payload).unwrap();
+        assert_eq!(text, r#"{"iss":"http:\/\/x\/pool","scope":"a\/b openid"}"#);
+        let claims = issuer.verify(&token).unwrap();
+        assert_eq!(claims["scope"], "a/b openid");
+        let other = Issuer::generate("k/1").unwrap();
+        assert!(other.verify(&token).is_none());
+        let mut tampered = token.clone();
+        tampered.push('A');
+        assert!(issuer.verify(&tampered).is_none());
+        assert!(issuer.verify("a.b").is_none());
     }
 
     #[test]

@@ -1,9 +1,16 @@
-//! Amazon Cognito: a local user pool with its app clients, its signing key
-//! and the endpoints a client and a verifier call (token, JWKS, discovery).
+//! Amazon Cognito: a local user pool with its app clients, users and
+//! signing keys, its hosted sign-in, and the endpoints a client and a
+//! verifier call (authorize, login, token, userInfo, revoke, logout, JWKS,
+//! discovery).
 
+pub mod authorize;
 pub mod clients;
+pub mod grants;
+pub mod hosted_ui;
 pub mod ids;
 pub mod issuer;
+pub mod pool;
 pub mod pool_server;
 pub mod token_endpoint;
+pub mod user_tokens;
 pub mod users;

@@ -1,6 +1,7 @@
-//! Cognito's `/oauth2/token` for the client-credentials grant: request
-//! parsing, client authentication (`client_secret_basic` or
-//! `client_secret_post`), scope selection and token issuance.
+//! Cognito's `/oauth2/token`, pure: request parsing (form body and query
+//! string), client authentication (`client_secret_basic`,
+//! `client_secret_post`, or a public client's `client_id`), and what each
+//! grant asks for. [`crate::cognito::pool::UserPool`] carries the grants out.
 //!
 //! Errors mirror Cognito's: HTTP 400 with `{"error":"<code>"}` for every
 //! OAuth error, including `invalid_client` (Cognito does not answer 401).
@@ -13,10 +14,6 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::cognito::clients::{AppClient, Clients};
-use crate::cognito::issuer::{Issuer, m2m_claims};
-
-/// Lifetime of issued access tokens, Cognito's default of one hour.
-pub const TOKEN_LIFETIME_SECS: i64 = 3600;
 
 /// An OAuth error as the token endpoint reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
@@ -28,13 +25,22 @@ pub enum TokenError {
     /// Unknown client, wrong secret or no client authentication.
     #[error("invalid_client")]
     InvalidClient,
+    /// An unknown, used, expired or revoked code or refresh token, one of
+    /// another client, or a PKCE verifier that does not match.
+    #[error("invalid_grant")]
+    InvalidGrant,
     /// A requested scope is not allowed for the client.
     #[error("invalid_scope")]
     InvalidScope,
-    /// The client may not use the client-credentials grant.
+    /// The client may not use this grant.
     #[error("unauthorized_client")]
     UnauthorizedClient,
-    /// A grant type other than `client_credentials`.
+    /// The code exchange's `redirect_uri` is not the authorize request's:
+    /// Cognito's `unauthorized_client` with `invalid_redirect`.
+    #[error("unauthorized_client (invalid_redirect)")]
+    InvalidRedirect,
+    /// A grant type other than `client_credentials`, `authorization_code`
+    /// and `refresh_token`.
     #[error("unsupported_grant_type")]
     UnsupportedGrantType,
     /// The token could not be signed.
@@ -51,9 +57,17 @@ impl TokenError {
         }
     }
 
-    /// The JSON body, `{"error":"<code>"}`.
+    /// The JSON body, `{"error":"<code>"}` (with Cognito's
+    /// `error_description` for a redirect mismatch).
     pub fn body(self) -> String {
-        serde_json::json!({ "error": self.to_string() }).to_string()
+        match self {
+            TokenError::InvalidRedirect => serde_json::json!({
+                "error": "unauthorized_client",
+                "error_description": "invalid_redirect",
+            })
+            .to_string(),
+            other => serde_json::json!({ "error": other.to_string() }).to_string(),
+        }
     }
 }
 
@@ -64,109 +78,115 @@ pub struct TokenRequest<'a> {
     pub content_type: Option<&'a str>,
     /// The `Authorization` header.
     pub authorization: Option<&'a str>,
+    /// The query string, without `?`: Cognito reads parameters there too.
+    pub query: Option<&'a str>,
     /// The raw body.
     pub body: &'a [u8],
 }
 
-/// A successful answer.
+/// A successful answer, fields in Cognito's order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenResponse {
+    /// The ID token (user grants with `openid`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
     /// The signed access token.
     pub access_token: String,
-    /// Seconds until it expires.
+    /// The refresh token (code exchanges only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// Seconds until the access token expires.
     pub expires_in: i64,
     /// Always `Bearer`.
     pub token_type: &'static str,
 }
 
-/// What a valid request is granted: a client and its token's scope claim.
+/// What a valid request asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Grant {
-    /// The authenticated client's id.
-    pub client_id: String,
-    /// Space-separated scopes for the token.
-    pub scope: String,
+pub enum GrantRequest {
+    /// `client_credentials`, with the scope claim to grant.
+    ClientCredentials {
+        /// Space-separated scopes for the token.
+        scope: String,
+    },
+    /// `authorization_code`.
+    AuthorizationCode {
+        /// The code.
+        code: String,
+        /// Must equal the authorize request's.
+        redirect_uri: Option<String>,
+        /// PKCE.
+        code_verifier: Option<String>,
+    },
+    /// `refresh_token`.
+    RefreshToken {
+        /// The refresh token.
+        refresh_token: String,
+    },
+}
+
+/// A request's authenticated client and what it asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant<'c> {
+    /// The authenticated client.
+    pub client: &'c AppClient,
+    /// The grant.
+    pub request: GrantRequest,
+}
+
+/// The request's parameters (query string and form body together) and its
+/// authenticated client: what the token and revocation endpoints share.
+pub fn client_request<'c>(
+    request: &TokenRequest<'_>,
+    clients: &'c Clients,
+) -> Result<(&'c AppClient, HashMap<String, String>), TokenError> {
+    // A body must be a form; an empty one (parameters in the query string,
+    // as `curl -X POST "…/oauth2/token?grant_type=…"` sends) may have any type.
+    if !request.body.is_empty() && !is_form(request.content_type) {
+        return Err(TokenError::InvalidRequest);
+    }
+    let mut params = HashMap::new();
+    parse_form(request.query.unwrap_or_default().as_bytes(), &mut params)?;
+    parse_form(request.body, &mut params)?;
+    let client = authenticate(request.authorization, &params, clients)?;
+    Ok((client, params))
 }
 
 /// Checks a token request against the pool's clients.
-pub fn grant(request: &TokenRequest<'_>, clients: &Clients) -> Result<Grant, TokenError> {
-    if !is_form(request.content_type) {
-        return Err(TokenError::InvalidRequest);
-    }
-    let params = parse_form(request.body)?;
-    let grant_type = params.get("grant_type").ok_or(TokenError::InvalidRequest)?;
-    let client = authenticate(request.authorization, &params, clients)?;
-    if grant_type != "client_credentials" {
-        // Only the machine grant exists locally; code and refresh grants
-        // need a hosted sign-in this tool does not emulate.
-        return Err(TokenError::UnsupportedGrantType);
-    }
-    if !client.allows_client_credentials() {
-        return Err(TokenError::UnauthorizedClient);
-    }
-    let scope = select_scopes(client, params.get("scope").map(String::as_str))?;
-    Ok(Grant {
-        client_id: client.client_id.clone(),
-        scope,
-    })
-}
-
-/// Issues tokens for granted requests.
-pub struct TokenEndpoint {
-    issuer: Issuer,
-    issuer_url: String,
-    clients: Clients,
-}
-
-impl TokenEndpoint {
-    /// An endpoint signing with `issuer` and writing `issuer_url` as `iss`.
-    pub fn new(issuer: Issuer, issuer_url: String, clients: Clients) -> Self {
-        Self {
-            issuer,
-            issuer_url,
-            clients,
+pub fn grant<'c>(
+    request: &TokenRequest<'_>,
+    clients: &'c Clients,
+) -> Result<Grant<'c>, TokenError> {
+    let (client, mut params) = client_request(request, clients)?;
+    let grant_type = params
+        .remove("grant_type")
+        .ok_or(TokenError::InvalidRequest)?;
+    let request = match grant_type.as_str() {
+        "client_credentials" => {
+            if !client.allows_client_credentials() {
+                return Err(TokenError::UnauthorizedClient);
+            }
+            let scope = select_scopes(client, params.get("scope").map(String::as_str))?;
+            GrantRequest::ClientCredentials { scope }
         }
-    }
-
-    /// Answers a token request at time `now` (seconds since the epoch).
-    pub fn answer(
-        &self,
-        request: &TokenRequest<'_>,
-        now: i64,
-    ) -> Result<TokenResponse, TokenError> {
-        let grant = grant(request, &self.clients)?;
-        let claims = m2m_claims(
-            &self.issuer_url,
-            &grant.client_id,
-            &grant.scope,
-            now,
-            TOKEN_LIFETIME_SECS,
-        );
-        let access_token = self
-            .issuer
-            .access_token(&claims)
-            .map_err(|_| TokenError::Server)?;
-        Ok(TokenResponse {
-            access_token,
-            expires_in: TOKEN_LIFETIME_SECS,
-            token_type: "Bearer",
-        })
-    }
-
-    /// The signing key.
-    pub fn issuer(&self) -> &Issuer {
-        &self.issuer
-    }
-
-    /// The `iss` written into tokens.
-    pub fn issuer_url(&self) -> &str {
-        &self.issuer_url
-    }
-
-    /// The pool's clients.
-    pub fn clients(&self) -> &Clients {
-        &self.clients
-    }
+        "authorization_code" => {
+            if !client.allows_code() {
+                return Err(TokenError::UnauthorizedClient);
+            }
+            GrantRequest::AuthorizationCode {
+                code: params.remove("code").ok_or(TokenError::InvalidRequest)?,
+                redirect_uri: params.remove("redirect_uri"),
+                code_verifier: params.remove("code_verifier"),
+            }
+        }
+        "refresh_token" => GrantRequest::RefreshToken {
+            refresh_token: params
+                .remove("refresh_token")
+                .ok_or(TokenError::InvalidRequest)?,
+        },
+        _ => return Err(TokenError::UnsupportedGrantType),
+    };
+    Ok(Grant { client, request })
 }
 
 fn is_form(content_type: Option<&str>) -> bool {
@@ -178,10 +198,10 @@ fn is_form(content_type: Option<&str>) -> bool {
         })
 }
 
-/// Decodes the form; a repeated parameter is malformed (RFC 6749 §3.2).
-fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, TokenError> {
-    let mut params = HashMap::new();
-    for (key, value) in form_urlencoded::parse(body) {
+/// Decodes a form into `params`; a repeated parameter, within one part or
+/// across query and body, is malformed (RFC 6749 §3.2).
+fn parse_form(bytes: &[u8], params: &mut HashMap<String, String>) -> Result<(), TokenError> {
+    for (key, value) in form_urlencoded::parse(bytes) {
         if params
             .insert(key.into_owned(), value.into_owned())
             .is_some()
@@ -189,7 +209,7 @@ fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, TokenError> {
             return Err(TokenError::InvalidRequest);
         }
     }
-    Ok(params)
+    Ok(())
 }
 
 fn authenticate<'c>(
@@ -258,8 +278,6 @@ fn select_scopes(client: &AppClient, requested: Option<&str>) -> Result<String, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use serde_json::Value;
 
     const FORM: Option<&str> = Some("application/x-www-form-urlencoded");
     const READ: &str = "awesomeapi-resource-server/awesomeapi.read";
@@ -272,6 +290,7 @@ mod tests {
                 client_secret: Some("secret".into()),
                 flows: vec!["client_credentials".into()],
                 scopes: vec![READ.into(), "API/book.get".into(), "API/book.post".into()],
+                ..AppClient::example()
             },
             AppClient {
                 name: "Web".into(),
@@ -279,6 +298,7 @@ mod tests {
                 client_secret: None,
                 flows: vec!["code".into()],
                 scopes: vec!["openid".into()],
+                ..AppClient::example()
             },
             AppClient {
                 name: "Idle".into(),
@@ -286,6 +306,7 @@ mod tests {
                 client_secret: Some("idle-secret".into()),
                 flows: vec!["client_credentials".into()],
                 scopes: vec!["openid".into()],
+                ..AppClient::example()
             },
         ])
     }
@@ -423,11 +444,32 @@ mod tests {
                 Err(TokenError::InvalidClient),
             ),
             (
-                "code grant",
+                "code grant by a machine client",
                 FORM,
                 Some(&good),
                 "grant_type=authorization_code&code=x",
-                Err(TokenError::UnsupportedGrantType),
+                Err(TokenError::UnauthorizedClient),
+            ),
+            (
+                "parameters in the query string, empty body, no content type",
+                None,
+                Some(&good),
+                "?grant_type=client_credentials&scope=API/book.get",
+                Ok("API/book.get"),
+            ),
+            (
+                "query string and form body together",
+                FORM,
+                Some(&good),
+                "?grant_type=client_credentials|scope=API/book.get",
+                Ok("API/book.get"),
+            ),
+            (
+                "a parameter in both query and body",
+                FORM,
+                Some(&good),
+                "?scope=API/book.get|grant_type=client_credentials&scope=API/book.get",
+                Err(TokenError::InvalidRequest),
             ),
             (
                 "password grant",
@@ -494,20 +536,96 @@ mod tests {
             ),
         ];
         let clients = clients();
-        for (name, content_type, authorization, body, expected) in cases {
+        for (name, content_type, authorization, text, expected) in cases {
+            // `?query|body`, `?query` or `body`.
+            let (query, body) = match text.strip_prefix('?') {
+                Some(rest) => match rest.split_once('|') {
+                    Some((q, b)) => (Some(q), b),
+                    None => (Some(rest), ""),
+                },
+                None => (None, text),
+            };
             let request = TokenRequest {
                 content_type,
                 authorization,
+                query,
                 body: body.as_bytes(),
             };
-            let got = grant(&request, &clients).map(|g| g.scope);
+            let got = grant(&request, &clients).map(|g| match g.request {
+                GrantRequest::ClientCredentials { scope } => scope,
+                other => format!("{other:?}"),
+            });
             assert_eq!(got.as_deref().map_err(|e| *e), expected, "{name}");
         }
     }
 
     #[test]
+    fn code_and_refresh_grants_name_their_parameters() {
+        let clients = clients();
+        let parse = |body: &str| {
+            let request = TokenRequest {
+                content_type: FORM,
+                body: body.as_bytes(),
+                ..TokenRequest::default()
+            };
+            grant(&request, &clients).map(|g| (g.client.name.clone(), g.request))
+        };
+        assert_eq!(
+            parse(
+                "grant_type=authorization_code&client_id=web&code=c&redirect_uri=u&code_verifier=v"
+            ),
+            Ok((
+                "Web".into(),
+                GrantRequest::AuthorizationCode {
+                    code: "c".into(),
+                    redirect_uri: Some("u".into()),
+                    code_verifier: Some("v".into()),
+                }
+            ))
+        );
+        assert_eq!(
+            parse("grant_type=refresh_token&client_id=web&refresh_token=r"),
+            Ok((
+                "Web".into(),
+                GrantRequest::RefreshToken {
+                    refresh_token: "r".into()
+                }
+            ))
+        );
+        for (name, body, error) in [
+            (
+                "no code",
+                "grant_type=authorization_code&client_id=web",
+                TokenError::InvalidRequest,
+            ),
+            (
+                "no refresh token",
+                "grant_type=refresh_token&client_id=web",
+                TokenError::InvalidRequest,
+            ),
+            (
+                "public client without client_id",
+                "grant_type=authorization_code&code=c",
+                TokenError::InvalidClient,
+            ),
+            (
+                "public client with a secret",
+                "grant_type=authorization_code&client_id=web&client_secret=x&code=c",
+                TokenError::InvalidClient,
+            ),
+        ] {
+            assert_eq!(parse(body).map(|_| ()), Err(error), "{name}");
+        }
+    }
+
+    #[test]
     fn errors_are_cognito_json_with_400() {
+        assert_eq!(
+            TokenError::InvalidRedirect.body(),
+            r#"{"error":"unauthorized_client","error_description":"invalid_redirect"}"#
+        );
         for (error, code) in [
+            (TokenError::InvalidGrant, "invalid_grant"),
             (TokenError::InvalidRequest, "invalid_request"),
             (TokenError::InvalidClient, "invalid_client"),
             (TokenError::InvalidScope, "invalid_scope"),
@@ -517,34 +635,5 @@ mod tests {
             assert_eq!(error.status(), 400);
             assert_eq!(error.body(), format!(r#"{{"error":"{code}"}}"#));
         }
-    }
-
-    #[test]
-    fn issued_tokens_carry_the_m2m_claims() {
-        let issuer = Issuer::generate("kid-1").unwrap();
-        let endpoint = TokenEndpoint::new(
-            issuer,
-            "http://127.0.0.1:9100/us-east-1_abc".into(),
-            clients(),
-        );
-        let auth = basic("m2m", "secret");
-        let request = TokenRequest {
-            content_type: FORM,
-            authorization: Some(&auth),
-            body: b"grant_type=client_credentials&scope=API/book.get",
-        };
-        let answer = endpoint.answer(&request, 1_700_000_000).unwrap();
-        assert_eq!((answer.expires_in, answer.token_type), (3600, "Bearer"));
-        let payload = answer.access_token.split('.').nth(1).unwrap();
-        let claims: Value =
-            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
-        assert_eq!(claims["sub"], "m2m");
-        assert_eq!(claims["client_id"], "m2m");
-        assert_eq!(claims["token_use"], "access");
-        assert_eq!(claims["scope"], "API/book.get");
-        assert_eq!(claims["iss"], "http://127.0.0.1:9100/us-east-1_abc");
-        assert_eq!(claims["exp"], 1_700_003_600);
-        assert_eq!(claims["version"], 2);
-        assert!(claims.get("username").is_none());
     }
 }

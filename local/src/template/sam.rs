@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 use yaml_serde::Value;
 
+use crate::cognito::users::PasswordPolicy;
+
 const FUNCTION: &str = "AWS::Serverless::Function";
 const API: &str = "AWS::Serverless::Api";
 const USER_POOL: &str = "AWS::Cognito::UserPool";
@@ -113,6 +115,35 @@ pub struct AppClient {
     pub flows: Vec<String>,
     /// `GenerateSecret`.
     pub generate_secret: bool,
+    /// `CallbackURLs`, resolved (a `!Ref` to a `CommaDelimitedList` is split).
+    pub callback_urls: Vec<String>,
+    /// `LogoutURLs`, resolved like `callback_urls`.
+    pub logout_urls: Vec<String>,
+    /// The token lifetimes, from `*TokenValidity` and `TokenValidityUnits`.
+    pub validity: TokenValidity,
+}
+
+/// An app client's token lifetimes in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenValidity {
+    /// Access tokens' lifetime.
+    pub access_secs: i64,
+    /// ID tokens' lifetime.
+    pub id_secs: i64,
+    /// Refresh tokens' lifetime.
+    pub refresh_secs: i64,
+}
+
+impl Default for TokenValidity {
+    /// Cognito's defaults: one hour for access and ID tokens, 30 days for
+    /// refresh tokens.
+    fn default() -> Self {
+        Self {
+            access_secs: 3600,
+            id_secs: 3600,
+            refresh_secs: 30 * 86_400,
+        }
+    }
 }
 
 impl AppClient {
@@ -129,6 +160,8 @@ pub struct UserPool {
     pub logical_id: String,
     /// `UsernameAttributes`, e.g. `email`.
     pub username_attributes: Vec<String>,
+    /// `Policies.PasswordPolicy`, or Cognito's default.
+    pub password_policy: PasswordPolicy,
 }
 
 /// A `!GetAtt` (or `${X.Attr}` in a `!Sub`) found in an output.
@@ -276,6 +309,9 @@ impl Template {
                     allowed_scopes: list("AllowedOAuthScopes")?,
                     flows: list("AllowedOAuthFlows")?,
                     generate_secret,
+                    callback_urls: self.url_list(id, properties, "CallbackURLs")?,
+                    logout_urls: self.url_list(id, properties, "LogoutURLs")?,
+                    validity: self.token_validity(id, properties)?,
                 })
             })
             .collect()
@@ -291,9 +327,119 @@ impl Template {
                 .map(|item| self.resolve_text(item, &format!("{id}.UsernameAttributes")))
                 .collect::<Result<_, _>>()?,
         };
+        let password_policy =
+            PasswordPolicy::from_user_pool(id, properties, |v, at| self.resolve_text(v, at))?;
         Ok(UserPool {
             logical_id: id.to_owned(),
             username_attributes,
+            password_policy,
+        })
+    }
+
+    /// A list of URLs: a YAML list, or one value (such as a `!Ref` to a
+    /// `CommaDelimitedList` parameter) split on commas.
+    fn url_list(
+        &self,
+        id: &str,
+        properties: &Value,
+        key: &str,
+    ) -> Result<Vec<String>, TemplateError> {
+        let at = format!("{id}.{key}");
+        let Some(value) = properties.get(key) else {
+            return Ok(Vec::new());
+        };
+        let texts = match value {
+            Value::Sequence(items) => items
+                .iter()
+                .map(|item| self.resolve_text(item, &at))
+                .collect::<Result<Vec<_>, _>>()?,
+            other => vec![self.resolve_text(other, &at)?],
+        };
+        Ok(texts
+            .iter()
+            .flat_map(|t| t.split(','))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect())
+    }
+
+    /// `AccessTokenValidity`, `IdTokenValidity` and `RefreshTokenValidity`
+    /// in the units `TokenValidityUnits` gives them (Cognito's defaults:
+    /// hours, hours, days), within Cognito's limits.
+    fn token_validity(&self, id: &str, properties: &Value) -> Result<TokenValidity, TemplateError> {
+        let defaults = TokenValidity::default();
+        let one = |key: &str,
+                   unit_key: &str,
+                   default_unit: &str,
+                   default_secs: i64,
+                   range: (i64, i64)| {
+            let Some(value) = properties.get(key) else {
+                return Ok(default_secs);
+            };
+            let at = format!("{id}.{key}");
+            let text = self.resolve_text(value, &at)?;
+            let amount: i64 = text.trim().parse().map_err(|_| TemplateError::Invalid {
+                at: at.clone(),
+                problem: format!("expected a whole number, found {text:?}"),
+            })?;
+            let unit = match properties
+                .get("TokenValidityUnits")
+                .and_then(|u| u.get(unit_key))
+            {
+                Some(unit) => {
+                    self.resolve_text(unit, &format!("{id}.TokenValidityUnits.{unit_key}"))?
+                }
+                None => default_unit.to_owned(),
+            };
+            let scale = match unit.as_str() {
+                "seconds" => 1,
+                "minutes" => 60,
+                "hours" => 3600,
+                "days" => 86_400,
+                other => {
+                    return Err(TemplateError::Invalid {
+                        at: format!("{id}.TokenValidityUnits.{unit_key}"),
+                        problem: format!(
+                            "expected seconds, minutes, hours or days, found {other:?}"
+                        ),
+                    });
+                }
+            };
+            let secs = amount.saturating_mul(scale);
+            if secs < range.0 || secs > range.1 {
+                return Err(TemplateError::Invalid {
+                    at,
+                    problem: format!(
+                        "{amount} {unit} is outside Cognito's range of {} to {} seconds",
+                        range.0, range.1
+                    ),
+                });
+            }
+            Ok(secs)
+        };
+        Ok(TokenValidity {
+            access_secs: one(
+                "AccessTokenValidity",
+                "AccessToken",
+                "hours",
+                defaults.access_secs,
+                (300, 86_400),
+            )?,
+            id_secs: one(
+                "IdTokenValidity",
+                "IdToken",
+                "hours",
+                defaults.id_secs,
+                (300, 86_400),
+            )?,
+            refresh_secs: one(
+                "RefreshTokenValidity",
+                "RefreshToken",
+                "days",
+                defaults.refresh_secs,
+                (3600, 10 * 365 * 86_400),
+            )?,
         })
     }
 

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use thiserror::Error;
 
-use crate::template::sam::{Template, TemplateError};
+use crate::cognito::users::PasswordPolicy;
+use crate::template::sam::{Template, TemplateError, TokenValidity};
 
 /// One API route served by the handler, with the scopes it requires.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +28,7 @@ impl RouteSpec {
 }
 
 /// An app client of the user pool.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientSpec {
     /// The template's logical id, e.g. `M2MClient`; local ids and secrets are kept under it.
     pub name: String,
@@ -37,6 +38,12 @@ pub struct ClientSpec {
     pub scopes: Vec<String>,
     /// `GenerateSecret`.
     pub generate_secret: bool,
+    /// `CallbackURLs`: where the hosted sign-in may send the browser back.
+    pub callback_urls: Vec<String>,
+    /// `LogoutURLs`: where `/logout` may send the browser.
+    pub logout_urls: Vec<String>,
+    /// Token lifetimes.
+    pub validity: TokenValidity,
 }
 
 impl ClientSpec {
@@ -61,6 +68,8 @@ pub struct StackSpec {
     pub reauthorize_every: u64,
     /// The API stage name, e.g. `Prod`.
     pub stage: String,
+    /// The user pool's password policy (Cognito's default without a pool).
+    pub password_policy: PasswordPolicy,
 }
 
 impl StackSpec {
@@ -107,6 +116,9 @@ impl StackSpec {
                 flows: client.flows,
                 scopes: client.allowed_scopes,
                 generate_secret: client.generate_secret,
+                callback_urls: client.callback_urls,
+                logout_urls: client.logout_urls,
+                validity: client.validity,
             })
             .collect();
         Ok(Self {
@@ -116,6 +128,11 @@ impl StackSpec {
             authorizer_clients: template.authorizer_variable_references("APP_CLIENT_IDS")?,
             reauthorize_every: template.reauthorize_every()?,
             stage: template.stage_name_default()?,
+            password_policy: match template.user_pool() {
+                Ok(pool) => pool.password_policy,
+                Err(TemplateError::Missing(_)) => PasswordPolicy::default(),
+                Err(error) => return Err(error.into()),
+            },
         })
     }
 }
@@ -150,6 +167,93 @@ mod tests {
         assert!(spec.reauthorize_every <= 3600);
         assert!(!spec.stage.is_empty());
         assert!(shared::RouteTable::from_json(&spec.route_scopes).is_ok());
+        let web = spec.clients.iter().find(|c| c.name == "WebClient").unwrap();
+        assert_eq!(web.callback_urls, ["http://localhost:8080/callback"]);
+        assert_eq!(web.logout_urls, ["http://localhost:8080/"]);
+        assert_eq!(
+            (
+                web.validity.access_secs,
+                web.validity.id_secs,
+                web.validity.refresh_secs
+            ),
+            (3600, 3600, 30 * 86_400)
+        );
+        let policy = &spec.password_policy;
+        assert!(policy.check("Correct-Horse-9").is_ok());
+        for (password, setting) in [
+            (
+                "Short-Pw-9",
+                "UserPool.Policies.PasswordPolicy.MinimumLength",
+            ),
+            (
+                "Correct-Horse-X",
+                "UserPool.Policies.PasswordPolicy.RequireNumbers",
+            ),
+            (
+                "correct-horse-9",
+                "UserPool.Policies.PasswordPolicy.RequireUppercase",
+            ),
+        ] {
+            let refused = policy.check(password).unwrap_err().to_string();
+            assert!(refused.contains(setting), "{password}: {refused}");
+        }
+    }
+
+    #[test]
+    fn token_validity_follows_the_units_and_cognitos_limits() {
+        let client = |props: &str| {
+            let yaml = format!(
+                "Resources:\n  C:\n    Type: AWS::Cognito::UserPoolClient\n    Properties: {props}\n"
+            );
+            Template::from_yaml(&yaml)
+                .unwrap()
+                .app_clients()
+                .map(|c| c[0].validity)
+        };
+        let v = client("{}").unwrap();
+        assert_eq!(
+            (v.access_secs, v.id_secs, v.refresh_secs),
+            (3600, 3600, 2_592_000)
+        );
+        let v = client("{AccessTokenValidity: 2, IdTokenValidity: 30, RefreshTokenValidity: 90, TokenValidityUnits: {IdToken: minutes, RefreshToken: minutes}}").unwrap();
+        assert_eq!(
+            (v.access_secs, v.id_secs, v.refresh_secs),
+            (7200, 1800, 5400)
+        );
+        for bad in [
+            "{AccessTokenValidity: 2, TokenValidityUnits: {AccessToken: days}}",
+            "{AccessTokenValidity: 4, TokenValidityUnits: {AccessToken: minutes}}",
+            "{RefreshTokenValidity: 30, TokenValidityUnits: {RefreshToken: minutes}}",
+            "{AccessTokenValidity: soon}",
+            "{AccessTokenValidity: 1, TokenValidityUnits: {AccessToken: weeks}}",
+        ] {
+            let error = client(bad).unwrap_err().to_string();
+            assert!(error.starts_with("C."), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn callback_urls_come_from_lists_or_comma_delimited_parameters() {
+        let yaml = r#"
+Parameters:
+  Urls: {Type: CommaDelimitedList, Default: "http://localhost:8080/cb, https://app.example.com/cb"}
+Resources:
+  C:
+    Type: AWS::Cognito::UserPoolClient
+    Properties:
+      CallbackURLs: !Ref Urls
+      LogoutURLs: [http://localhost:8080/, !Sub "https://${AWS::NoValue}x"]
+"#;
+        let template = Template::from_yaml(yaml).unwrap();
+        let error = template.app_clients().unwrap_err().to_string();
+        assert!(error.contains("C.LogoutURLs"), "{error}");
+        let fixed = yaml.replace(", !Sub \"https://${AWS::NoValue}x\"", "");
+        let clients = Template::from_yaml(&fixed).unwrap().app_clients().unwrap();
+        assert_eq!(
+            clients[0].callback_urls,
+            ["http://localhost:8080/cb", "https://app.example.com/cb"]
+        );
+        assert_eq!(clients[0].logout_urls, ["http://localhost:8080/"]);
     }
 
     #[test]

@@ -1,0 +1,337 @@
+//! The local user pool itself: its clients, users and signing keys, and
+//! the grants it remembers. The HTTP face ([`crate::cognito::pool_server`])
+//! calls these methods with the request's parts and the time; the rules
+//! they apply are in [`crate::cognito::authorize`],
+//! [`crate::cognito::token_endpoint`] and [`crate::cognito::grants`].
+
+use std::sync::{Mutex, MutexGuard};
+
+use serde_json::{Value, json};
+use thiserror::Error;
+
+use crate::cognito::authorize::{AuthorizeRequest, pkce_matches};
+use crate::cognito::clients::{AppClient, Clients};
+use crate::cognito::grants::{CodeGrant, Grants};
+use crate::cognito::ids::{self, RandomError};
+use crate::cognito::issuer::{Issuer, jwks, m2m_claims};
+use crate::cognito::token_endpoint::{
+    GrantRequest, TokenError, TokenRequest, TokenResponse, client_request, grant,
+};
+use crate::cognito::user_tokens::{IdClaims, IdTokenInput, SignIn, UserAccessClaims};
+use crate::cognito::users::{User, UserStore};
+
+/// The state-folder file of the ID tokens' signing key.
+pub const ID_KEY_FILE: &str = "id-token-key.pk8";
+
+/// The pool's two signing keys: Cognito signs access and ID tokens with
+/// different keys, both in its JWKS.
+pub struct SigningKeys {
+    /// Signs access tokens (first in the JWKS).
+    pub access: Issuer,
+    /// Signs ID tokens.
+    pub id: Issuer,
+}
+
+/// Why a sign-in on the hosted page failed.
+#[derive(Debug, Error)]
+pub enum SignInError {
+    /// Unknown user or wrong password: the page says only
+    /// "Incorrect username or password.".
+    #[error("incorrect username or password")]
+    Incorrect,
+    /// No randomness for the code or session.
+    #[error(transparent)]
+    Random(#[from] RandomError),
+}
+
+/// A successful sign-in: the code for the client and the browser's session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    /// The authorization code.
+    pub code: String,
+    /// The new session's id, for the session cookie.
+    pub session: String,
+}
+
+/// Why `/oauth2/userInfo` refused a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum UserInfoError {
+    /// No bearer token, or one that is not a live, unrevoked access token
+    /// of this pool.
+    #[error("invalid_token")]
+    InvalidToken,
+    /// The access token has no `openid` scope.
+    #[error("insufficient_scope")]
+    InsufficientScope,
+}
+
+/// The local user pool.
+pub struct UserPool {
+    keys: SigningKeys,
+    issuer_url: String,
+    clients: Clients,
+    users: UserStore,
+    grants: Mutex<Grants>,
+}
+
+impl UserPool {
+    /// A pool writing `issuer_url` as `iss`.
+    pub fn new(keys: SigningKeys, issuer_url: String, clients: Clients, users: UserStore) -> Self {
+        Self {
+            keys,
+            issuer_url,
+            clients,
+            users,
+            grants: Mutex::new(Grants::default()),
+        }
+    }
+
+    /// The `iss` written into tokens.
+    pub fn issuer_url(&self) -> &str {
+        &self.issuer_url
+    }
+
+    /// The app clients.
+    pub fn clients(&self) -> &Clients {
+        &self.clients
+    }
+
+    /// The users.
+    pub fn users(&self) -> &UserStore {
+        &self.users
+    }
+
+    /// The access-token key.
+    pub fn access_key(&self) -> &Issuer {
+        &self.keys.access
+    }
+
+    /// The JWKS: the access-token key, then the ID-token key.
+    pub fn jwks(&self) -> Value {
+        jwks(&[&self.keys.access, &self.keys.id])
+    }
+
+    fn grants(&self) -> MutexGuard<'_, Grants> {
+        // A panic elsewhere while holding the lock leaves the maps usable.
+        self.grants.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Answers `/oauth2/token` at `now` (seconds since the epoch).
+    pub fn token(&self, request: &TokenRequest<'_>, now: i64) -> Result<TokenResponse, TokenError> {
+        let grant = grant(request, &self.clients)?;
+        let client = grant.client;
+        match grant.request {
+            GrantRequest::ClientCredentials { scope } => {
+                let lifetime = client.validity.access_secs;
+                let claims = m2m_claims(&self.issuer_url, &client.client_id, &scope, now, lifetime);
+                let access_token = self
+                    .keys
+                    .access
+                    .access_token(&claims)
+                    .map_err(|_| TokenError::Server)?;
+                Ok(TokenResponse {
+                    id_token: None,
+                    access_token,
+                    refresh_token: None,
+                    expires_in: lifetime,
+                    token_type: "Bearer",
+                })
+            }
+            GrantRequest::AuthorizationCode {
+                code,
+                redirect_uri,
+                code_verifier,
+            } => {
+                let code = self
+                    .grants()
+                    .redeem_code(&code, now)
+                    .filter(|g| g.sign_in.client_id == client.client_id)
+                    .ok_or(TokenError::InvalidGrant)?;
+                if redirect_uri.as_deref() != Some(code.redirect_uri.as_str()) {
+                    return Err(TokenError::InvalidRedirect);
+                }
+                if let Some(challenge) = &code.code_challenge {
+                    let verifier = code_verifier.ok_or(TokenError::InvalidRequest)?;
+                    if !pkce_matches(challenge, &verifier) {
+                        return Err(TokenError::InvalidGrant);
+                    }
+                }
+                let mut answer =
+                    self.user_tokens(client, &code.sign_in, code.nonce.as_deref(), now)?;
+                let refresh = self
+                    .grants()
+                    .issue_refresh(code.sign_in, now, client.validity.refresh_secs)
+                    .map_err(|_| TokenError::Server)?;
+                answer.refresh_token = Some(refresh);
+                Ok(answer)
+            }
+            GrantRequest::RefreshToken { refresh_token } => {
+                let sign_in = self
+                    .grants()
+                    .refresh(&refresh_token, &client.client_id, now)
+                    .map(|g| g.sign_in.clone())
+                    .ok_or(TokenError::InvalidGrant)?;
+                self.user_tokens(client, &sign_in, None, now)
+            }
+        }
+    }
+
+    /// An access token and, with `openid`, an ID token for `sign_in`.
+    fn user_tokens(
+        &self,
+        client: &AppClient,
+        sign_in: &SignIn,
+        nonce: Option<&str>,
+        now: i64,
+    ) -> Result<TokenResponse, TokenError> {
+        let user = self
+            .users
+            .by_sub(&sign_in.sub)
+            .ok_or(TokenError::InvalidGrant)?;
+        let jti = || ids::uuid().map_err(|_| TokenError::Server);
+        let lifetime = client.validity.access_secs;
+        let access = UserAccessClaims::new(&self.issuer_url, user, sign_in, now, lifetime, jti()?);
+        let access_token = self
+            .keys
+            .access
+            .sign_claims(&access)
+            .map_err(|_| TokenError::Server)?;
+        let id_token = if sign_in.has_openid() {
+            let input = IdTokenInput {
+                issuer: &self.issuer_url,
+                access_token: &access_token,
+                nonce,
+                now,
+                lifetime: client.validity.id_secs,
+            };
+            let claims = IdClaims::new(input, user, sign_in, jti()?);
+            Some(
+                self.keys
+                    .id
+                    .sign_claims(&claims)
+                    .map_err(|_| TokenError::Server)?,
+            )
+        } else {
+            None
+        };
+        Ok(TokenResponse {
+            id_token,
+            access_token,
+            refresh_token: None,
+            expires_in: lifetime,
+            token_type: "Bearer",
+        })
+    }
+
+    /// Signs a user in on the hosted page for a validated authorize
+    /// request: a code for the client and a session for the browser.
+    pub fn sign_in(
+        &self,
+        request: &AuthorizeRequest,
+        username: &str,
+        password: &str,
+        now: i64,
+    ) -> Result<SignedIn, SignInError> {
+        // Hashing happens outside the lock: other requests go on meanwhile.
+        let user = self
+            .users
+            .authenticate(username, password)
+            .ok_or(SignInError::Incorrect)?;
+        let mut grants = self.grants();
+        let session = grants.open_session(&user.sub, now)?;
+        let code = issue_code(&mut grants, request, user, now, now)?;
+        Ok(SignedIn { code, session })
+    }
+
+    /// A code for a browser whose session is still live (a later
+    /// `/oauth2/authorize` skips the form); `None` without one.
+    pub fn code_for_session(
+        &self,
+        request: &AuthorizeRequest,
+        session: &str,
+        now: i64,
+    ) -> Result<Option<String>, RandomError> {
+        let mut grants = self.grants();
+        let Some(live) = grants.session(session, now).cloned() else {
+            return Ok(None);
+        };
+        let Some(user) = self.users.by_sub(&live.sub) else {
+            return Ok(None);
+        };
+        issue_code(&mut grants, request, user, live.auth_time, now).map(Some)
+    }
+
+    /// Ends a browser's session (`/logout`).
+    pub fn sign_out(&self, session: &str) {
+        self.grants().close_session(session);
+    }
+
+    /// Revokes the refresh token in a `/oauth2/revoke` request: the client
+    /// must authenticate as at the token endpoint; unknown tokens succeed.
+    pub fn revoke(&self, request: &TokenRequest<'_>) -> Result<(), TokenError> {
+        let (client, params) = client_request(request, &self.clients)?;
+        let token = params.get("token").ok_or(TokenError::InvalidRequest)?;
+        let revoked = self.grants().revoke(token, &client.client_id);
+        tracing::info!(revoked, "revocation request");
+        Ok(())
+    }
+
+    /// `/oauth2/userInfo` for an `Authorization` header.
+    pub fn user_info(&self, authorization: Option<&str>, now: i64) -> Result<Value, UserInfoError> {
+        let token = authorization
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(UserInfoError::InvalidToken)?;
+        let claims = self
+            .keys
+            .access
+            .verify(token)
+            .ok_or(UserInfoError::InvalidToken)?;
+        let text = |name: &str| claims.get(name).and_then(Value::as_str);
+        let live = text("token_use") == Some("access")
+            && text("iss") == Some(self.issuer_url.as_str())
+            && claims
+                .get("exp")
+                .and_then(Value::as_i64)
+                .is_some_and(|exp| now < exp);
+        let origin = text("origin_jti").ok_or(UserInfoError::InvalidToken)?;
+        if !live || self.grants().is_revoked(origin) {
+            return Err(UserInfoError::InvalidToken);
+        }
+        if !text("scope")
+            .unwrap_or_default()
+            .split(' ')
+            .any(|s| s == "openid")
+        {
+            return Err(UserInfoError::InsufficientScope);
+        }
+        let user = text("sub")
+            .and_then(|sub| self.users.by_sub(sub))
+            .ok_or(UserInfoError::InvalidToken)?;
+        // `email_verified` is a string here, unlike in the ID token.
+        Ok(json!({
+            "sub": user.sub,
+            "email_verified": user.email_verified.to_string(),
+            "email": user.email,
+            "username": user.username,
+        }))
+    }
+}
+
+fn issue_code(
+    grants: &mut Grants,
+    request: &AuthorizeRequest,
+    user: &User,
+    auth_time: i64,
+    now: i64,
+) -> Result<String, RandomError> {
+    let sign_in = SignIn {
+        sub: user.sub.clone(),
+        auth_time,
+        event_id: ids::uuid()?,
+        origin_jti: ids::uuid()?,
+        client_id: request.client_id.clone(),
+        scopes: request.scopes.clone(),
+    };
+    grants.issue_code(CodeGrant::new(request, sign_in, now), now)
+}

@@ -168,7 +168,7 @@ mod tests {
         assert!(!spec.stage.is_empty());
         assert!(shared::RouteTable::from_json(&spec.route_scopes).is_ok());
         let web = spec.clients.iter().find(|c| c.name == "WebClient").unwrap();
-        assert_eq!(web.callback_urls, ["http://localhost:8080/callback"]);
+        assert_eq!(web.callback_urls, ["http://localhost:8080/"]);
         assert_eq!(web.logout_urls, ["http://localhost:8080/"]);
         assert_eq!(
             (

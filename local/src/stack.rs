@@ -499,10 +499,10 @@ mod tests {
         );
     }
 
-    /// A workspace whose `.venv/bin/cargo` plays `cargo lambda watch`
-    /// printing `transcript` on stderr, then running on as watch does; it
+    /// A workspace whose `.venv/bin/cargo` plays `cargo lambda watch`:
+    /// it runs the shell commands `output`, then runs on as watch does, and
     /// leaves `spawned` behind when started.
-    fn fake_watch_workspace(tag: &str, transcript: &str) -> PathBuf {
+    fn fake_watch_workspace(tag: &str, output: &str) -> PathBuf {
         use std::os::unix::fs::PermissionsExt;
         let dir = std::env::temp_dir().join(format!(
             "stack-test-{tag}-{}-{}",
@@ -512,9 +512,8 @@ mod tests {
         let bin = dir.join(".venv/bin");
         std::fs::create_dir_all(&bin).unwrap();
         let script = format!(
-            "#!/bin/sh\ntouch '{}'\nprintf '%s' '{}' >&2\nexec sleep 600\n",
+            "#!/bin/sh\ntouch '{}'\n{output}\nexec sleep 600\n",
             dir.join("spawned").display(),
-            transcript.replace('\'', "")
         );
         std::fs::write(bin.join("cargo"), script).unwrap();
         std::fs::set_permissions(bin.join("cargo"), std::fs::Permissions::from_mode(0o755))
@@ -546,10 +545,11 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread")]
     async fn a_function_exiting_during_start_up_stops_the_stack_with_its_message() {
-        let transcript = "     Running `target/debug/authorizer`\n\
-            ERROR invalid configuration error=USER_POOL_ID is invalid: mypool\n\
-            ERROR command exited code=1\n";
-        let workspace = fake_watch_workspace("exit", transcript);
+        // cargo and watch write on stderr, the function's log on stdout.
+        let output = "echo '     Running `target/debug/authorizer`' >&2\n\
+            echo 'ERROR invalid configuration error=USER_POOL_ID is invalid: mypool'\n\
+            echo 'ERROR command exited code=1' >&2";
+        let workspace = fake_watch_workspace("exit", output);
         let (options, spec) = options_for(&workspace);
         let result = run(options, spec).await;
         let Err(StackError::FunctionExited(exit)) = result else {
@@ -593,7 +593,7 @@ mod tests {
             ),
         ];
         for (case, edit, expected) in cases {
-            let workspace = fake_watch_workspace("state", "");
+            let workspace = fake_watch_workspace("state", "true");
             let (options, spec) = options_for(&workspace);
             StateDir::new(&options.state_dir)
                 .load_or_init(&spec.clients)

@@ -94,13 +94,44 @@ impl WatchCommand {
             }
         }
         let mut child = command.spawn().map_err(WatchError::Spawn)?;
-        let (sender, exits) = mpsc::unbounded_channel();
+        // Both streams feed one reader: a function may log on stdout while
+        // cargo and watch write on stderr.
+        let (lines, mut merged) = mpsc::unbounded_channel::<Vec<u8>>();
         if let Some(out) = child.stdout.take() {
-            tokio::spawn(copy_and_read(out, sender.clone()));
+            tokio::spawn(read_lines(out, lines.clone()));
         }
         if let Some(err) = child.stderr.take() {
-            tokio::spawn(copy_and_read(err, sender));
+            tokio::spawn(read_lines(err, lines));
         }
+        let (sender, exits) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut reader = ExitReader::default();
+            while let Some(line) = merged.recv().await {
+                let _ = std::io::stderr().write_all(&line);
+                let Some(mut exit) = reader.line(&String::from_utf8_lossy(&line)) else {
+                    continue;
+                };
+                // What the function wrote on the other stream before it
+                // exited may still be in that pipe: it belongs to the message.
+                let grace = tokio::time::sleep(LATE_OUTPUT_GRACE);
+                tokio::pin!(grace);
+                loop {
+                    tokio::select! {
+                        biased;
+                        late = merged.recv() => {
+                            let Some(late) = late else { break };
+                            let _ = std::io::stderr().write_all(&late);
+                            let text = strip_ansi(&String::from_utf8_lossy(&late));
+                            if !text.trim().is_empty() {
+                                exit.last_lines.push(text.trim_end().to_string());
+                            }
+                        }
+                        () = &mut grace => break,
+                    }
+                }
+                let _ = sender.send(exit);
+            }
+        });
         Ok(Watch { child, exits })
     }
 }
@@ -144,6 +175,10 @@ impl std::fmt::Display for FunctionExit {
         Ok(())
     }
 }
+
+/// How long output that arrives after watch's exit line still counts as
+/// the exited function's.
+const LATE_OUTPUT_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How many lines of a function's output a [`FunctionExit`] keeps.
 const LAST_LINES: usize = 8;
@@ -215,20 +250,18 @@ fn strip_ansi(text: &str) -> String {
     out
 }
 
-/// Copies one of watch's streams to our stderr, reporting exits.
-async fn copy_and_read(stream: impl AsyncRead + Unpin, exits: mpsc::UnboundedSender<FunctionExit>) {
+/// Sends each line of one of watch's streams on, until it closes.
+async fn read_lines(stream: impl AsyncRead + Unpin, lines: mpsc::UnboundedSender<Vec<u8>>) {
     let mut reader = BufReader::new(stream);
-    let mut exit_reader = ExitReader::default();
-    let mut buf = Vec::new();
     loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf).await {
+        let mut line = Vec::new();
+        match reader.read_until(b'\n', &mut line).await {
             Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
-        let _ = std::io::stderr().write_all(&buf);
-        if let Some(exit) = exit_reader.line(&String::from_utf8_lossy(&buf)) {
-            let _ = exits.send(exit);
+            Ok(_) => {
+                if lines.send(line).is_err() {
+                    return;
+                }
+            }
         }
     }
 }

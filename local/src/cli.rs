@@ -46,8 +46,8 @@ pub struct Args {
     /// SAM template [default: <workspace>/template.yaml]
     #[arg(long, value_name = "PATH")]
     pub template: Option<PathBuf>,
-    /// Keys, ids and secrets [default: <workspace>/.local-state]
-    #[arg(long, value_name = "PATH")]
+    /// Keys, ids, secrets, functions.env and stack.json [default: <workspace>/.local-state]
+    #[arg(long, value_name = "PATH", env = "LOCAL_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
     /// Wait for the first build and warm-up, in seconds
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_READY_TIMEOUT.as_secs())]

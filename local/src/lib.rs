@@ -9,6 +9,7 @@
 pub mod apigateway;
 pub mod cli;
 pub mod cognito;
+pub mod event_command;
 pub mod http_server;
 pub mod lambda;
 pub mod stack;

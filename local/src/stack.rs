@@ -28,7 +28,8 @@ use crate::cognito::users::{UserStore, UsersError};
 use crate::http_server::serve;
 use crate::lambda::invoke::{Invocation, InvokeError, Invoker, WatchInvoker};
 use crate::lambda::process_tree::stop_tree;
-use crate::lambda::watch::{WatchCommand, WatchError, env_file};
+use crate::lambda::watch::{FunctionExit, Watch, WatchCommand, WatchError, env_file};
+use crate::stack_info::{Endpoints, StackInfo, StackInfoError};
 use crate::state::{REGION, StateDir, StateError};
 use crate::template::sam::Template;
 use crate::template::spec::{RouteSpec, SpecError, StackSpec};
@@ -78,6 +79,12 @@ pub enum StackError {
     /// Watch could not be prepared or started.
     #[error(transparent)]
     Watch(#[from] WatchError),
+    /// A function (or the functions' build) ended during start-up.
+    #[error("{0}")]
+    FunctionExited(FunctionExit),
+    /// `stack.json` could not be written.
+    #[error(transparent)]
+    StackInfo(#[from] StackInfoError),
     /// Watch exited by itself.
     #[error(
         "cargo lambda watch exited ({0}); is cargo-lambda installed? (scripts/tools puts it in .venv)"
@@ -111,6 +118,7 @@ pub async fn run_from_template(options: Options) -> Result<(), StackError> {
 /// Runs the stack until a signal, then stops everything it started.
 pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     let state_dir = StateDir::new(&options.state_dir);
+    let _lock = state_dir.lock()?;
     let (state, issuer) = state_dir.load_or_init(&spec.clients)?;
     let id_issuer = Issuer::load_or_generate(&state_dir, ID_KEY_FILE)?;
     let users = UserStore::load(state_dir.path(), &options.users, &spec.password_policy)?;
@@ -159,7 +167,10 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
         env_file: env_path,
     };
     tracing::info!(command = %watch_command.display(), "starting the functions");
-    let mut child = watch_command.spawn()?;
+    let Watch {
+        mut child,
+        mut exits,
+    } = watch_command.spawn()?;
     let watch_url = format!("http://127.0.0.1:{}", options.watch_port);
     let front_config = FrontConfig {
         routes,
@@ -182,6 +193,7 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
         tokio::select! {
             ready = warm.run(spec.routes.first(), warm_token.as_deref()) => ready?,
             status = child.wait() => return Err(exited(status)),
+            Some(exit) = exits.recv() => return Err(StackError::FunctionExited(exit)),
             _ = &mut interrupted => return Err(StackError::Interrupted),
         }
         let front = ApiFront::new(
@@ -212,6 +224,17 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
                 .as_ref()
                 .map(|(email, password)| (email.as_str(), password.as_ref())),
         };
+        let info = StackInfo::new(
+            &Endpoints {
+                pool_url: &pool_url,
+                user_pool_id: &state.pool_id,
+                api_url: &format!("{api_url}/"),
+                rest_api_id: &state.api_id,
+                stage: &spec.stage,
+            },
+            clients.all(),
+        );
+        info.write(state_dir.path())?;
         println!("{}", banner.render());
         println!("{READY_LINE}: API {api_url} (Ctrl-C stops everything)");
         let result = tokio::select! {
@@ -451,6 +474,8 @@ fn sample_path(template: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::path::{Path, PathBuf};
+
     use super::*;
 
     #[test]
@@ -492,6 +517,124 @@ mod tests {
              JWKS_URL='http://127.0.0.1:9100/us-east-1_abc/.well-known/jwks.json'\n\
              TOKEN_ISSUER='http://127.0.0.1:9100/us-east-1_abc'\n"
         );
+    }
+
+    /// A workspace whose `.venv/bin/cargo` plays `cargo lambda watch`:
+    /// it runs the shell commands `output`, then runs on as watch does, and
+    /// leaves `spawned` behind when started.
+    fn fake_watch_workspace(tag: &str, output: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!(
+            "stack-test-{tag}-{}-{}",
+            std::process::id(),
+            random_id()
+        ));
+        let bin = dir.join(".venv/bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let script = format!(
+            "#!/bin/sh\ntouch '{}'\n{output}\nexec sleep 600\n",
+            dir.join("spawned").display(),
+        );
+        std::fs::write(bin.join("cargo"), script).unwrap();
+        std::fs::set_permissions(bin.join("cargo"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+        dir
+    }
+
+    fn options_for(workspace: &Path) -> (Options, StackSpec) {
+        let ports: Vec<u16> = (0..3)
+            .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|l| l.local_addr().unwrap().port())
+            .collect();
+        let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+        let spec = StackSpec::from_template(&Template::load(&template).unwrap()).unwrap();
+        let options = Options {
+            token_port: ports[0],
+            watch_port: ports[1],
+            api_port: ports[2],
+            workspace: workspace.to_path_buf(),
+            template,
+            state_dir: workspace.join("state"),
+            // Far longer than the test may take: only the exit can end it.
+            ready_timeout: Duration::from_secs(900),
+            users: Vec::new(),
+        };
+        (options, spec)
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_function_exiting_during_start_up_stops_the_stack_with_its_message() {
+        // cargo and watch write on stderr, the function's log on stdout.
+        let output = "echo '     Running `target/debug/authorizer`' >&2\n\
+            echo 'ERROR invalid configuration error=USER_POOL_ID is invalid: mypool'\n\
+            echo 'ERROR command exited code=1' >&2";
+        let workspace = fake_watch_workspace("exit", output);
+        let (options, spec) = options_for(&workspace);
+        let result = run(options, spec).await;
+        let Err(StackError::FunctionExited(exit)) = result else {
+            panic!("expected the function's exit, got {result:?}");
+        };
+        assert_eq!(exit.function.as_deref(), Some("authorizer"));
+        let message = StackError::FunctionExited(exit).to_string();
+        assert!(
+            message.contains("the authorizer function exited (code=1):")
+                && message.contains("USER_POOL_ID is invalid: mypool"),
+            "{message}"
+        );
+        std::fs::remove_dir_all(&workspace).unwrap();
+    }
+
+    fn edit_state(dir: &Path, field: &str, value: &str) {
+        let path = dir.join("state.json");
+        let mut json: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        json[field] = value.into();
+        std::fs::write(&path, json.to_string()).unwrap();
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn bad_state_stops_the_stack_before_any_function_starts() {
+        type Edit = fn(&Path);
+        let cases: [(&str, Edit, &str); 3] = [
+            (
+                "pool id",
+                |d| edit_state(d, "pool_id", "mypool"),
+                "state.json: pool_id is \"mypool\"",
+            ),
+            (
+                "api id",
+                |d| edit_state(d, "api_id", "my/api"),
+                "state.json: api_id is \"my/api\"",
+            ),
+            (
+                "signing key",
+                |d| std::fs::write(d.join("signing-key.pk8"), b"garbage").unwrap(),
+                "signing-key.pk8: the key is not the RSA PKCS#8 key",
+            ),
+        ];
+        for (case, edit, expected) in cases {
+            let workspace = fake_watch_workspace("state", "true");
+            let (options, spec) = options_for(&workspace);
+            StateDir::new(&options.state_dir)
+                .load_or_init(&spec.clients)
+                .unwrap();
+            edit(&options.state_dir);
+            let message = run(options.clone(), spec).await.unwrap_err().to_string();
+            assert!(message.contains(expected), "{case}: {message}");
+            assert!(
+                message.contains(&format!(
+                    "delete {}/ to start afresh",
+                    options.state_dir.display()
+                )),
+                "{case}: {message}"
+            );
+            assert!(
+                !workspace.join("spawned").exists(),
+                "{case}: watch was started"
+            );
+            std::fs::remove_dir_all(&workspace).unwrap();
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::cognito::clients::AppClient;
 use crate::state::{StateDir, StateError};
 
 /// The file's name in the state folder.
@@ -59,6 +60,10 @@ pub struct StackInfo {
     pub logout_endpoint: String,
     /// The base URL clients call, ending in `/`.
     pub api_url: String,
+    /// The REST API's id, as method ARNs name it.
+    pub rest_api_id: String,
+    /// The stage, as method ARNs name it.
+    pub stage: String,
     /// The web app's URL, when one is served.
     pub web_url: Option<String>,
     /// Every app client of the template.
@@ -84,6 +89,20 @@ pub struct ClientInfo {
     pub logout_urls: Vec<String>,
 }
 
+impl From<&AppClient> for ClientInfo {
+    fn from(client: &AppClient) -> Self {
+        Self {
+            name: client.name.clone(),
+            client_id: client.client_id.clone(),
+            client_secret: client.client_secret.clone(),
+            flows: client.flows.clone(),
+            scopes: client.scopes.clone(),
+            callback_urls: client.callback_urls.clone(),
+            logout_urls: client.logout_urls.clone(),
+        }
+    }
+}
+
 impl fmt::Debug for ClientInfo {
     // The secret must not reach a log through `{:?}`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -102,7 +121,55 @@ impl fmt::Debug for ClientInfo {
     }
 }
 
+/// Where the running stack listens and what it is called.
+#[derive(Debug, Clone, Copy)]
+pub struct Endpoints<'a> {
+    /// The user pool's base URL, e.g. `http://127.0.0.1:9100`.
+    pub pool_url: &'a str,
+    /// The pool id.
+    pub user_pool_id: &'a str,
+    /// The API's base URL, ending in `/`.
+    pub api_url: &'a str,
+    /// The REST API id.
+    pub rest_api_id: &'a str,
+    /// The stage.
+    pub stage: &'a str,
+}
+
 impl StackInfo {
+    /// The description of a stack serving `clients` at `endpoints`.
+    pub fn new(endpoints: &Endpoints<'_>, clients: &[AppClient]) -> Self {
+        let pool = endpoints.pool_url.trim_end_matches('/');
+        let issuer = format!("{pool}/{}", endpoints.user_pool_id);
+        Self {
+            user_pool_id: endpoints.user_pool_id.to_string(),
+            jwks_uri: format!("{issuer}/.well-known/jwks.json"),
+            issuer,
+            token_endpoint: format!("{pool}/oauth2/token"),
+            authorize_endpoint: format!("{pool}/oauth2/authorize"),
+            userinfo_endpoint: format!("{pool}/oauth2/userInfo"),
+            revocation_endpoint: format!("{pool}/oauth2/revoke"),
+            logout_endpoint: format!("{pool}/logout"),
+            api_url: endpoints.api_url.to_string(),
+            rest_api_id: endpoints.rest_api_id.to_string(),
+            stage: endpoints.stage.to_string(),
+            web_url: None,
+            clients: clients.iter().map(ClientInfo::from).collect(),
+        }
+    }
+
+    /// The client named `name` (its logical id), or by default the first
+    /// one allowed the client-credentials grant.
+    pub fn client(&self, name: Option<&str>) -> Option<&ClientInfo> {
+        match name {
+            Some(name) => self.clients.iter().find(|c| c.name == name),
+            None => self
+                .clients
+                .iter()
+                .find(|c| c.flows.iter().any(|f| f == "client_credentials")),
+        }
+    }
+
     /// Where the file lives in the state folder `dir`.
     pub fn path_in(dir: &Path) -> PathBuf {
         dir.join(STACK_FILE)
@@ -151,6 +218,8 @@ mod tests {
             revocation_endpoint: format!("{pool}/oauth2/revoke"),
             logout_endpoint: format!("{pool}/logout"),
             api_url: "http://127.0.0.1:3000/".into(),
+            rest_api_id: "a1b2c3d4e5".into(),
+            stage: "prod".into(),
             web_url: None,
             clients: vec![
                 ClientInfo {
@@ -168,7 +237,7 @@ mod tests {
                     client_secret: None,
                     flows: vec!["code".into()],
                     scopes: vec!["openid".into()],
-                    callback_urls: vec!["http://localhost:8080/callback".into()],
+                    callback_urls: vec!["http://localhost:8080/".into()],
                     logout_urls: vec!["http://localhost:8080/".into()],
                 },
             ],
@@ -253,6 +322,45 @@ mod tests {
         assert!(matches!(err, StackInfoError::Read { .. }), "{err}");
         assert!(err.to_string().contains(absent.to_str().unwrap()), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_stack_is_described_by_its_pool_api_and_clients() {
+        let expected = example();
+        let clients: Vec<AppClient> = expected
+            .clients
+            .iter()
+            .map(|c| AppClient {
+                name: c.name.clone(),
+                client_id: c.client_id.clone(),
+                client_secret: c.client_secret.clone(),
+                flows: c.flows.clone(),
+                scopes: c.scopes.clone(),
+                callback_urls: c.callback_urls.clone(),
+                logout_urls: c.logout_urls.clone(),
+                validity: Default::default(),
+            })
+            .collect();
+        let built = StackInfo::new(
+            &Endpoints {
+                pool_url: "http://127.0.0.1:9100",
+                user_pool_id: "us-east-1_AbCdEf123",
+                api_url: "http://127.0.0.1:3000/",
+                rest_api_id: "a1b2c3d4e5",
+                stage: "prod",
+            },
+            &clients,
+        );
+        assert_eq!(built, expected);
+        assert_eq!(
+            built.client(None).map(|c| c.name.as_str()),
+            Some("M2MClient")
+        );
+        assert_eq!(
+            built.client(Some("WebClient")).map(|c| c.name.as_str()),
+            Some("WebClient")
+        );
+        assert!(built.client(Some("Nobody")).is_none());
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub const REGION: &str = "us-east-1";
 
 const STATE_FILE: &str = "state.json";
 const KEY_FILE: &str = "signing-key.pk8";
+const LOCK_FILE: &str = "lock";
 
 /// Why the state folder could not be read or written.
 #[derive(Debug, Error)]
@@ -40,7 +41,29 @@ pub enum StateError {
         /// The cause.
         source: serde_json::Error,
     },
-    /// The stored key could not be loaded or a new one made.
+    /// A stored value is not one local-stack could have written.
+    #[error("{path}: {field} {problem}; delete {dir}/ to start afresh (new ids, secrets and key)")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The field, e.g. `pool_id` or `clients.M2MClient.client_id`.
+        field: String,
+        /// What is wrong with its value.
+        problem: String,
+        /// The state folder, named in the fix.
+        dir: PathBuf,
+    },
+    /// The folder is in use by another local-stack.
+    #[error(
+        "{dir}/ is in use by another local-stack{holder}: stop it, or give this one its own folder with --state-dir (or LOCAL_STATE_DIR)"
+    )]
+    InUse {
+        /// The state folder.
+        dir: PathBuf,
+        /// ` (pid N)` when the other process wrote its pid.
+        holder: String,
+    },
+    /// A new key could not be made.
     #[error("signing key: {0}")]
     Key(#[from] IssuerError),
     /// No randomness for new ids.
@@ -69,6 +92,13 @@ pub struct LocalState {
     pub kid: String,
     /// Credentials by the client's logical id in the template.
     pub clients: BTreeMap<String, ClientCredentials>,
+}
+
+/// A state folder claimed by this process (see [`StateDir::lock`]); the
+/// claim ends when this is dropped.
+#[derive(Debug)]
+pub struct StateLock {
+    _file: fs::File,
 }
 
 /// The state folder.
@@ -115,8 +145,23 @@ impl StateDir {
                 });
             }
         };
+        if !changed {
+            check_state(&state).map_err(|(field, problem)| StateError::Invalid {
+                path: state_path.clone(),
+                field,
+                problem,
+                dir: self.dir.clone(),
+            })?;
+        }
         let issuer = match fs::read(&key_path) {
-            Ok(der) if !changed => Issuer::from_pkcs8(&der, &state.kid)?,
+            Ok(der) if !changed => {
+                Issuer::from_pkcs8(&der, &state.kid).map_err(|e| StateError::Invalid {
+                    path: key_path.clone(),
+                    field: "the key".into(),
+                    problem: describe_key_error(&e),
+                    dir: self.dir.clone(),
+                })?
+            }
             Ok(_) | Err(_) => {
                 // A key without its state (or the reverse) cannot be trusted
                 // to match the kid, so both start afresh together.
@@ -160,12 +205,125 @@ impl StateDir {
         Ok((state, issuer))
     }
 
+    /// Claims the folder for this process until the returned lock is
+    /// dropped (or the process ends): two stacks sharing one folder would
+    /// rewrite each other's env file and `stack.json`.
+    pub fn lock(&self) -> Result<StateLock, StateError> {
+        use std::os::fd::AsRawFd;
+        let path = self.dir.join(LOCK_FILE);
+        let io = |source| StateError::Io {
+            path: path.clone(),
+            source,
+        };
+        fs::create_dir_all(&self.dir).map_err(|source| StateError::Io {
+            path: self.dir.clone(),
+            source,
+        })?;
+        let mut file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .map_err(io)?;
+        // SAFETY: flock(2) on a descriptor this function owns.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            let error = std::io::Error::last_os_error();
+            if error.kind() != std::io::ErrorKind::WouldBlock {
+                return Err(io(error));
+            }
+            let holder = fs::read_to_string(&path)
+                .ok()
+                .and_then(|text| text.trim().parse::<u32>().ok())
+                .map(|pid| format!(" (pid {pid})"))
+                .unwrap_or_default();
+            return Err(StateError::InUse {
+                dir: self.dir.clone(),
+                holder,
+            });
+        }
+        file.set_len(0).map_err(io)?;
+        file.write_all(format!("{}\n", std::process::id()).as_bytes())
+            .map_err(io)?;
+        Ok(StateLock { _file: file })
+    }
+
     /// Writes a file into the folder, readable by the owner only.
     pub fn write_file(&self, name: &str, contents: &[u8]) -> Result<PathBuf, StateError> {
         let path = self.dir.join(name);
         write_private(&path, contents)?;
         Ok(path)
     }
+}
+
+/// Checks every value of a loaded `state.json` against the shape
+/// local-stack gives it, so a hand-edited file fails here, naming the field,
+/// rather than later in a function or a client: `Err((field, problem))`.
+fn check_state(state: &LocalState) -> Result<(), (String, String)> {
+    let fail = |field: &str, problem: String| Err((field.to_string(), problem));
+    let suffix = state.pool_id.strip_prefix(&format!("{REGION}_"));
+    if !suffix.is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric())) {
+        return fail(
+            "pool_id",
+            format!(
+                "is {:?}, not {REGION}_ followed by letters and digits (the authorizer would refuse it at start-up)",
+                state.pool_id
+            ),
+        );
+    }
+    if state.api_id.is_empty()
+        || !state
+            .api_id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
+        return fail(
+            "api_id",
+            format!(
+                "is {:?}, not lower-case letters and digits (it is a part of every method ARN)",
+                state.api_id
+            ),
+        );
+    }
+    if state.kid.is_empty() || !state.kid.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return fail("kid", format!("is {:?}, not letters and digits", state.kid));
+    }
+    // Cognito's own pattern for ids and secrets is `[\w+]+`; `:` in
+    // particular would break `curl -u id:secret` and Basic authentication.
+    let cognito_word = |v: &str| {
+        !v.is_empty()
+            && v.len() <= 128
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'+')
+    };
+    for (name, creds) in &state.clients {
+        if !cognito_word(&creds.client_id) {
+            return fail(
+                &format!("clients.{name}.client_id"),
+                format!(
+                    "is {:?}, not 1 to 128 letters, digits, `_` or `+` (as Cognito's client ids)",
+                    creds.client_id
+                ),
+            );
+        }
+        if let Some(secret) = &creds.client_secret
+            && !cognito_word(secret)
+        {
+            // The value is a secret: say what is wrong, never what it is.
+            return fail(
+                &format!("clients.{name}.client_secret"),
+                "is not 1 to 128 letters, digits, `_` or `+` (as Cognito's client secrets)"
+                    .to_string(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What is wrong with a stored key, for the message.
+fn describe_key_error(error: &IssuerError) -> String {
+    format!("is not the RSA PKCS#8 key local-stack writes ({error})")
 }
 
 /// Writes through a temporary file and a rename, so a crash never leaves a
@@ -257,6 +415,111 @@ mod tests {
         let (second, issuer) = store.load_or_init(&[]).unwrap();
         assert_ne!(first.kid, second.kid);
         assert_eq!(issuer.kid(), second.kid);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn hand_edited_values_are_refused_naming_file_field_and_fix() {
+        type Edit = fn(&mut serde_json::Value);
+        // (case, edit of a valid state.json, file, field named)
+        let cases: [(&str, Edit, &str, &str); 8] = [
+            (
+                "pool id without region",
+                |s| s["pool_id"] = "mypool".into(),
+                STATE_FILE,
+                "pool_id",
+            ),
+            (
+                "pool id of another region",
+                |s| s["pool_id"] = "eu-west-1_abc".into(),
+                STATE_FILE,
+                "pool_id",
+            ),
+            (
+                "api id with a slash",
+                |s| s["api_id"] = "my/api".into(),
+                STATE_FILE,
+                "api_id",
+            ),
+            (
+                "empty api id",
+                |s| s["api_id"] = "".into(),
+                STATE_FILE,
+                "api_id",
+            ),
+            (
+                "kid with a quote",
+                |s| s["kid"] = "k\"1".into(),
+                STATE_FILE,
+                "kid",
+            ),
+            (
+                "client id with a colon",
+                |s| s["clients"]["M2M"]["client_id"] = "a:b".into(),
+                STATE_FILE,
+                "clients.M2M.client_id",
+            ),
+            (
+                "secret with a space",
+                |s| s["clients"]["M2M"]["client_secret"] = "a b".into(),
+                STATE_FILE,
+                "clients.M2M.client_secret",
+            ),
+            ("garbage key", |_| {}, KEY_FILE, "the key"),
+        ];
+        for (case, edit, file, field) in cases {
+            let dir = temp_dir("edited");
+            let store = StateDir::new(&dir);
+            store.load_or_init(&[client("M2M", true)]).unwrap();
+            let path = dir.join(STATE_FILE);
+            let mut json: serde_json::Value =
+                serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+            edit(&mut json);
+            fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+            if file == KEY_FILE {
+                fs::write(dir.join(KEY_FILE), b"not a key").unwrap();
+            }
+            let err = store
+                .load_or_init(&[client("M2M", true)])
+                .map(|_| ())
+                .unwrap_err();
+            let message = err.to_string();
+            let expected_path = dir.join(file);
+            assert!(
+                matches!(err, StateError::Invalid { .. }),
+                "{case}: {message}"
+            );
+            assert!(
+                message.starts_with(&format!("{}: {field} ", expected_path.display())),
+                "{case}: {message}"
+            );
+            assert!(
+                message.contains(&format!("delete {}/ to start afresh", dir.display())),
+                "{case}: {message}"
+            );
+            assert!(
+                !message.contains("a b"),
+                "{case}: a secret was shown: {message}"
+            );
+            fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_folder_serves_one_stack_at_a_time() {
+        let dir = temp_dir("lock");
+        let store = StateDir::new(&dir);
+        let lock = store.lock().unwrap();
+        let err = StateDir::new(&dir).lock().unwrap_err();
+        let message = err.to_string();
+        assert!(matches!(err, StateError::InUse { .. }), "{message}");
+        assert!(
+            message.contains(&format!("(pid {})", std::process::id())),
+            "{message}"
+        );
+        assert!(message.contains("--state-dir"), "{message}");
+        drop(lock);
+        assert!(store.lock().is_ok(), "released when dropped");
         fs::remove_dir_all(&dir).unwrap();
     }
 

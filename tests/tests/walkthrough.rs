@@ -86,6 +86,21 @@ async fn the_seed_walkthrough_runs_offline() {
     let [token_port, _, api_port] = stack.ports;
     let (ports, log_path) = (stack.ports, stack.log_path.clone());
 
+    // stack.json describes the running stack, with the printed credentials.
+    let info = local::stack_info::StackInfo::read(&stack.scratch.join("state/stack.json"))
+        .expect("stack.json written when ready");
+    assert_eq!(info.api_url, format!("http://127.0.0.1:{api_port}/"));
+    assert_eq!(
+        info.token_endpoint,
+        format!("http://127.0.0.1:{token_port}/oauth2/token")
+    );
+    let (printed_id, printed_secret) = printed_credentials(&banner);
+    let m2m = info.client(None).expect("an M2M client in stack.json");
+    assert_eq!(
+        (m2m.client_id.as_str(), m2m.client_secret.as_deref()),
+        (printed_id.as_str(), Some(printed_secret.as_str()))
+    );
+
     let client = Client {
         http: reqwest::Client::builder()
             .no_proxy()

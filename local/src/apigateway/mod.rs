@@ -4,4 +4,5 @@
 pub mod api_front;
 pub mod auth_cache;
 pub mod authorizer_answer;
+pub mod authorizer_event;
 pub mod proxy_event;

@@ -1,0 +1,174 @@
+//! The example events in `events/` are what the local API Gateway sends:
+//! each file equals the event the local front's own builders make from the
+//! same request, and the authorizer reads the token and method ARN from
+//! the authorizer events. (The handler's answers to the proxy events:
+//! `handler/tests/example_events.rs`.) `UPDATE_EVENTS=1` rewrites the files.
+
+use std::path::{Path, PathBuf};
+
+use hyper::HeaderMap;
+use local::apigateway::api_front::token_event;
+use local::apigateway::authorizer_event::request_event;
+use local::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event};
+use local::stack::ACCOUNT_ID;
+use serde_json::{Map, Value, json};
+
+/// A token-shaped string no key verifies: the authorizer answers
+/// `Unauthorized` to it (`scripts/event` makes events with real tokens).
+const EXAMPLE_TOKEN: &str =
+    "eyJraWQiOiJleGFtcGxlIiwiYWxnIjoiUlMyNTYifQ.eyJzdWIiOiJleGFtcGxlIn0.c2lnbmF0dXJl";
+const API_ID: &str = "a1b2c3d4e5";
+const STAGE: &str = "prod";
+const REQUEST_ID: &str = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef";
+const NOW_MS: i64 = 1_763_812_800_000;
+const M2M_CLIENT: &str = "3n4b5urk1ft4fl3mg5e62d9ado";
+
+fn events_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+fn method_arn(method: &str, path: &str) -> String {
+    format!("arn:aws:execute-api:us-east-1:{ACCOUNT_ID}:{API_ID}/{STAGE}/{method}{path}")
+}
+
+fn headers(with_token: bool, json_body: bool) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert("host", "127.0.0.1:3000".parse().unwrap());
+    headers.insert("user-agent", "curl/8.5.0".parse().unwrap());
+    headers.insert("accept", "*/*".parse().unwrap());
+    if with_token {
+        let bearer = format!("Bearer {EXAMPLE_TOKEN}");
+        headers.insert("authorization", bearer.parse().unwrap());
+    }
+    if json_body {
+        headers.insert("content-type", "application/json".parse().unwrap());
+    }
+    headers
+}
+
+fn context<'a>(resource: &'a str, authorizer: Map<String, Value>) -> ProxyContext<'a> {
+    ProxyContext {
+        account_id: ACCOUNT_ID,
+        api_id: API_ID,
+        stage: STAGE,
+        resource,
+        request_id: REQUEST_ID,
+        source_ip: "127.0.0.1",
+        authorizer,
+        now_ms: NOW_MS,
+    }
+}
+
+/// `requestContext.authorizer` as the local front passes an M2M caller's.
+fn m2m_authorizer() -> Map<String, Value> {
+    let context = json!({
+        "principalId": M2M_CLIENT,
+        "sub": M2M_CLIENT,
+        "client_id": M2M_CLIENT,
+        "scope": "awesomeapi-resource-server/awesomeapi.read API/book.get API/book.post",
+        "token_use": "access",
+    });
+    context.as_object().cloned().unwrap_or_default()
+}
+
+/// Every example: its file name and the event the builders make.
+fn examples() -> Vec<(&'static str, Value)> {
+    let token_headers = headers(true, false);
+    let post_headers = headers(true, true);
+    let no_token = headers(false, false);
+    let get = |path, headers| ProxyRequest {
+        method: "GET",
+        path,
+        query: None,
+        headers,
+        body: b"",
+    };
+    vec![
+        (
+            "authorizer-token.json",
+            token_event(
+                &format!("Bearer {EXAMPLE_TOKEN}"),
+                &method_arn("GET", "/book"),
+            ),
+        ),
+        (
+            "authorizer-request.json",
+            request_event(
+                &get("/book", &token_headers),
+                &context("/book", Map::new()),
+                &method_arn("GET", "/book"),
+            ),
+        ),
+        (
+            "handler-get-book.json",
+            build_event(
+                &get("/book", &token_headers),
+                &context("/book", m2m_authorizer()),
+            ),
+        ),
+        (
+            "handler-post-book.json",
+            build_event(
+                &ProxyRequest {
+                    method: "POST",
+                    path: "/book",
+                    query: None,
+                    headers: &post_headers,
+                    body: br#"{"title":"Dune"}"#,
+                },
+                &context("/book", m2m_authorizer()),
+            ),
+        ),
+        (
+            "handler-no-authorizer.json",
+            build_event(&get("/book", &no_token), &context("/book", Map::new())),
+        ),
+    ]
+}
+
+#[test]
+fn example_events_are_what_the_local_api_sends() {
+    let update = std::env::var_os("UPDATE_EVENTS").is_some();
+    for (name, built) in examples() {
+        let path = events_dir().join(name);
+        if update {
+            let text = format!("{}\n", serde_json::to_string_pretty(&built).unwrap());
+            std::fs::write(&path, text).unwrap();
+        }
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_EVENTS=1 writes it)", path.display()));
+        let file: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(
+            file, built,
+            "{name} differs from what the local API sends (UPDATE_EVENTS=1 rewrites it)"
+        );
+    }
+}
+
+#[test]
+fn the_authorizer_reads_token_and_method_arn_from_both_authorizer_events() {
+    for name in ["authorizer-token.json", "authorizer-request.json"] {
+        let text = std::fs::read_to_string(events_dir().join(name)).unwrap();
+        let event = authorizer::event::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            event.authorization,
+            format!("Bearer {EXAMPLE_TOKEN}"),
+            "{name}"
+        );
+        assert_eq!(event.method_arn, method_arn("GET", "/book"), "{name}");
+    }
+}
+
+#[test]
+fn every_example_event_file_is_tested() {
+    let mut on_disk: Vec<String> = std::fs::read_dir(events_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    on_disk.sort();
+    let mut known: Vec<String> = examples().into_iter().map(|(n, _)| n.to_string()).collect();
+    known.sort();
+    assert_eq!(on_disk, known);
+}

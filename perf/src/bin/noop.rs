@@ -1,6 +1,6 @@
 //! The floor of the Lambda runtime loop: a function on the authorizer's
-//! `lambda_runtime` version, features and release profile that answers every
-//! event with the event itself. `invoke` measures it next to the authorizer,
+//! loop (`lambda-loop`, on `lambda_runtime`'s version and features) and
+//! release profile that answers every event with the event itself. `invoke` measures it next to the authorizer,
 //! so what the authorizer costs beyond it is its own work.
 //!
 //! Like the authorizer it reads each event into a `RawValue` on a
@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::run(service_fn(|event: LambdaEvent<Box<RawValue>>| async move {
+    lambda_loop::run(service_fn(|event: LambdaEvent<Box<RawValue>>| async move {
         Ok::<_, Error>(event.payload)
     }))
     .await

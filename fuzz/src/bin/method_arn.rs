@@ -23,11 +23,18 @@ fuzz_target!(|data: &[u8]| {
     };
     let table = table();
     let called = table.find_path(arn.method(), arn.path());
-    for scope in ["API/book.get", "API/files API/user.get", "API/book.delete API/admin"] {
+    for scope in [
+        "API/book.get",
+        "API/files API/user.get",
+        "API/book.delete API/admin",
+    ] {
         let permitted = table.permitted(Scopes::new(scope));
         let plan = table.policy(&permitted, called, arn.request());
         let arns = |patterns: &[&str]| -> Vec<String> {
-            patterns.iter().map(|p| format!("{}/{p}", arn.stage_prefix())).collect()
+            patterns
+                .iter()
+                .map(|p| format!("{}/{p}", arn.stage_prefix()))
+                .collect()
         };
         let policy = serde_json::json!({"Statement": [
             {"Effect": "Allow", "Action": INVOKE_ACTION, "Resource": arns(&plan.allow)},
@@ -35,7 +42,10 @@ fuzz_target!(|data: &[u8]| {
         ]});
         let allowed = evaluate(&policy, INVOKE_ACTION, arn.full()) == Ok(Evaluation::Allow);
         let permitted_call = called.is_some_and(|c| permitted.contains(c));
-        assert!(!allowed || permitted_call, "{text}: allowed without a permitted route");
+        assert!(
+            !allowed || permitted_call,
+            "{text}: allowed without a permitted route"
+        );
         if !arn.request().contains(['*', '?']) {
             assert_eq!(allowed, permitted_call, "{text}: scope {scope}");
         }

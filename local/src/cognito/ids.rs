@@ -66,8 +66,8 @@ pub fn random_b64(len: usize) -> Result<String, RandomError> {
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
-/// `len` characters drawn uniformly from `alphabet`.
-fn random_string(len: usize, alphabet: &[u8]) -> Result<String, RandomError> {
+/// `len` characters drawn uniformly from `alphabet` (at most 256 long).
+pub fn random_string(len: usize, alphabet: &[u8]) -> Result<String, RandomError> {
     let rng = SystemRandom::new();
     // Rejection sampling keeps the draw uniform: bytes at or above the
     // largest multiple of the alphabet size would favour the first letters.

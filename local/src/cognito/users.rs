@@ -70,7 +70,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use yaml_serde::Value;
 
-use crate::cognito::ids::RandomError;
+use crate::cognito::ids::{RandomError, random_string};
 use crate::state::{StateDir, StateError};
 use crate::template::sam::TemplateError;
 
@@ -545,7 +545,7 @@ impl PasswordPolicy {
         // Each try fails only for lack of a digit or a letter case (about
         // 3% of tries); a hundred failures in a row means a broken RNG.
         for _ in 0..100 {
-            let letters = random_chars(groups * GROUP, ALNUM)?;
+            let letters = random_string(groups * GROUP, ALNUM)?;
             let mut password = String::with_capacity(groups * (GROUP + 1));
             for (i, chunk) in letters.as_bytes().chunks(GROUP).enumerate() {
                 if i > 0 {
@@ -562,25 +562,6 @@ impl PasswordPolicy {
 }
 
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-/// `len` characters drawn uniformly from `alphabet` (at most 256 long).
-fn random_chars(len: usize, alphabet: &[u8]) -> Result<String, RandomError> {
-    let rng = SystemRandom::new();
-    // Rejection sampling keeps the draw uniform.
-    let limit = 256 - 256 % alphabet.len();
-    let mut out = String::with_capacity(len);
-    let mut buf = [0u8; 64];
-    while out.len() < len {
-        rng.fill(&mut buf).map_err(|_| RandomError)?;
-        for &b in buf.iter().filter(|&&b| usize::from(b) < limit) {
-            if out.len() == len {
-                break;
-            }
-            out.push(char::from(alphabet[usize::from(b) % alphabet.len()]));
-        }
-    }
-    Ok(out)
-}
 
 /// A random UUID v4, the shape of Cognito's subs. Unlike a best-effort id,
 /// a failing RNG is an error: every user would get the same sub.

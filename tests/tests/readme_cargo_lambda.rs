@@ -51,15 +51,27 @@ fn section_blocks() -> Vec<String> {
     blocks
 }
 
-/// A watch port whose successor is free too (the section's own watch uses it).
+/// A watch port whose successor is free too (the section's own watch uses
+/// it), below the kernel's ephemeral range: the other ports of the test
+/// (`free_ports`) and every outgoing connection's local port come from that
+/// range, so none of them can take the pair before the watches bind it.
 fn watch_port_pair() -> u16 {
-    for _ in 0..50 {
-        let port = free_ports(1).expect("free port")[0];
-        if port < u16::MAX && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
+    let ephemeral_start = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    let low = 20_000u16.min(ephemeral_start / 2);
+    let span = ephemeral_start.saturating_sub(low + 1).max(1);
+    // Start where the process id points, so parallel runs spread out.
+    let start = (std::process::id() % u32::from(span)) as u16;
+    for i in 0..span {
+        let port = low + (start + i) % span;
+        let free = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
+        if free(port) && free(port + 1) {
             return port;
         }
     }
-    panic!("no two consecutive free ports");
+    panic!("no two consecutive free ports below {ephemeral_start}");
 }
 
 struct Env {
@@ -199,17 +211,21 @@ fn the_readmes_cargo_lambda_section_works_verbatim() {
     assert!(rebuilt, "no rebuild after the change; the log:\n{}", log());
 
     // Terminal 3: a watch of one's own with the same env file, and an invocation.
+    let own_log = scratch.join("own-watch.log");
     let mut own_watch = ProcessGuard::spawn(
         "cargo lambda watch",
         env.command(&blocks[2])
             .stdout(Stdio::null())
-            .stderr(Stdio::null()),
+            .stderr(std::fs::File::create(&own_log).expect("own watch's log")),
     )
     .expect("watch starts");
     wait_for_port(watch_port + 1, Duration::from_secs(120), || {
         own_watch.is_running()
     })
-    .expect("own watch listens");
+    .unwrap_or_else(|e| {
+        let log = std::fs::read_to_string(&own_log).unwrap_or_default();
+        panic!("own watch listens: {e}; its log:\n{log}")
+    });
     let output = env.run(&blocks[3]);
     let own = json_lines(&output);
     assert_eq!(own.len(), 1, "{own:#?}");

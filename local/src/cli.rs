@@ -1,65 +1,20 @@
-//! `local-stack`'s command line: ports, paths and time limits, from flags
-//! or environment variables (flags win), parsed by clap.
+//! `local-stack`'s run options from its command line. The flags themselves
+//! are in the `local-cli` crate, which `scripts/dev`'s launcher shares.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::builder::TypedValueParser;
-use clap::error::ErrorKind;
 use clap::parser::ValueSource;
-use clap::{Arg, CommandFactory, FromArgMatches, Parser};
+use clap::{CommandFactory, FromArgMatches};
 use thiserror::Error;
 
 use crate::cognito::users::{USERS_VARIABLE, UserSpec, UsersError, parse_user_list};
 
-/// Default port of the token endpoint.
-pub const DEFAULT_TOKEN_PORT: u16 = 9100;
-/// Default port of `cargo lambda watch`'s Invoke API.
-pub const DEFAULT_WATCH_PORT: u16 = 9000;
-/// Default port of the API front.
-pub const DEFAULT_API_PORT: u16 = 3000;
-/// Default wait for the first build and warm-up.
-pub const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
-
-/// The flags as clap reads them; [`parse`] turns them into [`Options`].
-#[derive(Debug, Parser)]
-#[command(
-    name = "local-stack",
-    about = "The whole system on this machine (token endpoint, Lambda functions under \
-             cargo lambda watch, and an API Gateway front with the TOKEN authorizer).",
-    after_help = "Environment variables are read when their flag is not given: flags win."
-)]
-pub struct Args {
-    /// User pool: token endpoint, hosted sign-in, JWKS
-    #[arg(long, value_name = "PORT", env = "LOCAL_TOKEN_PORT",
-          default_value_t = DEFAULT_TOKEN_PORT, value_parser = PortParser)]
-    pub token_port: u16,
-    /// cargo lambda watch Invoke API
-    #[arg(long, value_name = "PORT", env = "LOCAL_WATCH_PORT",
-          default_value_t = DEFAULT_WATCH_PORT, value_parser = PortParser)]
-    pub watch_port: u16,
-    /// API front
-    #[arg(long, value_name = "PORT", env = "LOCAL_API_PORT",
-          default_value_t = DEFAULT_API_PORT, value_parser = PortParser)]
-    pub api_port: u16,
-    /// SAM template [default: <workspace>/template.yaml]
-    #[arg(long, value_name = "PATH")]
-    pub template: Option<PathBuf>,
-    /// Keys, ids, secrets, functions.env and stack.json [default: <workspace>/.local-state]
-    #[arg(long, value_name = "PATH", env = "LOCAL_STATE_DIR")]
-    pub state_dir: Option<PathBuf>,
-    /// Wait for the first build and warm-up, in seconds
-    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_READY_TIMEOUT.as_secs())]
-    pub ready_timeout: u64,
-    /// A user of the local pool, EMAIL:PASSWORD[:GROUP,GROUP...]; repeat for more.
-    /// LOCAL_USERS holds one per line. Without either: the users kept in the
-    /// state folder, or a demo user with a generated password
-    // The variable's value holds passwords: `--help` must not show it.
-    #[arg(long = "user", value_name = "EMAIL:PASSWORD[:GROUPS]", env = USERS_VARIABLE,
-          hide_env_values = true)]
-    pub users: Vec<String>,
-}
+pub use local_cli::{
+    Args, DEFAULT_API_PORT, DEFAULT_READY_TIMEOUT, DEFAULT_TOKEN_PORT, DEFAULT_WATCH_PORT,
+    PortError,
+};
 
 /// Settings of one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,8 +46,8 @@ pub enum CliError {
     #[error(transparent)]
     Usage(#[from] clap::Error),
     /// Two ports are the same.
-    #[error("the token, watch and API ports must differ")]
-    SamePorts,
+    #[error(transparent)]
+    Ports(#[from] PortError),
     /// A user spec is malformed (the message never shows a password).
     #[error(transparent)]
     Users(#[from] UsersError),
@@ -107,6 +62,7 @@ where
 {
     let matches = Args::command().try_get_matches_from(args)?;
     let args = Args::from_arg_matches(&matches)?;
+    args.distinct_ports()?;
     let users = if matches.value_source("users") == Some(ValueSource::EnvVariable) {
         parse_user_list(&args.users.join("\n"), USERS_VARIABLE)?
     } else {
@@ -129,48 +85,13 @@ where
         ready_timeout: Duration::from_secs(args.ready_timeout),
         users,
     };
-    let ports = [options.token_port, options.watch_port, options.api_port];
-    if ports[0] == ports[1] || ports[1] == ports[2] || ports[0] == ports[2] {
-        return Err(CliError::SamePorts);
-    }
     Ok(options)
-}
-
-/// A TCP port, 1 to 65535; a bad one is reported with its flag and its
-/// variable, since the value may have come from either.
-#[derive(Debug, Clone, Copy)]
-pub struct PortParser;
-
-impl TypedValueParser for PortParser {
-    type Value = u16;
-
-    fn parse_ref(
-        &self,
-        command: &clap::Command,
-        arg: Option<&Arg>,
-        value: &OsStr,
-    ) -> Result<u16, clap::Error> {
-        let port = value
-            .to_str()
-            .and_then(|text| text.trim().parse::<u16>().ok())
-            .filter(|port| *port != 0);
-        port.ok_or_else(|| {
-            let flag = arg.and_then(Arg::get_long).unwrap_or_default();
-            let variable = arg.and_then(Arg::get_env).unwrap_or_default();
-            command.clone().error(
-                ErrorKind::ValueValidation,
-                format!(
-                    "--{flag} / {}: {value:?} is not a port (1-65535)",
-                    variable.to_string_lossy()
-                ),
-            )
-        })
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::error::ErrorKind;
     use std::process::Command;
 
     /// Where a child copy of this test binary finds the arguments to parse.
@@ -199,7 +120,7 @@ mod tests {
                     users.join(" ")
                 )
             }
-            Err(CliError::SamePorts) => "same ports".to_string(),
+            Err(CliError::Ports(e)) => format!("ports: {e}"),
             Err(CliError::Users(e)) => format!("users: {e}"),
             Err(CliError::Usage(e)) => format!("{:?}: {}", e.kind(), e.to_string().trim()),
         }
@@ -293,7 +214,12 @@ mod tests {
                 "ok 9100 9000 5000",
                 "",
             ),
-            (&["--api-port", "9000"], &[], "same ports", ""),
+            (
+                &["--api-port", "9000"],
+                &[],
+                "ports: ",
+                "--api-port and --watch-port are both 9000",
+            ),
             (&["--api-port"], &[], "InvalidValue", "--api-port"),
             (&["--api-port", "0"], &[], "ValueValidation", "--api-port"),
             (

@@ -81,7 +81,7 @@ pub const DEMO_USER_FILE: &str = "demo-user.txt";
 /// The email of the user made when nobody else is given.
 pub const DEMO_EMAIL: &str = "demo@example.com";
 /// The environment variable holding user specs, one per line.
-pub const USERS_VARIABLE: &str = "LOCAL_USERS";
+pub use local_cli::USERS_VARIABLE;
 /// PBKDF2 rounds for new hashes (see the module documentation).
 pub const PBKDF2_ITERATIONS: u32 = 100_000;
 

@@ -1,0 +1,231 @@
+//! `local-stack`'s command line: ports, paths and time limits, from flags
+//! or environment variables (flags win), parsed by clap.
+//!
+//! A crate of its own, with clap and thiserror as its only dependencies, so
+//! that [`scripts/dev`'s launcher](../local_stack_launcher/index.html) can
+//! parse the same command line and find a busy port within seconds of a
+//! clean clone, before `local-stack` itself (TLS, crypto, HTTP: minutes of
+//! compiling) is built. `local` turns [`Args`] into its run options.
+
+use std::ffi::OsStr;
+use std::net::{Ipv4Addr, TcpListener};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::builder::TypedValueParser;
+use clap::error::ErrorKind;
+use clap::{Arg, Parser};
+use thiserror::Error;
+
+/// Default port of the token endpoint.
+pub const DEFAULT_TOKEN_PORT: u16 = 9100;
+/// Default port of `cargo lambda watch`'s Invoke API.
+pub const DEFAULT_WATCH_PORT: u16 = 9000;
+/// Default port of the API front.
+pub const DEFAULT_API_PORT: u16 = 3000;
+/// Default wait for the first build and warm-up.
+pub const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+/// The variable that holds users, one `EMAIL:PASSWORD[:GROUPS]` per line.
+pub const USERS_VARIABLE: &str = "LOCAL_USERS";
+
+/// The flags as clap reads them.
+#[derive(Debug, Parser)]
+#[command(
+    name = "local-stack",
+    about = "The whole system on this machine (token endpoint, Lambda functions under \
+             cargo lambda watch, and an API Gateway front with the TOKEN authorizer).",
+    after_help = "Environment variables are read when their flag is not given: flags win."
+)]
+pub struct Args {
+    /// User pool: token endpoint, hosted sign-in, JWKS
+    #[arg(long, value_name = "PORT", env = "LOCAL_TOKEN_PORT",
+          default_value_t = DEFAULT_TOKEN_PORT, value_parser = PortParser)]
+    pub token_port: u16,
+    /// cargo lambda watch Invoke API
+    #[arg(long, value_name = "PORT", env = "LOCAL_WATCH_PORT",
+          default_value_t = DEFAULT_WATCH_PORT, value_parser = PortParser)]
+    pub watch_port: u16,
+    /// API front
+    #[arg(long, value_name = "PORT", env = "LOCAL_API_PORT",
+          default_value_t = DEFAULT_API_PORT, value_parser = PortParser)]
+    pub api_port: u16,
+    /// SAM template [default: <workspace>/template.yaml]
+    #[arg(long, value_name = "PATH")]
+    pub template: Option<PathBuf>,
+    /// Keys, ids, secrets, functions.env and stack.json [default: <workspace>/.local-state]
+    #[arg(long, value_name = "PATH", env = "LOCAL_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Wait for the first build and warm-up, in seconds
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_READY_TIMEOUT.as_secs())]
+    pub ready_timeout: u64,
+    /// A user of the local pool, EMAIL:PASSWORD[:GROUP,GROUP...]; repeat for more.
+    /// LOCAL_USERS holds one per line. Without either: the users kept in the
+    /// state folder, or a demo user with a generated password
+    // The variable's value holds passwords: `--help` must not show it.
+    #[arg(long = "user", value_name = "EMAIL:PASSWORD[:GROUPS]", env = USERS_VARIABLE,
+          hide_env_values = true)]
+    pub users: Vec<String>,
+}
+
+/// One port of the stack, with the flag and variable that set it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Port {
+    /// The flag, e.g. `--api-port`.
+    pub flag: &'static str,
+    /// The environment variable, e.g. `LOCAL_API_PORT`.
+    pub variable: &'static str,
+    /// The port number.
+    pub number: u16,
+}
+
+/// Ports that cannot be used.
+#[derive(Debug, Error)]
+pub enum PortError {
+    /// Two ports are the same.
+    #[error("{} and {} are both {}: the ports must differ", .0.flag, .1.flag, .0.number)]
+    Same(Port, Port),
+    /// A port is taken by another program, or cannot be bound.
+    #[error(
+        "127.0.0.1:{} ({} / {}) cannot be bound: {source}; stop what listens there, \
+         or choose another port",
+        .port.number, .port.flag, .port.variable
+    )]
+    Busy {
+        /// The port.
+        port: Port,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+impl Args {
+    /// Every port the stack listens on, in the order it binds them.
+    pub fn ports(&self) -> [Port; 3] {
+        [
+            Port {
+                flag: "--token-port",
+                variable: "LOCAL_TOKEN_PORT",
+                number: self.token_port,
+            },
+            Port {
+                flag: "--api-port",
+                variable: "LOCAL_API_PORT",
+                number: self.api_port,
+            },
+            Port {
+                flag: "--watch-port",
+                variable: "LOCAL_WATCH_PORT",
+                number: self.watch_port,
+            },
+        ]
+    }
+
+    /// Fails when two of [`Args::ports`] are the same.
+    pub fn distinct_ports(&self) -> Result<(), PortError> {
+        let ports = self.ports();
+        for (i, a) in ports.iter().enumerate() {
+            if let Some(b) = ports[i + 1..].iter().find(|b| b.number == a.number) {
+                return Err(PortError::Same(*a, *b));
+            }
+        }
+        Ok(())
+    }
+
+    /// Fails on the first port that cannot be bound on 127.0.0.1 now. The
+    /// ports are released again: `local-stack` binds them itself.
+    pub fn free_ports(&self) -> Result<(), PortError> {
+        self.distinct_ports()?;
+        for port in self.ports() {
+            TcpListener::bind((Ipv4Addr::LOCALHOST, port.number))
+                .map_err(|source| PortError::Busy { port, source })?;
+        }
+        Ok(())
+    }
+}
+
+/// A TCP port, 1 to 65535; a bad one is reported with its flag and its
+/// variable, since the value may have come from either.
+#[derive(Debug, Clone, Copy)]
+pub struct PortParser;
+
+impl TypedValueParser for PortParser {
+    type Value = u16;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        arg: Option<&Arg>,
+        value: &OsStr,
+    ) -> Result<u16, clap::Error> {
+        let port = value
+            .to_str()
+            .and_then(|text| text.trim().parse::<u16>().ok())
+            .filter(|port| *port != 0);
+        port.ok_or_else(|| {
+            let flag = arg.and_then(Arg::get_long).unwrap_or_default();
+            let variable = arg.and_then(Arg::get_env).unwrap_or_default();
+            command.clone().error(
+                ErrorKind::ValueValidation,
+                format!(
+                    "--{flag} / {}: {value:?} is not a port (1-65535)",
+                    variable.to_string_lossy()
+                ),
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_port_twice_names_both_flags() {
+        // (token, api, watch), and the start of the error if any
+        let cases = [
+            ((1, 2, 3), None),
+            ((1, 1, 3), Some("--token-port and --api-port are both 1")),
+            ((1, 3, 3), Some("--api-port and --watch-port are both 3")),
+            ((1, 2, 1), Some("--token-port and --watch-port are both 1")),
+        ];
+        for ((token, api, watch), want) in cases {
+            let parsed = Args::try_parse_from([
+                "local-stack".to_string(),
+                format!("--token-port={token}"),
+                format!("--api-port={api}"),
+                format!("--watch-port={watch}"),
+            ])
+            .unwrap();
+            let got = parsed.distinct_ports().err().map(|e| e.to_string());
+            let matches = match (&got, want) {
+                (None, None) => true,
+                (Some(got), Some(want)) => got.starts_with(want),
+                _ => false,
+            };
+            assert!(matches, "{token} {api} {watch}: {got:?}, want {want:?}");
+        }
+    }
+
+    #[test]
+    fn a_busy_port_names_its_flag_and_variable() {
+        // Held for the whole test, so nothing else can free or take it.
+        let taken = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let busy = taken.local_addr().unwrap().port();
+        let parsed = Args::try_parse_from([
+            "local-stack".to_string(),
+            format!("--token-port={busy}"),
+            "--api-port=1".to_string(),
+            "--watch-port=2".to_string(),
+        ])
+        .unwrap();
+        // The token port is checked first, so the other two are never bound.
+        let error = parsed.free_ports().unwrap_err().to_string();
+        assert!(
+            error.starts_with(&format!(
+                "127.0.0.1:{busy} (--token-port / LOCAL_TOKEN_PORT)"
+            )),
+            "{error}"
+        );
+        assert!(error.contains("choose another port"), "{error}");
+    }
+}

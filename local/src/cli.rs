@@ -19,6 +19,8 @@ pub const DEFAULT_TOKEN_PORT: u16 = 9100;
 pub const DEFAULT_WATCH_PORT: u16 = 9000;
 /// Default port of the API front.
 pub const DEFAULT_API_PORT: u16 = 3000;
+/// Default port of the web app (the template's default callback URL's).
+pub const DEFAULT_WEB_PORT: u16 = 8080;
 /// Default wait for the first build and warm-up.
 pub const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
@@ -43,6 +45,10 @@ pub struct Args {
     #[arg(long, value_name = "PORT", env = "LOCAL_API_PORT",
           default_value_t = DEFAULT_API_PORT, value_parser = PortParser)]
     pub api_port: u16,
+    /// Web app (web/), at http://localhost:<PORT>/
+    #[arg(long, value_name = "PORT", env = "LOCAL_WEB_PORT",
+          default_value_t = DEFAULT_WEB_PORT, value_parser = PortParser)]
+    pub web_port: u16,
     /// SAM template [default: <workspace>/template.yaml]
     #[arg(long, value_name = "PATH")]
     pub template: Option<PathBuf>,
@@ -70,6 +76,8 @@ pub struct Options {
     pub watch_port: u16,
     /// API front port.
     pub api_port: u16,
+    /// Web app port.
+    pub web_port: u16,
     /// The workspace root.
     pub workspace: PathBuf,
     /// The SAM template.
@@ -91,7 +99,7 @@ pub enum CliError {
     #[error(transparent)]
     Usage(#[from] clap::Error),
     /// Two ports are the same.
-    #[error("the token, watch and API ports must differ")]
+    #[error("the token, watch, API and web ports must differ")]
     SamePorts,
     /// A user spec is malformed (the message never shows a password).
     #[error(transparent)]
@@ -119,6 +127,7 @@ where
         token_port: args.token_port,
         watch_port: args.watch_port,
         api_port: args.api_port,
+        web_port: args.web_port,
         template: args
             .template
             .unwrap_or_else(|| workspace.join("template.yaml")),
@@ -129,8 +138,13 @@ where
         ready_timeout: Duration::from_secs(args.ready_timeout),
         users,
     };
-    let ports = [options.token_port, options.watch_port, options.api_port];
-    if ports[0] == ports[1] || ports[1] == ports[2] || ports[0] == ports[2] {
+    let ports = [
+        options.token_port,
+        options.watch_port,
+        options.api_port,
+        options.web_port,
+    ];
+    if (1..ports.len()).any(|i| ports[..i].contains(&ports[i])) {
         return Err(CliError::SamePorts);
     }
     Ok(options)
@@ -175,10 +189,11 @@ mod tests {
 
     /// Where a child copy of this test binary finds the arguments to parse.
     const CHILD_ARGS: &str = "LOCAL_CLI_TEST_ARGS";
-    const VARIABLES: [&str; 4] = [
+    const VARIABLES: [&str; 5] = [
         "LOCAL_TOKEN_PORT",
         "LOCAL_WATCH_PORT",
         "LOCAL_API_PORT",
+        "LOCAL_WEB_PORT",
         "LOCAL_USERS",
     ];
 
@@ -192,11 +207,12 @@ mod tests {
                     .map(|u| format!("{}/{}", u.email, u.groups.join(",")))
                     .collect();
                 format!(
-                    "ok {} {} {} users[{}]",
+                    "ok {} {} {} users[{}] web {}",
                     o.token_port,
                     o.watch_port,
                     o.api_port,
-                    users.join(" ")
+                    users.join(" "),
+                    o.web_port
                 )
             }
             Err(CliError::SamePorts) => "same ports".to_string(),
@@ -246,7 +262,7 @@ mod tests {
             &'static str,
             &'static str,
         );
-        let cases: [Case; 17] = [
+        let cases: [Case; 22] = [
             (
                 &["--user", "alice@example.com:Correct-Horse-9"],
                 &[],
@@ -279,7 +295,7 @@ mod tests {
                 "LOCAL_USERS",
             ),
             (&[], &[], "ok 9100 9000 3000 users[]", ""),
-            (&["--api-port", "8080"], &[], "ok 9100 9000 8080", ""),
+            (&["--api-port", "8081"], &[], "ok 9100 9000 8081", ""),
             (
                 &["--token-port=9200", "--watch-port", "9300"],
                 &[],
@@ -309,6 +325,26 @@ mod tests {
                 "LOCAL_TOKEN_PORT: \"x\" is not a port",
             ),
             (&["--bogus"], &[], "UnknownArgument", "--bogus"),
+            (&[], &[], "ok 9100 9000 3000 users[] web 8080", ""),
+            (
+                &["--web-port", "8181"],
+                &[],
+                "ok 9100 9000 3000",
+                "web 8181",
+            ),
+            (
+                &[],
+                &[("LOCAL_WEB_PORT", "8282")],
+                "ok 9100 9000 3000",
+                "web 8282",
+            ),
+            (&["--web-port", "3000"], &[], "same ports", ""),
+            (
+                &["--web-port", "0"],
+                &[],
+                "ValueValidation",
+                "LOCAL_WEB_PORT: \"0\" is not a port",
+            ),
         ];
         for (args, env, starts, contains) in cases {
             let got = run(args, env);
@@ -331,6 +367,7 @@ mod tests {
             "--token-port=1",
             "--watch-port=2",
             "--api-port=3",
+            "--web-port=4",
         ]) else {
             panic!("expected options");
         };
@@ -356,6 +393,9 @@ mod tests {
             "--api-port <PORT>",
             "LOCAL_API_PORT",
             "3000",
+            "--web-port <PORT>",
+            "LOCAL_WEB_PORT",
+            "8080",
             "--template <PATH>",
             "--state-dir <PATH>",
             "--ready-timeout <SECS>",

@@ -31,6 +31,8 @@ pub struct Banner<'a> {
     pub narrow_scope: Option<&'a str>,
     /// The client the sign-in walkthrough uses (the first allowing `code`).
     pub web: Option<&'a AppClient>,
+    /// The web app's URL, e.g. `http://localhost:8080/`.
+    pub web_url: &'a str,
     /// Who signs in: an email, with the password when it is the generated
     /// demo user's (a password given with `--user` is never printed).
     pub user: Option<(&'a str, Option<&'a Password>)>,
@@ -71,6 +73,11 @@ impl Banner<'_> {
             out,
             "  Lambda Invoke API (cargo lambda):    {}",
             self.watch_url
+        )?;
+        writeln!(
+            out,
+            "  Web app (open it in a browser):      {}",
+            self.web_url
         )?;
         writeln!(
             out,
@@ -345,6 +352,7 @@ mod tests {
             m2m: Some(&m2m),
             narrow_scope: Some("awesomeapi-resource-server/awesomeapi.read"),
             web: None,
+            web_url: "http://localhost:8080/",
             user: None,
         }
         .render();
@@ -355,6 +363,7 @@ mod tests {
             "http://127.0.0.1:3000/user",
             "client_secret: csecret",
             "http://127.0.0.1:9100/us-east-1_x/.well-known/jwks.json",
+            "Web app (open it in a browser):      http://localhost:8080/",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }
@@ -387,6 +396,7 @@ mod tests {
                 m2m: None,
                 narrow_scope: None,
                 web: Some(&web),
+                web_url: "http://localhost:5173/",
                 user,
             }
             .render()

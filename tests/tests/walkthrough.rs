@@ -85,11 +85,13 @@ async fn the_seed_walkthrough_runs_offline() {
     let banner = stack.banner.clone();
     let [token_port, _, api_port] = stack.ports;
     let (ports, log_path) = (stack.ports, stack.log_path.clone());
+    let web_port = stack.web_port;
 
     // stack.json describes the running stack, with the printed credentials.
     let info = local::stack_info::StackInfo::read(&stack.scratch.join("state/stack.json"))
         .expect("stack.json written when ready");
     assert_eq!(info.api_url, format!("http://127.0.0.1:{api_port}/"));
+    assert_eq!(info.web_url, Some(stack.web_url()));
     assert_eq!(
         info.token_endpoint,
         format!("http://127.0.0.1:{token_port}/oauth2/token")
@@ -169,7 +171,7 @@ async fn the_seed_walkthrough_runs_offline() {
         survivors.is_empty(),
         "processes left running: {survivors:?}"
     );
-    for port in ports {
+    for port in ports.into_iter().chain([web_port]) {
         assert!(port_is_closed(port), "port {port} still open");
     }
     let _ = std::fs::remove_dir_all(&stack.scratch);

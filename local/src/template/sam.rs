@@ -4,12 +4,13 @@
 //!
 //! CloudFormation intrinsics are understood in both forms (`!Ref X` and
 //! `{Ref: X}`). Only what can be known before a deploy is resolved: `!Ref`
-//! to a parameter gives its default, `!Ref` to a resource server gives its
+//! to a parameter gives the value it is deployed with (an override given to
+//! [`Template::with_parameters`], else its default), `!Ref` to a resource server gives its
 //! `Identifier`, and `!Sub` substitutes those. Anything else (another
 //! resource's id, `!GetAtt`, pseudo parameters) is reported as unresolvable
 //! rather than guessed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
@@ -60,6 +61,9 @@ pub enum TemplateError {
         /// The reference, e.g. `${MyClient}` or `!GetAtt X.Arn`.
         reference: String,
     },
+    /// A parameter override names a parameter the template does not declare.
+    #[error("parameter override {0}: the template declares no such parameter")]
+    UnknownParameter(String),
 }
 
 /// One `Type: Api` event of a function: a route of the REST API.
@@ -179,6 +183,9 @@ pub struct OutputAttribute {
 #[derive(Debug, Clone)]
 pub struct Template {
     root: Value,
+    /// Parameter values that replace the defaults, as `sam deploy
+    /// --parameter-overrides` gives them.
+    overrides: BTreeMap<String, String>,
 }
 
 impl Template {
@@ -198,7 +205,39 @@ impl Template {
         if root.get("Resources").and_then(Value::as_mapping).is_none() {
             return Err(TemplateError::Missing("Resources".into()));
         }
-        Ok(Self { root })
+        Ok(Self {
+            root,
+            overrides: BTreeMap::new(),
+        })
+    }
+
+    /// True if the template declares the parameter `name`.
+    pub fn declares_parameter(&self, name: &str) -> bool {
+        self.root
+            .get("Parameters")
+            .and_then(|p| p.get(name))
+            .is_some()
+    }
+
+    /// The template as deployed with these parameter values (`sam deploy
+    /// --parameter-overrides Name=Value`): `!Ref Name` then gives `Value`
+    /// instead of the default. A `CommaDelimitedList` value is written with
+    /// commas, as on the command line. Naming a parameter the template does
+    /// not declare is an error, as it is for CloudFormation.
+    pub fn with_parameters<I, K, V>(mut self, values: I) -> Result<Self, TemplateError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        for (name, value) in values {
+            let name = name.into();
+            if !self.declares_parameter(&name) {
+                return Err(TemplateError::UnknownParameter(name));
+            }
+            self.overrides.insert(name, value.into());
+        }
+        Ok(self)
     }
 
     /// Every `Type: Api` event of every function, in template order.
@@ -619,8 +658,12 @@ impl Template {
         }
     }
 
-    /// `!Ref name`: a parameter's default or a resource server's identifier.
+    /// `!Ref name`: a parameter's value (its override, else its default) or
+    /// a resource server's identifier.
     fn resolve_ref(&self, name: &str, at: &str) -> Result<String, TemplateError> {
+        if let Some(value) = self.overrides.get(name) {
+            return Ok(value.clone());
+        }
         let parameter = self.root.get("Parameters").and_then(|p| p.get(name));
         if let Some(parameter) = parameter {
             let default = parameter
@@ -1000,6 +1043,32 @@ Outputs:
             })
             .collect();
         assert_eq!(pieces, ["Ta", "VB", "Tc", "ED", "VE", "T${unclosed"]);
+    }
+
+    #[test]
+    fn parameter_overrides_replace_defaults_where_referenced() {
+        let t = mini()
+            .with_parameters([("Stage", "gamma"), ("Pool", "p1")])
+            .unwrap();
+        assert_eq!(t.stage_name_default().unwrap(), "gamma");
+        assert_eq!(t.reauthorize_every().unwrap(), 60, "not overridden");
+        assert_eq!(
+            t.route_scopes_json().unwrap(),
+            r#"{"get /x":["gamma-api/read"],"k":"${Literal}","s":"gamma"}"#
+        );
+        assert_eq!(
+            t.app_clients().unwrap()[0].allowed_scopes[1],
+            "gamma-api/read"
+        );
+        // A parameter without a default resolves once it is given a value.
+        let (_, pool) = t.authorizer_variable("BAD").unwrap();
+        assert_eq!(t.resolve_text(pool, "BAD").unwrap(), "p1");
+        let err = mini().with_parameters([("Nope", "x")]).unwrap_err();
+        assert!(
+            matches!(&err, TemplateError::UnknownParameter(n) if n == "Nope"),
+            "{err}"
+        );
+        assert!(mini().declares_parameter("Ttl") && !mini().declares_parameter("Server"));
     }
 
     #[test]

@@ -177,6 +177,8 @@ pub async fn event(args: &EventArgs, workspace: &std::path::Path) -> Result<Valu
         cache_ttl: Duration::ZERO,
         authorizer_function: "authorizer".to_string(),
         handler_function: "handler".to_string(),
+        cors: None,
+        gateway_responses: Default::default(),
     };
     let method_arn = config.method_arn(&method, &args.path);
     let bearer = format!("Bearer {token}");

@@ -177,7 +177,8 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     let pool_task = tokio::spawn(serve(token_listener, pool, stopped.clone()));
     tracing::info!(url = %pool_url, "token endpoint listening");
 
-    let api_url = format!("http://127.0.0.1:{}", options.api_port);
+    // The stage's base URL, as the template's ApiUrl output names it.
+    let api_url = format!("http://127.0.0.1:{}/{}", options.api_port, spec.stage);
     let api_base = format!("{api_url}/");
     let web_url = format!("{}/", web_app::origin(options.web_port));
     let web_client = clients.all().iter().find(|c| c.allows_code());
@@ -207,6 +208,8 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
         cache_ttl: Duration::from_secs(spec.reauthorize_every),
         authorizer_function: "authorizer".to_string(),
         handler_function: "handler".to_string(),
+        cors: spec.cors.clone(),
+        gateway_responses: spec.gateway_responses.clone(),
     };
 
     let outcome = async {
@@ -304,8 +307,9 @@ fn warm_up_token(
     issuer.access_token(&claims)
 }
 
-/// The authorizer's variables, as the template sets them but naming the
-/// local pool, clients and issuer.
+/// The functions' variables (watch gives both one env file): the
+/// authorizer's as the template sets them but naming the local pool, clients
+/// and issuer, then the handler's exactly as the template sets them.
 fn functions_env(
     spec: &StackSpec,
     pool_id: &str,
@@ -319,7 +323,7 @@ fn functions_env(
         .filter(|c| spec.authorizer_clients.contains(&c.name))
         .map(|c| c.client_id.as_str())
         .collect();
-    env_file(&[
+    let mut vars = vec![
         ("USER_POOL_ID", pool_id.to_string()),
         ("APP_CLIENT_IDS", accepted.join(",")),
         // Raw line breaks can only sit between JSON tokens, where a space
@@ -327,7 +331,14 @@ fn functions_env(
         ("ROUTE_SCOPES", spec.route_scopes.replace(['\n', '\r'], " ")),
         ("JWKS_URL", format!("{issuer_url}/.well-known/jwks.json")),
         ("TOKEN_ISSUER", issuer_url.to_string()),
-    ])
+    ];
+    for (name, value) in &spec.handler_environment {
+        if vars.iter().any(|(taken, _)| taken == name) {
+            return Err(WatchError::SharedVariable(name.clone()));
+        }
+        vars.push((name.as_str(), value.clone()));
+    }
+    env_file(&vars)
 }
 
 /// Stops watch and every process under it, then reaps watch.
@@ -529,6 +540,12 @@ mod tests {
             reauthorize_every: 300,
             stage: "prod".into(),
             password_policy: Default::default(),
+            cors: None,
+            gateway_responses: Default::default(),
+            handler_environment: vec![(
+                "CORS_ALLOWED_ORIGINS".into(),
+                "http://localhost:8080".into(),
+            )],
         };
         let env = functions_env(
             &spec,
@@ -543,8 +560,17 @@ mod tests {
              APP_CLIENT_IDS='m2m-id,web-id'\n\
              ROUTE_SCOPES='{\"GET /a\": [\"s/a\"]}'\n\
              JWKS_URL='http://127.0.0.1:9100/us-east-1_abc/.well-known/jwks.json'\n\
-             TOKEN_ISSUER='http://127.0.0.1:9100/us-east-1_abc'\n"
+             TOKEN_ISSUER='http://127.0.0.1:9100/us-east-1_abc'\n\
+             CORS_ALLOWED_ORIGINS='http://localhost:8080'\n"
         );
+        let clash = StackSpec {
+            handler_environment: vec![("USER_POOL_ID".into(), "x".into())],
+            ..spec
+        };
+        let error = functions_env(&clash, "us-east-1_abc", &clients, "http://x")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("USER_POOL_ID"), "{error}");
     }
 
     /// A workspace whose `.venv/bin/cargo` plays `cargo lambda watch`:

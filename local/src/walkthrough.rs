@@ -11,7 +11,7 @@ use crate::template::spec::RouteSpec;
 /// What the banner shows.
 #[derive(Debug, Clone, Copy)]
 pub struct Banner<'a> {
-    /// e.g. `http://127.0.0.1:3000`.
+    /// The stage's base URL without the final `/`, e.g. `http://127.0.0.1:3000/prod`.
     pub api_url: &'a str,
     /// e.g. `http://127.0.0.1:9100`.
     pub pool_url: &'a str,
@@ -55,8 +55,10 @@ impl Banner<'_> {
         writeln!(out, "\nLocal stack (everything on 127.0.0.1):")?;
         writeln!(
             out,
-            "  API (stage {}, served at the root):  {api}",
-            self.stage
+            "  API (stage {}):{:<width$}{api}/",
+            self.stage,
+            "",
+            width = 24usize.saturating_sub(self.stage.len())
         )?;
         writeln!(out, "  Token endpoint:                      {token_url}")?;
         writeln!(
@@ -342,7 +344,7 @@ mod tests {
         }];
         let clients = [m2m.clone()];
         let text = Banner {
-            api_url: "http://127.0.0.1:3000",
+            api_url: "http://127.0.0.1:3000/prod",
             pool_url: "http://127.0.0.1:9100",
             issuer: "http://127.0.0.1:9100/us-east-1_x",
             watch_url: "http://127.0.0.1:9000",
@@ -357,10 +359,11 @@ mod tests {
         }
         .render();
         for expected in [
-            "curl -i http://127.0.0.1:3000/awesomeapi",
+            "curl -i http://127.0.0.1:3000/prod/awesomeapi",
+            "API (stage prod):                    http://127.0.0.1:3000/prod/\n",
             "curl -s -u 'cid:csecret' -d grant_type=client_credentials http://127.0.0.1:9100/oauth2/token",
             "-d scope=awesomeapi-resource-server/awesomeapi.read",
-            "http://127.0.0.1:3000/user",
+            "http://127.0.0.1:3000/prod/user",
             "client_secret: csecret",
             "http://127.0.0.1:9100/us-east-1_x/.well-known/jwks.json",
             "Web app (open it in a browser):      http://localhost:8080/",
@@ -386,7 +389,7 @@ mod tests {
         let demo = Password::new("Demo-Pass-123");
         let banner = |user| {
             Banner {
-                api_url: "http://127.0.0.1:3000",
+                api_url: "http://127.0.0.1:3000/prod",
                 pool_url: "http://127.0.0.1:9100",
                 issuer: "http://127.0.0.1:9100/us-east-1_x",
                 watch_url: "http://127.0.0.1:9000",
@@ -411,7 +414,7 @@ mod tests {
             "username=alice@example.com",
             "-d client_id=webid -d grant_type=authorization_code",
             "--data-urlencode 'redirect_uri=http://localhost:5173/cb'",
-            "http://127.0.0.1:3000/book",
+            "http://127.0.0.1:3000/prod/book",
             "http://127.0.0.1:9100/oauth2/revoke",
             "logout_uri=http%3A%2F%2Flocalhost%3A5173%2F",
             "does not\n  #    see revocation",

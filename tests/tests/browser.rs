@@ -626,8 +626,8 @@ async fn web_app_signs_in_on_local_stack_and_calls_its_api() {
         .expect("a web client in stack.json");
     // Not the template's default port: the callback URLs follow --web-port.
     assert_ne!(stack.web_port, 8080);
-    assert_eq!(web_client.callback_urls, [web_url.clone()]);
-    assert_eq!(web_client.logout_urls, [web_url.clone()]);
+    assert_eq!(web_client.callback_urls, [web_url.as_str()]);
+    assert_eq!(web_client.logout_urls, [web_url.as_str()]);
 
     // The web app's configuration is the running stack's.
     let http = reqwest::Client::builder().no_proxy().build().unwrap();

@@ -148,8 +148,15 @@ impl LocalStack {
         format!("http://localhost:{}/", self.web_port)
     }
 
-    /// `http://127.0.0.1:<API port>`.
+    /// What the running stack wrote to its `stack.json`.
+    pub fn info(&self) -> local::stack_info::StackInfo {
+        local::stack_info::StackInfo::read(&self.scratch.join("state/stack.json"))
+            .expect("stack.json written when ready")
+    }
+
+    /// The API stage's base URL from `stack.json`, without the final `/`:
+    /// `http://127.0.0.1:<API port>/<stage>`.
     pub fn api_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.ports[2])
+        self.info().api_url.trim_end_matches('/').to_string()
     }
 }

@@ -32,7 +32,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use integration_tests::browser::Browser;
 use integration_tests::local_stack::{LocalStack, log_tail};
 use integration_tests::wait_ready::port_is_closed;
-use local::stack_info::StackInfo;
 use local::web_app::{WebApp, WebConfig};
 use reqwest::Url;
 use serde_json::{Value, json};
@@ -611,7 +610,7 @@ async fn web_app_signs_in_on_local_stack_and_calls_its_api() {
     .await
     .expect("local-stack starts");
     let stack_ready = started.elapsed();
-    let info = StackInfo::read(&stack.scratch.join("state/stack.json")).expect("stack.json");
+    let info = stack.info();
     let web_url = stack.web_url();
     assert_eq!(info.web_url.as_deref(), Some(web_url.as_str()));
     assert!(

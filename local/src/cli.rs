@@ -13,7 +13,7 @@ use crate::cognito::users::{USERS_VARIABLE, UserSpec, UsersError, parse_user_lis
 
 pub use local_cli::{
     Args, DEFAULT_API_PORT, DEFAULT_READY_TIMEOUT, DEFAULT_TOKEN_PORT, DEFAULT_WATCH_PORT,
-    PortError,
+    DEFAULT_WEB_PORT, PortError,
 };
 
 /// Settings of one run.
@@ -25,6 +25,8 @@ pub struct Options {
     pub watch_port: u16,
     /// API front port.
     pub api_port: u16,
+    /// Web app port.
+    pub web_port: u16,
     /// The workspace root.
     pub workspace: PathBuf,
     /// The SAM template.
@@ -75,6 +77,7 @@ where
         token_port: args.token_port,
         watch_port: args.watch_port,
         api_port: args.api_port,
+        web_port: args.web_port,
         template: args
             .template
             .unwrap_or_else(|| workspace.join("template.yaml")),
@@ -96,10 +99,11 @@ mod tests {
 
     /// Where a child copy of this test binary finds the arguments to parse.
     const CHILD_ARGS: &str = "LOCAL_CLI_TEST_ARGS";
-    const VARIABLES: [&str; 4] = [
+    const VARIABLES: [&str; 5] = [
         "LOCAL_TOKEN_PORT",
         "LOCAL_WATCH_PORT",
         "LOCAL_API_PORT",
+        "LOCAL_WEB_PORT",
         "LOCAL_USERS",
     ];
 
@@ -113,11 +117,12 @@ mod tests {
                     .map(|u| format!("{}/{}", u.email, u.groups.join(",")))
                     .collect();
                 format!(
-                    "ok {} {} {} users[{}]",
+                    "ok {} {} {} users[{}] web {}",
                     o.token_port,
                     o.watch_port,
                     o.api_port,
-                    users.join(" ")
+                    users.join(" "),
+                    o.web_port
                 )
             }
             Err(CliError::Ports(e)) => format!("ports: {e}"),
@@ -167,7 +172,7 @@ mod tests {
             &'static str,
             &'static str,
         );
-        let cases: [Case; 17] = [
+        let cases: [Case; 22] = [
             (
                 &["--user", "alice@example.com:Correct-Horse-9"],
                 &[],
@@ -200,7 +205,7 @@ mod tests {
                 "LOCAL_USERS",
             ),
             (&[], &[], "ok 9100 9000 3000 users[]", ""),
-            (&["--api-port", "8080"], &[], "ok 9100 9000 8080", ""),
+            (&["--api-port", "8081"], &[], "ok 9100 9000 8081", ""),
             (
                 &["--token-port=9200", "--watch-port", "9300"],
                 &[],
@@ -235,6 +240,31 @@ mod tests {
                 "LOCAL_TOKEN_PORT: \"x\" is not a port",
             ),
             (&["--bogus"], &[], "UnknownArgument", "--bogus"),
+            (&[], &[], "ok 9100 9000 3000 users[] web 8080", ""),
+            (
+                &["--web-port", "8181"],
+                &[],
+                "ok 9100 9000 3000",
+                "web 8181",
+            ),
+            (
+                &[],
+                &[("LOCAL_WEB_PORT", "8282")],
+                "ok 9100 9000 3000",
+                "web 8282",
+            ),
+            (
+                &["--web-port", "3000"],
+                &[],
+                "ports: ",
+                "--api-port and --web-port are both 3000",
+            ),
+            (
+                &["--web-port", "0"],
+                &[],
+                "ValueValidation",
+                "LOCAL_WEB_PORT: \"0\" is not a port",
+            ),
         ];
         for (args, env, starts, contains) in cases {
             let got = run(args, env);
@@ -257,6 +287,7 @@ mod tests {
             "--token-port=1",
             "--watch-port=2",
             "--api-port=3",
+            "--web-port=4",
         ]) else {
             panic!("expected options");
         };
@@ -282,6 +313,9 @@ mod tests {
             "--api-port <PORT>",
             "LOCAL_API_PORT",
             "3000",
+            "--web-port <PORT>",
+            "LOCAL_WEB_PORT",
+            "8080",
             "--template <PATH>",
             "--state-dir <PATH>",
             "--ready-timeout <SECS>",

@@ -47,7 +47,8 @@ pub struct EventArgs {
     pub kind: Kind,
     /// The request's method, e.g. GET
     pub method: String,
-    /// The request's path, e.g. /book or /book/42
+    /// The request's path in the stage, e.g. /book or /book/42 (a URL's
+    /// /prod/book works too)
     pub path: String,
     /// The app client, by its logical id in the template [default: the first client_credentials client]
     #[arg(long, value_name = "NAME")]
@@ -152,8 +153,9 @@ pub async fn event(args: &EventArgs, workspace: &std::path::Path) -> Result<Valu
             .collect(),
     )?;
     let method = args.method.to_ascii_uppercase();
+    let path = in_stage(&routes, &stack.stage, &method, &args.path);
     let resource = routes
-        .find(&method, &args.path)
+        .find(&method, path)
         .and_then(|index| routes.routes().get(index))
         .map(|route| route.path.clone())
         .ok_or_else(|| EventError::NoRoute {
@@ -177,8 +179,10 @@ pub async fn event(args: &EventArgs, workspace: &std::path::Path) -> Result<Valu
         cache_ttl: Duration::ZERO,
         authorizer_function: "authorizer".to_string(),
         handler_function: "handler".to_string(),
+        cors: None,
+        gateway_responses: Default::default(),
     };
-    let method_arn = config.method_arn(&method, &args.path);
+    let method_arn = config.method_arn(&method, path);
     let bearer = format!("Bearer {token}");
     Ok(match args.kind {
         Kind::Token => token_event(&bearer, &method_arn),
@@ -198,7 +202,7 @@ pub async fn event(args: &EventArgs, workspace: &std::path::Path) -> Result<Valu
             request_event(
                 &ProxyRequest {
                     method: &method,
-                    path: &args.path,
+                    path,
                     query: None,
                     headers: &headers,
                     body: b"",
@@ -276,6 +280,19 @@ async fn fresh_token(
     })
 }
 
+/// The path in the stage: `path` itself when it is a route, else with a
+/// leading `/<stage>` (copied from a URL) taken off when that makes one.
+fn in_stage<'a>(routes: &RouteTable, stage: &str, method: &str, path: &'a str) -> &'a str {
+    if routes.find(method, path).is_some() {
+        return path;
+    }
+    path.strip_prefix('/')
+        .and_then(|p| p.strip_prefix(stage))
+        .filter(|rest| rest.starts_with('/'))
+        .filter(|rest| routes.find(method, rest).is_some())
+        .unwrap_or(path)
+}
+
 /// `host:port` of the API's base URL.
 fn api_host(api_url: &str) -> Option<&str> {
     let rest = api_url.split_once("://").map_or(api_url, |(_, r)| r);
@@ -291,6 +308,20 @@ fn now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_copied_from_a_url_lose_the_stage() {
+        let routes = RouteTable::from_json(r#"{"GET /book":[],"GET /prod/x":[]}"#).unwrap();
+        for (path, expected) in [
+            ("/book", "/book"),
+            ("/prod/book", "/book"),
+            ("/prod/x", "/prod/x"),
+            ("/prodbook", "/prodbook"),
+            ("/prod/nothing", "/prod/nothing"),
+        ] {
+            assert_eq!(in_stage(&routes, "prod", "GET", path), expected, "{path}");
+        }
+    }
 
     #[test]
     fn the_api_host_is_taken_from_the_base_url() {

@@ -3,8 +3,9 @@
 //! Grouped by the AWS service each part stands in for: [`cognito`] (the user
 //! pool), [`apigateway`] (the REST API and its authorizer), [`lambda`] (the
 //! functions' runtimes) and [`template`] (what the SAM template declares).
-//! On top: the [`stack`] that runs them together, its [`cli`], its [`state`]
-//! and the [`walkthrough`] it prints.
+//! Beside them, the [`web_app`]'s host (not an AWS service: any static host
+//! serves `web/` when deployed). On top: the [`stack`] that runs them
+//! together, its [`cli`], its [`state`] and the [`walkthrough`] it prints.
 
 pub mod apigateway;
 pub mod cli;
@@ -17,3 +18,4 @@ pub mod stack_info;
 pub mod state;
 pub mod template;
 pub mod walkthrough;
+pub mod web_app;

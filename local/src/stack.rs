@@ -1,6 +1,6 @@
 //! `local-stack`: the token endpoint, the functions under `cargo lambda
-//! watch` and the API front, started together, warmed up, and stopped
-//! together on Ctrl-C or SIGTERM.
+//! watch`, the API front and the web app, started together, warmed up, and
+//! stopped together on Ctrl-C or SIGTERM.
 
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -34,6 +34,7 @@ use crate::state::{REGION, StateDir, StateError};
 use crate::template::sam::Template;
 use crate::template::spec::{RouteSpec, SpecError, StackSpec};
 use crate::walkthrough::Banner;
+use crate::web_app::{self, WebApp, WebConfig};
 
 /// The line printed on stdout once everything answers; tests wait for it.
 pub const READY_LINE: &str = "local-stack ready";
@@ -106,13 +107,28 @@ pub enum StackError {
 
 /// Reads the template named in `options`, then runs the stack.
 pub async fn run_from_template(options: Options) -> Result<(), StackError> {
+    let spec = read_spec(&options)?;
+    run(options, spec).await
+}
+
+/// What the stack takes from the template named in `options`, deployed as
+/// for a web app at the web port's origin: its web-app parameters are
+/// overridden (a template without some of them keeps what it has), so the
+/// web client's callback URLs and the API's CORS origin follow `--web-port`.
+pub fn read_spec(options: &Options) -> Result<StackSpec, StackError> {
     let spec_error = |source| StackError::Spec {
         path: options.template.display().to_string(),
         source,
     };
     let template = Template::load(&options.template).map_err(|e| spec_error(SpecError::from(e)))?;
-    let spec = StackSpec::from_template(&template).map_err(spec_error)?;
-    run(options, spec).await
+    let parameters: Vec<_> = web_app::template_parameters(&web_app::origin(options.web_port))
+        .into_iter()
+        .filter(|(name, _)| template.declares_parameter(name))
+        .collect();
+    let template = template
+        .with_parameters(parameters)
+        .map_err(|e| spec_error(SpecError::from(e)))?;
+    StackSpec::from_template(&template).map_err(spec_error)
 }
 
 /// Runs the stack until a signal, then stops everything it started.
@@ -133,6 +149,7 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     // Bind everything first, so a busy port fails before any build starts.
     let token_listener = bind(options.token_port).await?;
     let api_listener = bind(options.api_port).await?;
+    let web_listener = bind(options.web_port).await?;
     drop(bind(options.watch_port).await?);
 
     let pool_url = format!("http://127.0.0.1:{}", options.token_port);
@@ -160,6 +177,16 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     let pool_task = tokio::spawn(serve(token_listener, pool, stopped.clone()));
     tracing::info!(url = %pool_url, "token endpoint listening");
 
+    // The stage's base URL, as the template's ApiUrl output names it.
+    let api_url = format!("http://127.0.0.1:{}/{}", options.api_port, spec.stage);
+    let api_base = format!("{api_url}/");
+    let web_url = format!("{}/", web_app::origin(options.web_port));
+    let web_client = clients.all().iter().find(|c| c.allows_code());
+    let web_config = web_client.and_then(|c| WebConfig::for_client(c, &pool_url, &api_base));
+    let web = WebApp::new(options.workspace.join("web"), web_config.as_ref()).router();
+    let web_task = tokio::spawn(serve(web_listener, web, stopped.clone()));
+    tracing::info!(url = %web_url, "web app listening");
+
     let mut interrupted = shutdown_signal().map_err(StackError::Signals)?;
     let watch_command = WatchCommand {
         workspace: options.workspace.clone(),
@@ -181,6 +208,8 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
         cache_ttl: Duration::from_secs(spec.reauthorize_every),
         authorizer_function: "authorizer".to_string(),
         handler_function: "handler".to_string(),
+        cors: spec.cors.clone(),
+        gateway_responses: spec.gateway_responses.clone(),
     };
 
     let outcome = async {
@@ -202,7 +231,6 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
             SystemClock,
         );
         let api_task = tokio::spawn(serve(api_listener, front.router(), stopped.clone()));
-        let api_url = format!("http://127.0.0.1:{}", options.api_port);
         let narrow_scope = spec
             .routes
             .iter()
@@ -219,24 +247,26 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
             routes: &spec.routes,
             m2m,
             narrow_scope,
-            web: clients.all().iter().find(|c| c.allows_code()),
+            web: web_client,
+            web_url: &web_url,
             user: sign_in_user
                 .as_ref()
                 .map(|(email, password)| (email.as_str(), password.as_ref())),
         };
-        let info = StackInfo::new(
+        let mut info = StackInfo::new(
             &Endpoints {
                 pool_url: &pool_url,
                 user_pool_id: &state.pool_id,
-                api_url: &format!("{api_url}/"),
+                api_url: &api_base,
                 rest_api_id: &state.api_id,
                 stage: &spec.stage,
             },
             clients.all(),
         );
+        info.web_url = Some(web_url.clone());
         info.write(state_dir.path())?;
         println!("{}", banner.render());
-        println!("{READY_LINE}: API {api_url} (Ctrl-C stops everything)");
+        println!("{READY_LINE}: API {api_url}, web app {web_url} (Ctrl-C stops everything)");
         let result = tokio::select! {
             status = child.wait() => Err(exited(status)),
             _ = &mut interrupted => Ok(()),
@@ -249,6 +279,7 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     let _ = stop.send(true);
     stop_watch(&mut child).await;
     let _ = tokio::time::timeout(Duration::from_secs(5), pool_task).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), web_task).await;
     match outcome {
         Ok((result, api_task)) => {
             let _ = tokio::time::timeout(Duration::from_secs(5), api_task).await;
@@ -276,8 +307,9 @@ fn warm_up_token(
     issuer.access_token(&claims)
 }
 
-/// The authorizer's variables, as the template sets them but naming the
-/// local pool, clients and issuer.
+/// The functions' variables (watch gives both one env file): the
+/// authorizer's as the template sets them but naming the local pool, clients
+/// and issuer, then the handler's exactly as the template sets them.
 fn functions_env(
     spec: &StackSpec,
     pool_id: &str,
@@ -291,7 +323,7 @@ fn functions_env(
         .filter(|c| spec.authorizer_clients.contains(&c.name))
         .map(|c| c.client_id.as_str())
         .collect();
-    env_file(&[
+    let mut vars = vec![
         ("USER_POOL_ID", pool_id.to_string()),
         ("APP_CLIENT_IDS", accepted.join(",")),
         // Raw line breaks can only sit between JSON tokens, where a space
@@ -299,7 +331,14 @@ fn functions_env(
         ("ROUTE_SCOPES", spec.route_scopes.replace(['\n', '\r'], " ")),
         ("JWKS_URL", format!("{issuer_url}/.well-known/jwks.json")),
         ("TOKEN_ISSUER", issuer_url.to_string()),
-    ])
+    ];
+    for (name, value) in &spec.handler_environment {
+        if vars.iter().any(|(taken, _)| taken == name) {
+            return Err(WatchError::SharedVariable(name.clone()));
+        }
+        vars.push((name.as_str(), value.clone()));
+    }
+    env_file(&vars)
 }
 
 /// Stops watch and every process under it, then reaps watch.
@@ -501,6 +540,12 @@ mod tests {
             reauthorize_every: 300,
             stage: "prod".into(),
             password_policy: Default::default(),
+            cors: None,
+            gateway_responses: Default::default(),
+            handler_environment: vec![(
+                "CORS_ALLOWED_ORIGINS".into(),
+                "http://localhost:8080".into(),
+            )],
         };
         let env = functions_env(
             &spec,
@@ -515,8 +560,17 @@ mod tests {
              APP_CLIENT_IDS='m2m-id,web-id'\n\
              ROUTE_SCOPES='{\"GET /a\": [\"s/a\"]}'\n\
              JWKS_URL='http://127.0.0.1:9100/us-east-1_abc/.well-known/jwks.json'\n\
-             TOKEN_ISSUER='http://127.0.0.1:9100/us-east-1_abc'\n"
+             TOKEN_ISSUER='http://127.0.0.1:9100/us-east-1_abc'\n\
+             CORS_ALLOWED_ORIGINS='http://localhost:8080'\n"
         );
+        let clash = StackSpec {
+            handler_environment: vec![("USER_POOL_ID".into(), "x".into())],
+            ..spec
+        };
+        let error = functions_env(&clash, "us-east-1_abc", &clients, "http://x")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("USER_POOL_ID"), "{error}");
     }
 
     /// A workspace whose `.venv/bin/cargo` plays `cargo lambda watch`:
@@ -542,7 +596,7 @@ mod tests {
     }
 
     fn options_for(workspace: &Path) -> (Options, StackSpec) {
-        let ports: Vec<u16> = (0..3)
+        let ports: Vec<u16> = (0..4)
             .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
             .collect::<Vec<_>>()
             .iter()
@@ -554,6 +608,7 @@ mod tests {
             token_port: ports[0],
             watch_port: ports[1],
             api_port: ports[2],
+            web_port: ports[3],
             workspace: workspace.to_path_buf(),
             template,
             state_dir: workspace.join("state"),
@@ -635,6 +690,67 @@ mod tests {
             );
             std::fs::remove_dir_all(&workspace).unwrap();
         }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_hosted_sign_in_accepts_the_web_apps_origin_on_any_web_port() {
+        use crate::cognito::users::UserStore;
+        use axum::body::Body;
+        use axum::http::Request;
+        use tower::ServiceExt;
+
+        let workspace = std::env::temp_dir().join(format!("stack-web-port-{}", random_id()));
+        let (mut options, _) = options_for(&workspace);
+        // (web port, redirect_uri / logout_uri, accepted)
+        let cases = [
+            (18_080, "http://localhost:18080/", true),
+            (18_080, "http://localhost:8080/", false),
+            (18_080, "http://127.0.0.1:18080/", false),
+            (8080, "http://localhost:8080/", true),
+            (8080, "http://localhost:18080/", false),
+        ];
+        for (web_port, uri, accepted) in cases {
+            options.web_port = web_port;
+            let spec = read_spec(&options).unwrap();
+            let state_dir = StateDir::new(workspace.join(format!("state-{web_port}")));
+            let (state, issuer) = state_dir.load_or_init(&spec.clients).unwrap();
+            let clients = Clients::from_state(&spec.clients, &state);
+            let web = clients.all().iter().find(|c| c.allows_code()).unwrap();
+            let query = |key: &str| {
+                form_urlencoded::Serializer::new(String::new())
+                    .append_pair("client_id", &web.client_id)
+                    .append_pair("response_type", "code")
+                    .append_pair(key, uri)
+                    .finish()
+            };
+            let authorize = format!("/oauth2/authorize?{}", query("redirect_uri"));
+            let logout = format!("/logout?{}", query("logout_uri"));
+            let users = UserStore::load(state_dir.path(), &[], &spec.password_policy).unwrap();
+            let keys = SigningKeys {
+                access: issuer,
+                id: Issuer::generate("id-kid").unwrap(),
+            };
+            let pool = UserPool::new(keys, "http://127.0.0.1:1/p".into(), clients.clone(), users);
+            let router =
+                PoolServer::new(pool, state.pool_id.clone(), "http://127.0.0.1:1".into()).router();
+            for (uri_of, path, accepted_at) in [
+                ("redirect_uri", authorize, "/login?"),
+                ("logout_uri", logout, uri),
+            ] {
+                let request = Request::get(&path).body(Body::empty()).unwrap();
+                let answer = router.clone().oneshot(request).await.unwrap();
+                let location = answer.headers()["location"].to_str().unwrap().to_string();
+                assert_eq!(
+                    location.contains(accepted_at),
+                    accepted,
+                    "web port {web_port}, {uri_of} {uri}: {location}"
+                );
+                if !accepted {
+                    assert!(location.contains("error"), "{uri_of} {uri}: {location}");
+                }
+            }
+        }
+        std::fs::remove_dir_all(&workspace).unwrap();
     }
 
     #[test]

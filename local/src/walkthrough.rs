@@ -11,7 +11,7 @@ use crate::template::spec::RouteSpec;
 /// What the banner shows.
 #[derive(Debug, Clone, Copy)]
 pub struct Banner<'a> {
-    /// e.g. `http://127.0.0.1:3000`.
+    /// The stage's base URL without the final `/`, e.g. `http://127.0.0.1:3000/prod`.
     pub api_url: &'a str,
     /// e.g. `http://127.0.0.1:9100`.
     pub pool_url: &'a str,
@@ -31,6 +31,8 @@ pub struct Banner<'a> {
     pub narrow_scope: Option<&'a str>,
     /// The client the sign-in walkthrough uses (the first allowing `code`).
     pub web: Option<&'a AppClient>,
+    /// The web app's URL, e.g. `http://localhost:8080/`.
+    pub web_url: &'a str,
     /// Who signs in: an email, with the password when it is the generated
     /// demo user's (a password given with `--user` is never printed).
     pub user: Option<(&'a str, Option<&'a Password>)>,
@@ -53,8 +55,10 @@ impl Banner<'_> {
         writeln!(out, "\nLocal stack (everything on 127.0.0.1):")?;
         writeln!(
             out,
-            "  API (stage {}, served at the root):  {api}",
-            self.stage
+            "  API (stage {}):{:<width$}{api}/",
+            self.stage,
+            "",
+            width = 24usize.saturating_sub(self.stage.len())
         )?;
         writeln!(out, "  Token endpoint:                      {token_url}")?;
         writeln!(
@@ -71,6 +75,11 @@ impl Banner<'_> {
             out,
             "  Lambda Invoke API (cargo lambda):    {}",
             self.watch_url
+        )?;
+        writeln!(
+            out,
+            "  Web app (open it in a browser):      {}",
+            self.web_url
         )?;
         writeln!(
             out,
@@ -335,7 +344,7 @@ mod tests {
         }];
         let clients = [m2m.clone()];
         let text = Banner {
-            api_url: "http://127.0.0.1:3000",
+            api_url: "http://127.0.0.1:3000/prod",
             pool_url: "http://127.0.0.1:9100",
             issuer: "http://127.0.0.1:9100/us-east-1_x",
             watch_url: "http://127.0.0.1:9000",
@@ -345,16 +354,19 @@ mod tests {
             m2m: Some(&m2m),
             narrow_scope: Some("awesomeapi-resource-server/awesomeapi.read"),
             web: None,
+            web_url: "http://localhost:8080/",
             user: None,
         }
         .render();
         for expected in [
-            "curl -i http://127.0.0.1:3000/awesomeapi",
+            "curl -i http://127.0.0.1:3000/prod/awesomeapi",
+            "API (stage prod):                    http://127.0.0.1:3000/prod/\n",
             "curl -s -u 'cid:csecret' -d grant_type=client_credentials http://127.0.0.1:9100/oauth2/token",
             "-d scope=awesomeapi-resource-server/awesomeapi.read",
-            "http://127.0.0.1:3000/user",
+            "http://127.0.0.1:3000/prod/user",
             "client_secret: csecret",
             "http://127.0.0.1:9100/us-east-1_x/.well-known/jwks.json",
+            "Web app (open it in a browser):      http://localhost:8080/",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }
@@ -377,7 +389,7 @@ mod tests {
         let demo = Password::new("Demo-Pass-123");
         let banner = |user| {
             Banner {
-                api_url: "http://127.0.0.1:3000",
+                api_url: "http://127.0.0.1:3000/prod",
                 pool_url: "http://127.0.0.1:9100",
                 issuer: "http://127.0.0.1:9100/us-east-1_x",
                 watch_url: "http://127.0.0.1:9000",
@@ -387,6 +399,7 @@ mod tests {
                 m2m: None,
                 narrow_scope: None,
                 web: Some(&web),
+                web_url: "http://localhost:5173/",
                 user,
             }
             .render()
@@ -401,7 +414,7 @@ mod tests {
             "username=alice@example.com",
             "-d client_id=webid -d grant_type=authorization_code",
             "--data-urlencode 'redirect_uri=http://localhost:5173/cb'",
-            "http://127.0.0.1:3000/book",
+            "http://127.0.0.1:3000/prod/book",
             "http://127.0.0.1:9100/oauth2/revoke",
             "logout_uri=http%3A%2F%2Flocalhost%3A5173%2F",
             "does not\n  #    see revocation",

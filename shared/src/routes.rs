@@ -557,6 +557,21 @@ impl RouteTable {
             .map(|(i, _)| i)
     }
 
+    /// The path template of the resource that serves `path` whatever the
+    /// method: the most specific route path matching it. API Gateway picks
+    /// the resource first; its CORS `OPTIONS` method is per resource.
+    pub fn resource(&self, path: &str) -> Option<&str> {
+        let path = path.strip_prefix('/').unwrap_or(path);
+        if path.starts_with('/') {
+            return None;
+        }
+        self.routes
+            .iter()
+            .filter(|r| r.matches_path(path))
+            .max_by(|a, b| Specificity(&a.segments, false).cmp(&Specificity(&b.segments, false)))
+            .map(|r| r.path.as_str())
+    }
+
     /// The routes whose every required scope is in `scopes`.
     ///
     /// Linear in the number of scopes plus the number of routes: each token
@@ -945,6 +960,25 @@ mod tests {
         assert_eq!(key("GET", "/book/1"), Some("GET /book/{id}"));
         assert_eq!(key("PUT", "/book/1"), Some("ANY /book/{id}"));
         assert_eq!(key("PUT", "/other/x"), Some("ANY /{p+}"));
+    }
+
+    #[test]
+    fn resource_is_the_most_specific_path_whatever_the_method() {
+        let t = table(
+            r#"{"GET /book":[],"POST /book":[],"DELETE /book/{id}":[],"GET /book/special":[],"ANY /{p+}":[]}"#,
+        );
+        let cases = [
+            ("/book", Some("/book")),
+            ("book", Some("/book")),
+            ("/book/1", Some("/book/{id}")),
+            ("/book/special", Some("/book/special")),
+            ("/other/x", Some("/{p+}")),
+            ("/", None),
+            ("//book", None),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(t.resource(path), expected, "{path}");
+        }
     }
 
     fn plan_of<'a>(t: &'a RouteTable, scope: &str, request: &'a str) -> PolicyPlan<'a> {

@@ -36,7 +36,7 @@ const CHROMIUM_ARGS: &[&str] = &[
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--window-size=1100,900",
+    "--window-size=1100,1100",
 ];
 
 /// Why a browser could not be started.

@@ -58,6 +58,9 @@ pub struct LocalStack {
     pub banner: String,
     /// Token endpoint, watch and API ports.
     pub ports: [u16; 3],
+    /// The web app's port (a free one, never the default 8080, so stacks
+    /// of parallel tests and a developer's own do not collide).
+    pub web_port: u16,
     /// Where its stderr goes.
     pub log_path: PathBuf,
     /// Its scratch folder (state folder inside).
@@ -74,18 +77,21 @@ impl LocalStack {
         let _ = std::fs::remove_dir_all(&scratch);
         std::fs::create_dir_all(&scratch).expect("scratch dir");
         let log_path = scratch.join("local-stack.log");
-        let found = free_ports(3).expect("free ports");
+        let found = free_ports(4).expect("free ports");
         let ports = [found[0], found[1], found[2]];
+        let web_port = found[3];
         let mut guard = ProcessGuard::spawn(
             "local-stack",
             Command::new(&binary)
                 .args(["--token-port", &ports[0].to_string()])
                 .args(["--watch-port", &ports[1].to_string()])
                 .args(["--api-port", &ports[2].to_string()])
+                .args(["--web-port", &web_port.to_string()])
                 .arg("--state-dir")
                 .arg(scratch.join("state"))
                 .args(extra)
                 .env_remove("LOCAL_USERS")
+                .env_remove("LOCAL_WEB_PORT")
                 .current_dir(workspace())
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
@@ -126,6 +132,7 @@ impl LocalStack {
             guard,
             banner,
             ports,
+            web_port,
             log_path,
             scratch,
         }
@@ -136,8 +143,20 @@ impl LocalStack {
         format!("http://127.0.0.1:{}", self.ports[0])
     }
 
-    /// `http://127.0.0.1:<API port>`.
+    /// `http://localhost:<web port>/`, the web app.
+    pub fn web_url(&self) -> String {
+        format!("http://localhost:{}/", self.web_port)
+    }
+
+    /// What the running stack wrote to its `stack.json`.
+    pub fn info(&self) -> local::stack_info::StackInfo {
+        local::stack_info::StackInfo::read(&self.scratch.join("state/stack.json"))
+            .expect("stack.json written when ready")
+    }
+
+    /// The API stage's base URL from `stack.json`, without the final `/`:
+    /// `http://127.0.0.1:<API port>/<stage>`.
     pub fn api_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.ports[2])
+        self.info().api_url.trim_end_matches('/').to_string()
     }
 }

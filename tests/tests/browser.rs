@@ -1,16 +1,21 @@
 //! The web client (`web/`) in a real browser: Debian's Chromium through
 //! chromedriver.
 //!
-//! local-stack cannot serve the web app or sign a user in yet, so here the
-//! app's files are served by a tiny server in the test, on their own origin
-//! (`http://localhost:<port>`), and its `config.json` points at a stand-in
-//! for the hosted sign-in and the API on another origin
-//! (`http://127.0.0.1:<port>`). The stand-in records every request, so the
-//! test checks what the browser really sent: the authorize query (PKCE S256,
-//! state, nonce), the code exchange, the bearer token on API calls, the
-//! refresh and the sign-out.
-//!
-//! Screenshots of each step: `target/screenshots/web-client/NN-step.png`.
+//! Two tests:
+//! - `web_app_signs_in_on_local_stack_and_calls_its_api`: the whole system,
+//!   as a person uses it: a real `local-stack` (hosted sign-in, the real
+//!   authorizer and handler under `cargo lambda watch`, the API front, the
+//!   web app on its own origin) started on free ports, and the browser
+//!   signing in and calling the API. Screenshots:
+//!   `target/screenshots/web-app-local-stack/NN-step.png`.
+//! - `web_client_signs_in_with_pkce_calls_the_api_refreshes_and_signs_out`:
+//!   what the browser really sends. The app is served by local-stack's own
+//!   web host ([`local::web_app`]) on `http://localhost:<port>`, with a
+//!   `config.json` pointing at a recording stand-in for the hosted sign-in
+//!   and the API on another origin (`http://127.0.0.1:<port>`): the authorize
+//!   query (PKCE S256, state, nonce), the code exchange, the bearer token on
+//!   API calls, a refresh (the stand-in's tokens live seconds) and the
+//!   sign-out. Screenshots: `target/screenshots/web-client/NN-step.png`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -25,6 +30,9 @@ use axum::routing::get;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use integration_tests::browser::Browser;
+use integration_tests::local_stack::{LocalStack, log_tail};
+use integration_tests::wait_ready::port_is_closed;
+use local::web_app::{WebApp, WebConfig};
 use reqwest::Url;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -62,26 +70,6 @@ async fn serve(app: Router) -> Served {
         let _ = axum::serve(listener, app).await;
     });
     Served { port, task }
-}
-
-// ------------------------------------------------------- the web app's files
-
-async fn web_file(Path(name): Path<String>) -> Response {
-    let plain = name
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
-    let kind = match name.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("html") => "text/html; charset=utf-8",
-        Some("js") => "text/javascript; charset=utf-8",
-        Some("css") => "text/css; charset=utf-8",
-        _ => "application/octet-stream",
-    };
-    match std::fs::read(format!("{WEB_DIR}/{name}")) {
-        Ok(bytes) if plain && !name.starts_with('.') => {
-            ([(header::CONTENT_TYPE, kind)], bytes).into_response()
-        }
-        _ => StatusCode::NOT_FOUND.into_response(),
-    }
 }
 
 // ------------------------------- a stand-in for the hosted sign-in and the API
@@ -322,8 +310,8 @@ fn s256(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(digest.as_ref())
 }
 
-/// Clicks a call button and returns the answer `result` shows.
-async fn call(browser: &Browser, button: &str) -> String {
+/// Clicks a call button and returns the answer `result` shows within `wait`.
+async fn call(browser: &Browser, button: &str, wait: Duration) -> String {
     browser
         .client
         .execute(
@@ -334,7 +322,7 @@ async fn call(browser: &Browser, button: &str) -> String {
         .unwrap();
     browser.click(button).await;
     browser
-        .wait_for_text("result", WAIT, |t| {
+        .wait_for_text("result", wait, |t| {
             t.starts_with(|c: char| c.is_ascii_digit()) || t.starts_with("network error")
         })
         .await
@@ -361,15 +349,15 @@ async fn web_client_signs_in_with_pkce_calls_the_api_refreshes_and_signs_out() {
     let web_origin = format!("http://localhost:{web_port}");
     let (stand_in, seen) = serve_stand_in(&web_origin).await;
     let domain = format!("http://127.0.0.1:{}", stand_in.port);
-    let config = json!({
-        "domain": domain,
-        "client_id": CLIENT_ID,
-        "redirect_uri": format!("{web_origin}/"),
-        "logout_uri": format!("{web_origin}/"),
-        "api_url": format!("{domain}/prod/"),
-        "scopes": SCOPES,
-    });
-    let app = web_app(config);
+    let config = WebConfig {
+        domain: domain.clone(),
+        client_id: CLIENT_ID.into(),
+        redirect_uri: format!("{web_origin}/"),
+        logout_uri: format!("{web_origin}/"),
+        api_url: format!("{domain}/prod/"),
+        scopes: SCOPES.map(String::from).to_vec(),
+    };
+    let app = WebApp::new(WEB_DIR, Some(&config)).router();
     let web = Served {
         port: web_port,
         task: tokio::spawn(async move {
@@ -414,7 +402,7 @@ async fn web_client_signs_in_with_pkce_calls_the_api_refreshes_and_signs_out() {
     browser.screenshot("landing").await;
 
     // 2. Signed out, a call sends no token: the API's 401 is readable (CORS).
-    let result = call(&browser, "call-awesomeapi").await;
+    let result = call(&browser, "call-awesomeapi", WAIT).await;
     assert_eq!(result, r#"401 {"message":"Unauthorized"}"#);
     assert_eq!(
         seen.lock().unwrap().api,
@@ -542,7 +530,7 @@ async fn web_client_signs_in_with_pkce_calls_the_api_refreshes_and_signs_out() {
         .await;
 
     // 7. /awesomeapi with the refreshed token: 200.
-    let result = call(&browser, "call-awesomeapi").await;
+    let result = call(&browser, "call-awesomeapi", WAIT).await;
     assert!(
         result.starts_with("200 ") && result.contains("Hello From Protected Resource"),
         "{result}"
@@ -555,7 +543,7 @@ async fn web_client_signs_in_with_pkce_calls_the_api_refreshes_and_signs_out() {
     browser.screenshot("awesomeapi-200").await;
 
     // 8. /book without its scope: the 403 is shown as such, not as a CORS error.
-    let result = call(&browser, "call-book").await;
+    let result = call(&browser, "call-book", WAIT).await;
     assert_eq!(
         result,
         r#"403 {"Message":"User is not authorized to access this resource with an explicit deny"}"#
@@ -579,7 +567,7 @@ async fn web_client_signs_in_with_pkce_calls_the_api_refreshes_and_signs_out() {
     );
 
     // 10. Signed out again: no token, 401.
-    let result = call(&browser, "call-awesomeapi").await;
+    let result = call(&browser, "call-awesomeapi", WAIT).await;
     assert_eq!(result, r#"401 {"message":"Unauthorized"}"#);
     assert_eq!(seen.lock().unwrap().api.last().unwrap().1, "");
     browser.screenshot("signed-out-401").await;
@@ -587,14 +575,201 @@ async fn web_client_signs_in_with_pkce_calls_the_api_refreshes_and_signs_out() {
     browser.close().await;
 }
 
-/// Serves `web/` as it is on disk, and `config` as `/config.json`.
-fn web_app(config: Value) -> Router {
-    let config = config.to_string();
-    Router::new()
-        .route("/", get(|| web_file(Path("index.html".to_string()))))
-        .route(
-            "/config.json",
-            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], config) }),
-        )
-        .route("/{file}", get(web_file))
+// ------------------------------------------------- the real local stack
+
+/// The user the local stack is started with (`--user`).
+const STACK_USER: &str = "alice@example.com";
+const STACK_PASSWORD: &str = "Correct-Horse-9";
+/// API calls go through the real authorizer and handler.
+const STACK_WAIT: Duration = Duration::from_secs(60);
+
+/// The pool's `username` for `email`: Cognito's, for a pool that signs in
+/// by email, is the user's `sub`, which the stack keeps in `users.json`.
+fn pool_username(stack: &LocalStack, email: &str) -> String {
+    let path = stack.scratch.join("state/users.json");
+    let users: Value = serde_json::from_slice(&std::fs::read(&path).expect("users.json"))
+        .expect("users.json is JSON");
+    users["users"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|u| u["email"] == email)
+        .and_then(|u| u["sub"].as_str())
+        .unwrap_or_else(|| panic!("{email} is not in {}", path.display()))
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs cargo-lambda from .venv (scripts/tools) and Chromium (scripts/browser-tools); run scripts/test"]
+async fn web_app_signs_in_on_local_stack_and_calls_its_api() {
+    let started = std::time::Instant::now();
+    let user = format!("{STACK_USER}:{STACK_PASSWORD}");
+    let mut stack = tokio::task::spawn_blocking(move || {
+        LocalStack::start("web-app-local-stack", &["--user", &user])
+    })
+    .await
+    .expect("local-stack starts");
+    let stack_ready = started.elapsed();
+    let info = stack.info();
+    let web_url = stack.web_url();
+    assert_eq!(info.web_url.as_deref(), Some(web_url.as_str()));
+    assert!(
+        stack.banner.contains(&web_url),
+        "the banner names the web app: {}",
+        stack.banner
+    );
+    let web_client = info
+        .clients
+        .iter()
+        .find(|c| c.flows.iter().any(|f| f == "code"))
+        .expect("a web client in stack.json");
+    // Not the template's default port: the callback URLs follow --web-port.
+    assert_ne!(stack.web_port, 8080);
+    assert_eq!(web_client.callback_urls, [web_url.as_str()]);
+    assert_eq!(web_client.logout_urls, [web_url.as_str()]);
+
+    // The web app's configuration is the running stack's.
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let served = http
+        .get(format!("{web_url}config.json"))
+        .send()
+        .await
+        .expect("config.json")
+        .text()
+        .await
+        .expect("config.json's body");
+    let served: Value = serde_json::from_str(&served).expect("config.json is JSON");
+    let pool = info
+        .token_endpoint
+        .strip_suffix("/oauth2/token")
+        .expect("token endpoint under the pool's URL");
+    assert_eq!(
+        served,
+        json!({
+            "domain": pool,
+            "client_id": web_client.client_id,
+            "redirect_uri": web_url,
+            "logout_uri": web_url,
+            "api_url": info.api_url,
+            "scopes": web_client.scopes,
+        })
+    );
+
+    let browser_started = std::time::Instant::now();
+    let mut browser = Browser::start("web-app-local-stack")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    // 1. The landing page, configured.
+    browser.client.goto(&web_url).await.unwrap();
+    browser
+        .wait_for_text("status", WAIT, |t| t.starts_with("Ready"))
+        .await;
+    assert_eq!(browser.text("user").await, "Not signed in.");
+    browser.screenshot("landing").await;
+
+    // 2. Sign in: on to the local pool's hosted page.
+    browser.click("login").await;
+    let login_url = browser.wait_for_url(WAIT, |u| u.path() == "/login").await;
+    assert_eq!(
+        login_url.origin().ascii_serialization(),
+        pool,
+        "{login_url}"
+    );
+    assert_eq!(
+        query_of(&login_url).get("redirect_uri").map(String::as_str),
+        Some(web_url.as_str())
+    );
+    browser.screenshot("hosted-sign-in").await;
+
+    // 3. Back with a code, exchanged: the pool's username for the user.
+    browser
+        .sign_in_on_hosted_page(STACK_USER, STACK_PASSWORD)
+        .await;
+    let username = browser
+        .wait_for_text("username", WAIT, |t| !t.is_empty())
+        .await;
+    assert_eq!(username, pool_username(&stack, STACK_USER));
+    assert_eq!(
+        browser.client.current_url().await.unwrap().as_str(),
+        web_url,
+        "the code is gone from the address bar"
+    );
+    let user = browser.text("user").await;
+    for scope in &web_client.scopes {
+        assert!(user.contains(scope.as_str()), "{user}");
+    }
+    browser.screenshot("signed-in").await;
+
+    // 4. /awesomeapi through the real authorizer and handler: 200, naming the user.
+    let result = call(&browser, "call-awesomeapi", STACK_WAIT).await;
+    assert!(
+        result.starts_with("200 ")
+            && result.contains("Hello From Protected Resource")
+            && result.contains(&username),
+        "{result}\n{}",
+        log_tail(&stack.log_path)
+    );
+    browser.screenshot("awesomeapi-200").await;
+
+    // 5. /book needs a scope the web client lacks: 403, readable (CORS), not a network error.
+    let result = call(&browser, "call-book", STACK_WAIT).await;
+    assert!(
+        result.starts_with(r#"403 {"Message":"User is not authorized to access this resource"#),
+        "{result}"
+    );
+    browser.screenshot("book-403").await;
+
+    // 6. Sign out through the pool's /logout, back to the landing page.
+    browser.click("logout").await;
+    browser.wait_for_url(WAIT, |u| u.as_str() == web_url).await;
+    browser
+        .wait_for_text("status", WAIT, |t| t.starts_with("Ready"))
+        .await;
+    assert_eq!(browser.text("user").await, "Not signed in.");
+
+    // 7. Without a token: the API's own 401, readable.
+    let result = call(&browser, "call-awesomeapi", STACK_WAIT).await;
+    assert_eq!(result, r#"401 {"message":"Unauthorized"}"#);
+    browser.screenshot("signed-out-401").await;
+
+    // 8. The hosted page's session ended with the sign-out: signing in asks again.
+    browser.click("login").await;
+    browser.wait_for_url(WAIT, |u| u.path() == "/login").await;
+    assert!(
+        browser
+            .client
+            .find(fantoccini::Locator::Css("input[name=password]"))
+            .await
+            .is_ok(),
+        "the sign-in form is shown again"
+    );
+    browser.screenshot("sign-in-asks-again").await;
+    browser.close().await;
+    let browser_part = browser_started.elapsed();
+
+    // Everything the stack started stops with it.
+    let tree = stack.guard.tree();
+    let status = stack.guard.terminate_and_wait(Duration::from_secs(60));
+    assert!(
+        status.is_some(),
+        "local-stack did not stop\n{}",
+        log_tail(&stack.log_path)
+    );
+    for process in tree {
+        assert!(
+            !local::lambda::process_tree::is_running(process.pid),
+            "process {} left running",
+            process.pid
+        );
+    }
+    for port in stack.ports.into_iter().chain([stack.web_port]) {
+        assert!(port_is_closed(port), "port {port} still open");
+    }
+    let _ = std::fs::remove_dir_all(&stack.scratch);
+    eprintln!(
+        "web app on local-stack: stack ready after {stack_ready:?}, browser steps {browser_part:?}, \
+         total {:?}",
+        started.elapsed()
+    );
 }

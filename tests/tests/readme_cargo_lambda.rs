@@ -78,6 +78,7 @@ struct Env {
     variables: String,
     token_port: u16,
     api_port: u16,
+    web_port: u16,
 }
 
 impl Env {
@@ -91,6 +92,7 @@ impl Env {
             .current_dir(workspace())
             .env("LOCAL_TOKEN_PORT", self.token_port.to_string())
             .env("LOCAL_API_PORT", self.api_port.to_string())
+            .env("LOCAL_WEB_PORT", self.web_port.to_string())
             .stdin(Stdio::null());
         command
     }
@@ -145,7 +147,7 @@ fn the_readmes_cargo_lambda_section_works_verbatim() {
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).expect("scratch dir");
     let watch_port = watch_port_pair();
-    let ports = free_ports(2).expect("free ports");
+    let ports = free_ports(3).expect("free ports");
     let env = Env {
         variables: format!(
             "export LOCAL_STATE_DIR={} LOCAL_WATCH_PORT={watch_port}",
@@ -153,6 +155,7 @@ fn the_readmes_cargo_lambda_section_works_verbatim() {
         ),
         token_port: ports[0],
         api_port: ports[1],
+        web_port: ports[2],
     };
     let log_path = scratch.join("stack.log");
 

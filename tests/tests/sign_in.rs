@@ -323,7 +323,7 @@ async fn a_user_signs_in_calls_the_api_refreshes_revokes_and_signs_out() {
         survivors.is_empty(),
         "processes left running: {survivors:?}"
     );
-    for port in stack.ports {
+    for port in stack.ports.into_iter().chain([stack.web_port]) {
         assert!(port_is_closed(port), "port {port} still open");
     }
     let _ = std::fs::remove_dir_all(&stack.scratch);

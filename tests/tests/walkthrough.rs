@@ -85,11 +85,17 @@ async fn the_seed_walkthrough_runs_offline() {
     let banner = stack.banner.clone();
     let [token_port, _, api_port] = stack.ports;
     let (ports, log_path) = (stack.ports, stack.log_path.clone());
+    let web_port = stack.web_port;
 
     // stack.json describes the running stack, with the printed credentials.
-    let info = local::stack_info::StackInfo::read(&stack.scratch.join("state/stack.json"))
-        .expect("stack.json written when ready");
-    assert_eq!(info.api_url, format!("http://127.0.0.1:{api_port}/"));
+    let info = stack.info();
+    // The stage's URL, as the template's ApiUrl output gives it plus `/`:
+    // the tutorials' `${API_ENDPOINT}book` works unchanged.
+    assert_eq!(
+        info.api_url,
+        format!("http://127.0.0.1:{api_port}/{}/", info.stage)
+    );
+    assert_eq!(info.web_url, Some(stack.web_url()));
     assert_eq!(
         info.token_endpoint,
         format!("http://127.0.0.1:{token_port}/oauth2/token")
@@ -107,12 +113,28 @@ async fn the_seed_walkthrough_runs_offline() {
             .timeout(Duration::from_secs(120))
             .build()
             .expect("http client"),
-        api: format!("http://127.0.0.1:{api_port}"),
+        api: stack.api_url(),
         token_url: format!("http://127.0.0.1:{token_port}/oauth2/token"),
         credentials: printed_credentials(&banner),
     };
     let not_allowed = r#"{"Message":"User is not authorized to access this resource"}"#;
 
+    // The banner's commands name the stage's URL.
+    assert!(
+        banner.contains(&format!("curl -i {}awesomeapi", info.api_url)),
+        "{banner}"
+    );
+    // Outside the stage there is no API.
+    let outside = client
+        .http
+        .get(format!("http://127.0.0.1:{api_port}/awesomeapi"));
+    assert_eq!(
+        answer(outside).await,
+        (
+            403,
+            r#"{"message":"Missing Authentication Token"}"#.to_string()
+        )
+    );
     // 1. No token: 401 without calling the authorizer.
     assert_eq!(
         client.get("/awesomeapi", None).await,
@@ -169,7 +191,7 @@ async fn the_seed_walkthrough_runs_offline() {
         survivors.is_empty(),
         "processes left running: {survivors:?}"
     );
-    for port in ports {
+    for port in ports.into_iter().chain([web_port]) {
         assert!(port_is_closed(port), "port {port} still open");
     }
     let _ = std::fs::remove_dir_all(&stack.scratch);

@@ -23,6 +23,8 @@ pub const DEFAULT_TOKEN_PORT: u16 = 9100;
 pub const DEFAULT_WATCH_PORT: u16 = 9000;
 /// Default port of the API front.
 pub const DEFAULT_API_PORT: u16 = 3000;
+/// Default port of the web app (the template's default callback URL's).
+pub const DEFAULT_WEB_PORT: u16 = 8080;
 /// Default wait for the first build and warm-up.
 pub const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// The variable that holds users, one `EMAIL:PASSWORD[:GROUPS]` per line.
@@ -32,8 +34,8 @@ pub const USERS_VARIABLE: &str = "LOCAL_USERS";
 #[derive(Debug, Parser)]
 #[command(
     name = "local-stack",
-    about = "The whole system on this machine (token endpoint, Lambda functions under \
-             cargo lambda watch, and an API Gateway front with the TOKEN authorizer).",
+    about = "The whole system on this machine (user pool with hosted sign-in, Lambda functions under \
+             cargo lambda watch, an API Gateway front with the TOKEN authorizer, and the web app).",
     after_help = "Environment variables are read when their flag is not given: flags win."
 )]
 pub struct Args {
@@ -49,6 +51,10 @@ pub struct Args {
     #[arg(long, value_name = "PORT", env = "LOCAL_API_PORT",
           default_value_t = DEFAULT_API_PORT, value_parser = PortParser)]
     pub api_port: u16,
+    /// Web app (web/), at http://localhost:<PORT>/
+    #[arg(long, value_name = "PORT", env = "LOCAL_WEB_PORT",
+          default_value_t = DEFAULT_WEB_PORT, value_parser = PortParser)]
+    pub web_port: u16,
     /// SAM template [default: <workspace>/template.yaml]
     #[arg(long, value_name = "PATH")]
     pub template: Option<PathBuf>,
@@ -100,7 +106,7 @@ pub enum PortError {
 
 impl Args {
     /// Every port the stack listens on, in the order it binds them.
-    pub fn ports(&self) -> [Port; 3] {
+    pub fn ports(&self) -> [Port; 4] {
         [
             Port {
                 flag: "--token-port",
@@ -111,6 +117,11 @@ impl Args {
                 flag: "--api-port",
                 variable: "LOCAL_API_PORT",
                 number: self.api_port,
+            },
+            Port {
+                flag: "--web-port",
+                variable: "LOCAL_WEB_PORT",
+                number: self.web_port,
             },
             Port {
                 flag: "--watch-port",
@@ -181,18 +192,20 @@ mod tests {
 
     #[test]
     fn the_same_port_twice_names_both_flags() {
-        // (token, api, watch), and the start of the error if any
+        // (token, api, web, watch), and the start of the error if any
         let cases = [
-            ((1, 2, 3), None),
-            ((1, 1, 3), Some("--token-port and --api-port are both 1")),
-            ((1, 3, 3), Some("--api-port and --watch-port are both 3")),
-            ((1, 2, 1), Some("--token-port and --watch-port are both 1")),
+            ((1, 2, 3, 4), None),
+            ((1, 1, 3, 4), Some("--token-port and --api-port are both 1")),
+            ((1, 2, 4, 4), Some("--web-port and --watch-port are both 4")),
+            ((1, 2, 1, 4), Some("--token-port and --web-port are both 1")),
+            ((1, 2, 3, 2), Some("--api-port and --watch-port are both 2")),
         ];
-        for ((token, api, watch), want) in cases {
+        for ((token, api, web, watch), want) in cases {
             let parsed = Args::try_parse_from([
                 "local-stack".to_string(),
                 format!("--token-port={token}"),
                 format!("--api-port={api}"),
+                format!("--web-port={web}"),
                 format!("--watch-port={watch}"),
             ])
             .unwrap();
@@ -202,7 +215,10 @@ mod tests {
                 (Some(got), Some(want)) => got.starts_with(want),
                 _ => false,
             };
-            assert!(matches, "{token} {api} {watch}: {got:?}, want {want:?}");
+            assert!(
+                matches,
+                "{token} {api} {web} {watch}: {got:?}, want {want:?}"
+            );
         }
     }
 
@@ -215,10 +231,11 @@ mod tests {
             "local-stack".to_string(),
             format!("--token-port={busy}"),
             "--api-port=1".to_string(),
-            "--watch-port=2".to_string(),
+            "--web-port=2".to_string(),
+            "--watch-port=3".to_string(),
         ])
         .unwrap();
-        // The token port is checked first, so the other two are never bound.
+        // The token port is checked first, so the others are never bound.
         let error = parsed.free_ports().unwrap_err().to_string();
         assert!(
             error.starts_with(&format!(

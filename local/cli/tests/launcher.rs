@@ -7,7 +7,12 @@ use std::process::{Command, Output};
 fn launch(args: &[String]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_local-stack-launcher"));
     // Only the flags given here: no port, state or user from the caller.
-    for variable in ["LOCAL_TOKEN_PORT", "LOCAL_WATCH_PORT", "LOCAL_API_PORT"] {
+    for variable in [
+        "LOCAL_TOKEN_PORT",
+        "LOCAL_WATCH_PORT",
+        "LOCAL_API_PORT",
+        "LOCAL_WEB_PORT",
+    ] {
         command.env_remove(variable);
     }
     // Were it to reach its build step, this cargo fails at once and says so.
@@ -67,12 +72,12 @@ fn help_is_scripts_devs_and_names_every_flag() {
 
 #[test]
 fn free_ports_go_on_to_the_build() {
-    // Three distinct ports the system hands out, given back before the
+    // Four distinct ports the system hands out, given back before the
     // launcher binds them.
-    let probes: Vec<TcpListener> = (0..3)
+    let probes: Vec<TcpListener> = (0..4)
         .map(|_| TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap())
         .collect();
-    let free: Vec<String> = ["--token-port", "--api-port", "--watch-port"]
+    let free: Vec<String> = ["--token-port", "--api-port", "--web-port", "--watch-port"]
         .iter()
         .zip(&probes)
         .map(|(flag, probe)| format!("{flag}={}", probe.local_addr().unwrap().port()))

@@ -1,18 +1,22 @@
 //! An API Gateway REST API with a Lambda TOKEN authorizer, in front of the
 //! functions `cargo lambda watch` serves.
 //!
-//! Per request, as API Gateway does it: an unknown route is 403 "Missing
-//! Authentication Token"; a missing `Authorization` header is 401 without
+//! Per request, as API Gateway does it: a request over REST's size limits
+//! is 413; the API lives under its stage (`/<stage>/...`), and a path
+//! outside it or an unknown route is 403 "Missing Authentication Token";
+//! `OPTIONS` on a resource is SAM's CORS mock (without the authorizer when
+//! the template says so); a missing `Authorization` header is 401 without
 //! calling the authorizer; the authorizer's policy (cached per token for
 //! `ReauthorizeEvery`) is evaluated for the request's method ARN; allowed
-//! requests go to the handler as REST proxy events.
+//! requests go to the handler as REST proxy events. The answers API Gateway
+//! makes itself carry the template's `GatewayResponses` headers.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, Method, Uri};
 use serde_json::{Value, json};
@@ -22,12 +26,19 @@ use shared::iam::Evaluation;
 use crate::apigateway::auth_cache::{AuthCache, Clock};
 use crate::apigateway::authorizer_answer::AuthorizerAnswer;
 use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event, parse_response};
+use crate::apigateway::responses::{
+    CorsPreflight, GatewayResponses, PREFLIGHT_BODY, REQUEST_TOO_LARGE,
+};
 use crate::cognito::issuer::random_id;
-use crate::http_server::{HttpResponse, WholeBody, response};
+use crate::http_server::{HttpResponse, MAX_BODY_BYTES, response};
 use crate::lambda::invoke::{Invocation, Invoker};
 
 /// The exact error message by which an authorizer refuses a token.
 pub const UNAUTHORIZED: &str = "Unauthorized";
+
+/// API Gateway REST's limit on the request line and the headers together
+/// ("Total combined size of request line and header values").
+pub const MAX_REQUEST_LINE_AND_HEADERS: usize = 10_240;
 
 /// How the local API is named and which functions it calls.
 #[derive(Debug, Clone)]
@@ -48,10 +59,26 @@ pub struct FrontConfig {
     pub authorizer_function: String,
     /// The handler function's name under watch.
     pub handler_function: String,
+    /// The `OPTIONS` mock from the template's `Cors` (none: no mock).
+    pub cors: Option<CorsPreflight>,
+    /// The headers the template's `GatewayResponses` add.
+    pub gateway_responses: GatewayResponses,
 }
 
 impl FrontConfig {
-    /// The method ARN API Gateway gives the authorizer for a request.
+    /// The request path inside the stage (`/prod/book` → `/book`, `/prod`
+    /// → `/`), or `None` for a path outside it.
+    pub fn path_in_stage<'a>(&self, path: &'a str) -> Option<&'a str> {
+        let rest = path.strip_prefix('/')?.strip_prefix(self.stage.as_str())?;
+        match rest {
+            "" => Some("/"),
+            rest if rest.starts_with('/') => Some(rest),
+            _ => None,
+        }
+    }
+
+    /// The method ARN API Gateway gives the authorizer for a request
+    /// (`path` inside the stage).
     pub fn method_arn(&self, method: &str, path: &str) -> String {
         format!(
             "arn:aws:execute-api:{}:{}:{}/{}/{}/{}",
@@ -65,19 +92,28 @@ impl FrontConfig {
     }
 }
 
+/// A request's body, as far as the front reads it.
+#[derive(Debug, Clone)]
+pub enum Payload {
+    /// Read whole, within API Gateway's payload limit.
+    Whole(Bytes),
+    /// Over [`MAX_BODY_BYTES`]: not read further.
+    TooLarge,
+}
+
 /// A request to the API, read whole.
 #[derive(Debug, Clone)]
 pub struct ApiRequest {
     /// The method.
     pub method: Method,
-    /// The path, without the query.
+    /// The path as requested (stage included), without the query.
     pub path: String,
     /// The raw query string, without `?`.
     pub query: Option<String>,
     /// The headers.
     pub headers: HeaderMap,
     /// The body.
-    pub body: Bytes,
+    pub body: Payload,
     /// The client's address.
     pub peer: SocketAddr,
 }
@@ -86,6 +122,19 @@ impl ApiRequest {
     /// A header's value, if present and valid text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The bytes API Gateway counts against [`MAX_REQUEST_LINE_AND_HEADERS`]:
+    /// the request line (`METHOD target HTTP/1.1`) and every header's name
+    /// and value.
+    pub fn request_line_and_headers_len(&self) -> usize {
+        let target = self.path.len() + self.query.as_ref().map_or(0, |q| q.len() + 1);
+        let line = self.method.as_str().len() + 1 + target + 1 + "HTTP/1.1".len();
+        line + self
+            .headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len())
+            .sum::<usize>()
     }
 }
 
@@ -115,55 +164,98 @@ pub enum GatewayError {
     AuthorizerConfiguration,
     /// The handler failed or answered something that is not a proxy response.
     BadGateway,
+    /// The payload, or the request line and headers, are over REST's limits.
+    RequestTooLarge,
 }
 
 impl GatewayError {
-    /// Status, body and `x-amzn-ErrorType`, as API Gateway sends them.
-    pub fn parts(self) -> (u16, &'static str, &'static str) {
+    /// Status, body and `x-amzn-ErrorType` (when known), as API Gateway sends them.
+    pub fn parts(self) -> (u16, &'static str, Option<&'static str>) {
         match self {
             GatewayError::MissingAuthenticationToken => (
                 403,
                 r#"{"message":"Missing Authentication Token"}"#,
-                "MissingAuthenticationTokenException",
+                Some("MissingAuthenticationTokenException"),
             ),
             GatewayError::Unauthorized => (
                 401,
                 r#"{"message":"Unauthorized"}"#,
-                "UnauthorizedException",
+                Some("UnauthorizedException"),
             ),
             GatewayError::ExplicitDeny => (
                 403,
                 r#"{"Message":"User is not authorized to access this resource with an explicit deny"}"#,
-                "AccessDeniedException",
+                Some("AccessDeniedException"),
             ),
             GatewayError::ImplicitDeny => (
                 403,
                 r#"{"Message":"User is not authorized to access this resource"}"#,
-                "AccessDeniedException",
+                Some("AccessDeniedException"),
             ),
             GatewayError::AuthorizerConfiguration => (
                 500,
                 r#"{"message": null}"#,
-                "AuthorizerConfigurationException",
+                Some("AuthorizerConfigurationException"),
             ),
             GatewayError::BadGateway => (
                 502,
                 r#"{"message": "Internal server error"}"#,
-                "InternalServerErrorException",
+                Some("InternalServerErrorException"),
+            ),
+            GatewayError::RequestTooLarge => (
+                413,
+                r#"{"message":"Request Too Long"}"#,
+                // Not documented for this answer: none is sent.
+                None,
             ),
         }
     }
 
-    fn response(self, request_id: &str) -> FrontResponse {
+    /// The gateway response type whose template entry (or whose status
+    /// class's `DEFAULT_4XX`/`DEFAULT_5XX`) adds headers to this answer.
+    pub fn response_type(self) -> &'static str {
+        match self {
+            GatewayError::MissingAuthenticationToken => "MISSING_AUTHENTICATION_TOKEN",
+            GatewayError::Unauthorized => "UNAUTHORIZED",
+            GatewayError::ExplicitDeny | GatewayError::ImplicitDeny => "ACCESS_DENIED",
+            GatewayError::AuthorizerConfiguration => "AUTHORIZER_CONFIGURATION_ERROR",
+            // A failing proxy integration has no type of its own.
+            GatewayError::BadGateway => "DEFAULT_5XX",
+            GatewayError::RequestTooLarge => REQUEST_TOO_LARGE,
+        }
+    }
+
+    fn response(self, request_id: &str, extra: Vec<(String, String)>) -> FrontResponse {
         let (status, body, error_type) = self.parts();
+        let mut headers = vec![
+            ("content-type".to_string(), "application/json".to_string()),
+            ("x-amzn-requestid".to_string(), request_id.to_string()),
+        ];
+        if let Some(error_type) = error_type {
+            headers.push(("x-amzn-errortype".to_string(), error_type.to_string()));
+        }
+        headers.extend(extra);
         FrontResponse {
             status,
-            headers: vec![
-                ("content-type".into(), "application/json".into()),
-                ("x-amzn-requestid".into(), request_id.into()),
-                ("x-amzn-errortype".into(), error_type.into()),
-            ],
+            headers,
             body: body.as_bytes().to_vec(),
+        }
+    }
+}
+
+/// Why the front answers itself, and whether the stage's gateway responses
+/// apply (a path outside the stage reaches no deployment, so none do).
+#[derive(Debug, Clone, Copy)]
+struct Refusal {
+    error: GatewayError,
+    in_stage: bool,
+}
+
+impl From<GatewayError> for Refusal {
+    fn from(error: GatewayError) -> Self {
+        Self {
+            error,
+            in_stage: true,
         }
     }
 }
@@ -195,39 +287,98 @@ impl<I: Invoker, C: Clock> ApiFront<I, C> {
     pub async fn handle(&self, request: &ApiRequest) -> FrontResponse {
         let request_id = random_id();
         let method = request.method.as_str();
-        let answer = match self.route_and_authorize(request, &request_id).await {
-            Ok((resource, authorizer)) => {
-                self.call_handler(request, &request_id, &resource, &authorizer)
-                    .await
+        let response = match self.answer(request, &request_id).await {
+            Ok(response) => response,
+            Err(Refusal { error, in_stage }) => {
+                let extra = if in_stage {
+                    let (status, _, _) = error.parts();
+                    self.config.gateway_responses.headers_for(
+                        error.response_type(),
+                        status,
+                        &request.headers,
+                    )
+                } else {
+                    Vec::new()
+                };
+                error.response(&request_id, extra)
             }
-            Err(error) => Err(error),
         };
-        let response = answer.unwrap_or_else(|error| error.response(&request_id));
         tracing::info!(method, path = %request.path, status = response.status, "api request");
         response
     }
 
-    async fn route_and_authorize(
+    async fn answer(
         &self,
         request: &ApiRequest,
         request_id: &str,
-    ) -> Result<(String, Arc<AuthorizerAnswer>), GatewayError> {
-        let method = request.method.as_str();
+    ) -> Result<FrontResponse, Refusal> {
+        if request.request_line_and_headers_len() > MAX_REQUEST_LINE_AND_HEADERS {
+            return Err(GatewayError::RequestTooLarge.into());
+        }
+        let Payload::Whole(body) = &request.body else {
+            return Err(GatewayError::RequestTooLarge.into());
+        };
+        let path = self.config.path_in_stage(&request.path).ok_or(Refusal {
+            error: GatewayError::MissingAuthenticationToken,
+            in_stage: false,
+        })?;
+        if request.method == Method::OPTIONS
+            && let Some(cors) = &self.config.cors
+            && let Some(resource) = self.config.routes.resource(path)
+        {
+            if cors.authorize {
+                self.authorize_request(request, path, request_id).await?;
+            }
+            return Ok(self.preflight(cors, resource, request, request_id));
+        }
         let resource = self
             .config
             .routes
-            .find(method, &request.path)
+            .find(request.method.as_str(), path)
             .and_then(|index| self.config.routes.routes().get(index))
             .map(|route| route.path.clone())
             .ok_or(GatewayError::MissingAuthenticationToken)?;
+        let authorizer = self.authorize_request(request, path, request_id).await?;
+        Ok(self
+            .call_handler(request, path, body, request_id, &resource, &authorizer)
+            .await?)
+    }
+
+    /// SAM's `OPTIONS` mock for `resource`.
+    fn preflight(
+        &self,
+        cors: &CorsPreflight,
+        resource: &str,
+        request: &ApiRequest,
+        request_id: &str,
+    ) -> FrontResponse {
+        let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
+        headers.extend(cors.headers(&self.config.routes, resource, &request.headers));
+        headers.push(("x-amzn-requestid".to_string(), request_id.to_string()));
+        FrontResponse {
+            status: 200,
+            headers,
+            body: PREFLIGHT_BODY.as_bytes().to_vec(),
+        }
+    }
+
+    /// The token's check for the request's method on `path` (in the stage):
+    /// 401 without a token, then the authorizer's policy for the method ARN.
+    async fn authorize_request(
+        &self,
+        request: &ApiRequest,
+        path: &str,
+        request_id: &str,
+    ) -> Result<Arc<AuthorizerAnswer>, GatewayError> {
+        let method = request.method.as_str();
         let token = request
             .header("authorization")
             .filter(|t| !t.trim().is_empty())
             .ok_or(GatewayError::Unauthorized)?;
-        let method_arn = self.config.method_arn(method, &request.path);
+        let method_arn = self.config.method_arn(method, path);
         let answer = self.authorize(token, &method_arn, request_id).await?;
         match answer.evaluate(&method_arn) {
-            Ok(Evaluation::Allow) => Ok((resource, answer)),
+            Ok(Evaluation::Allow) => Ok(answer),
             Ok(Evaluation::ExplicitDeny) => Err(GatewayError::ExplicitDeny),
             Ok(Evaluation::ImplicitDeny) => Err(GatewayError::ImplicitDeny),
             Err(error) => {
@@ -287,6 +438,8 @@ impl<I: Invoker, C: Clock> ApiFront<I, C> {
     async fn call_handler(
         &self,
         request: &ApiRequest,
+        path: &str,
+        body: &[u8],
         request_id: &str,
         resource: &str,
         authorizer: &AuthorizerAnswer,
@@ -298,10 +451,10 @@ impl<I: Invoker, C: Clock> ApiFront<I, C> {
         let event = build_event(
             &ProxyRequest {
                 method: request.method.as_str(),
-                path: &request.path,
+                path,
                 query: request.query.as_deref(),
                 headers: &request.headers,
-                body: &request.body,
+                body,
             },
             &ProxyContext {
                 account_id: &self.config.account_id,
@@ -359,8 +512,14 @@ async fn proxy<I: Invoker, C: Clock>(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    WholeBody(body): WholeBody,
+    body: Body,
 ) -> HttpResponse {
+    // Read here rather than by an extractor, so that an over-size body gets
+    // the front's own 413 (with its request id and error type).
+    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => Payload::Whole(bytes),
+        Err(_) => Payload::TooLarge,
+    };
     let request = ApiRequest {
         method,
         path: uri.path().to_string(),
@@ -387,6 +546,7 @@ mod tests {
     use super::*;
     use crate::apigateway::auth_cache::tests::FakeClock;
     use crate::lambda::invoke::InvokeError;
+    use crate::template::sam::{ApiCors, GatewayResponseSpec};
     use shared::iam::INVOKE_ACTION;
 
     const ARN: &str = "arn:aws:execute-api:us-east-1:000000000000:api1/Prod";
@@ -477,10 +637,42 @@ mod tests {
             cache_ttl: Duration::from_secs(ttl),
             authorizer_function: "authorizer".into(),
             handler_function: "handler".into(),
+            cors: Some(
+                CorsPreflight::from_spec(&ApiCors {
+                    allow_origin: format!("'{WEB}'"),
+                    allow_headers: Some("'Authorization,Content-Type'".into()),
+                    allow_methods: Some("'GET,POST,OPTIONS'".into()),
+                    max_age: Some("'600'".into()),
+                    allow_credentials: false,
+                    authorize_preflight: false,
+                })
+                .unwrap(),
+            ),
+            gateway_responses: GatewayResponses::from_specs(&[
+                GatewayResponseSpec {
+                    response_type: "DEFAULT_4XX".into(),
+                    headers: vec![(ALLOW_ORIGIN_NAME.into(), format!("'{WEB}'"))],
+                },
+                GatewayResponseSpec {
+                    response_type: "DEFAULT_5XX".into(),
+                    headers: vec![(ALLOW_ORIGIN_NAME.into(), format!("'{WEB}'"))],
+                },
+            ])
+            .unwrap(),
         }
     }
 
+    /// The allowed origin of the test configuration.
+    const WEB: &str = "http://localhost:8080";
+    const ALLOW_ORIGIN_NAME: &str = "Access-Control-Allow-Origin";
+
+    /// A request on `path` inside the stage.
     fn request(method: Method, path: &str, token: Option<&str>) -> ApiRequest {
+        raw_request(method, &format!("/Prod{path}"), token)
+    }
+
+    /// A request on `path` as sent (stage included or not).
+    fn raw_request(method: Method, path: &str, token: Option<&str>) -> ApiRequest {
         let mut headers = HeaderMap::new();
         if let Some(token) = token {
             headers.insert("authorization", token.parse().unwrap());
@@ -490,9 +682,17 @@ mod tests {
             path: path.into(),
             query: None,
             headers,
-            body: Default::default(),
+            body: Payload::Whole(Bytes::new()),
             peer: "127.0.0.1:5555".parse().unwrap(),
         }
+    }
+
+    fn header<'a>(response: &'a FrontResponse, name: &str) -> Option<&'a str> {
+        response
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     fn front(
@@ -801,6 +1001,270 @@ mod tests {
                 r#"{"message": "Internal server error"}"#
             );
         }
+    }
+
+    #[tokio::test]
+    async fn the_api_lives_under_its_stage() {
+        let missing = r#"{"message":"Missing Authentication Token"}"#;
+        // (path as sent, status, body or handler's `path`, method ARN path)
+        let cases = [
+            ("/Prod/book", 200, "/book", Some("/GET/book")),
+            ("/Prod/book/7", 200, "/book/7", Some("/GET/book/7")),
+            ("/book", 403, missing, None),
+            ("/", 403, missing, None),
+            ("/prod/book", 403, missing, None),
+            ("/Prodx/book", 403, missing, None),
+            ("/Prod", 403, missing, None),
+            ("/Prod/", 403, missing, None),
+            ("/Prod/nothing", 403, missing, None),
+        ];
+        for (path, status, expected, arn) in cases {
+            let (front, invoker, _) = front(allow_book, 300);
+            let response = front
+                .handle(&raw_request(Method::GET, path, Some("Bearer t")))
+                .await;
+            assert_eq!(response.status, status, "{path}");
+            let authorizer = invoker.calls_to("authorizer");
+            assert_eq!(
+                authorizer.first().map(|e| e["methodArn"].clone()),
+                arn.map(|a| json!(format!("{ARN}{a}"))),
+                "{path}"
+            );
+            if status == 200 {
+                let event = &invoker.calls_to("handler")[0];
+                // As API Gateway sends it: `path` without the stage,
+                // `requestContext.path` with it.
+                assert_eq!(event["path"], expected, "{path}");
+                assert_eq!(event["requestContext"]["path"], path, "{path}");
+                assert_eq!(event["requestContext"]["stage"], "Prod", "{path}");
+            } else {
+                assert_eq!(String::from_utf8_lossy(&response.body), expected, "{path}");
+            }
+        }
+    }
+
+    fn with_origin(mut request: ApiRequest, origin: &str) -> ApiRequest {
+        request.headers.insert("origin", origin.parse().unwrap());
+        request.headers.insert(
+            "access-control-request-headers",
+            "authorization".parse().unwrap(),
+        );
+        request
+    }
+
+    #[tokio::test]
+    async fn preflights_are_the_mock_without_the_authorizer() {
+        let preflight_headers = [
+            ("content-type", "application/json"),
+            ("Access-Control-Allow-Origin", WEB),
+            ("Access-Control-Allow-Headers", "Authorization,Content-Type"),
+            ("Access-Control-Allow-Methods", "GET,POST,OPTIONS"),
+            ("Access-Control-Max-Age", "600"),
+        ];
+        // (path, origin, status): the mock answers the same for any origin.
+        let cases = [
+            ("/book", WEB, 200),
+            ("/book/1", WEB, 200),
+            ("/awesomeapi", "http://evil.example", 200),
+            ("/nothing", WEB, 403),
+        ];
+        for (path, origin, status) in cases {
+            let (front, invoker, _) = front(allow_book, 300);
+            let response = front
+                .handle(&with_origin(request(Method::OPTIONS, path, None), origin))
+                .await;
+            assert_eq!(response.status, status, "{path}");
+            assert!(
+                invoker.calls.lock().unwrap().is_empty(),
+                "{path}: no function called"
+            );
+            if status == 200 {
+                let names: Vec<(&str, &str)> = response
+                    .headers
+                    .iter()
+                    .filter(|(n, _)| n != "x-amzn-requestid")
+                    .map(|(n, v)| (n.as_str(), v.as_str()))
+                    .collect();
+                assert_eq!(names, preflight_headers, "{path}");
+                assert_eq!(response.body, PREFLIGHT_BODY.as_bytes(), "{path}");
+            } else {
+                assert_eq!(header(&response, ALLOW_ORIGIN_NAME), Some(WEB), "{path}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn an_authorized_preflight_needs_a_token_and_the_options_method() {
+        let mut config = config(300);
+        if let Some(cors) = &mut config.cors {
+            cors.authorize = true;
+        }
+        let cases = [(None, 401, 0), (Some("Bearer t"), 403, 1)];
+        for (token, status, calls) in cases {
+            let invoker = Arc::new(FakeInvoker::new(allow_book));
+            let front = ApiFront::new(config.clone(), Arc::clone(&invoker), FakeClock::new());
+            let response = front
+                .handle(&with_origin(request(Method::OPTIONS, "/book", token), WEB))
+                .await;
+            assert_eq!(response.status, status, "{token:?}");
+            let authorizer = invoker.calls_to("authorizer");
+            assert_eq!(authorizer.len(), calls, "{token:?}");
+            if let Some(event) = authorizer.first() {
+                assert_eq!(event["methodArn"], format!("{ARN}/OPTIONS/book"));
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn own_answers_carry_the_gateway_response_headers_and_handler_answers_their_own() {
+        type Script = fn() -> Result<Invocation, InvokeError>;
+        // (case, authorizer, path as sent, token, status, allow-origin)
+        type Case = (
+            &'static str,
+            Script,
+            &'static str,
+            Option<&'static str>,
+            u16,
+            Option<&'static str>,
+        );
+        let cases: [Case; 6] = [
+            ("no token", allow_book, "/Prod/book", None, 401, Some(WEB)),
+            (
+                "denied",
+                allow_book,
+                "/Prod/user",
+                Some("Bearer t"),
+                403,
+                Some(WEB),
+            ),
+            (
+                "no route",
+                allow_book,
+                "/Prod/nothing",
+                Some("Bearer t"),
+                403,
+                Some(WEB),
+            ),
+            (
+                "authorizer fails",
+                || failed("boom"),
+                "/Prod/book",
+                Some("Bearer t"),
+                500,
+                Some(WEB),
+            ),
+            (
+                "outside the stage",
+                allow_book,
+                "/book",
+                Some("Bearer t"),
+                403,
+                None,
+            ),
+            (
+                "the handler's answer",
+                allow_book,
+                "/Prod/book",
+                Some("Bearer t"),
+                200,
+                None,
+            ),
+        ];
+        for (name, script, path, token, status, allow_origin) in cases {
+            let (front, _, _) = front(script, 300);
+            let response = front
+                .handle(&with_origin(raw_request(Method::GET, path, token), WEB))
+                .await;
+            assert_eq!(response.status, status, "{name}");
+            assert_eq!(header(&response, ALLOW_ORIGIN_NAME), allow_origin, "{name}");
+        }
+        // The handler's headers reach the client untouched, in order.
+        let mut fake = FakeInvoker::new(allow_book);
+        fake.handler = Box::new(|_| {
+            Ok(Invocation::Returned(json!({
+                "statusCode": 201,
+                "multiValueHeaders": {"Access-Control-Allow-Origin": ["http://other"], "Vary": ["Origin"]},
+                "body": "made",
+            })))
+        });
+        let front = ApiFront::new(config(300), Arc::new(fake), FakeClock::new());
+        let response = front
+            .handle(&with_origin(
+                request(Method::GET, "/book", Some("Bearer t")),
+                WEB,
+            ))
+            .await;
+        let own: Vec<(&str, &str)> = response
+            .headers
+            .iter()
+            .filter(|(n, _)| n != "x-amzn-requestid")
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            (response.status, own, response.body.as_slice()),
+            (
+                201,
+                vec![
+                    ("Access-Control-Allow-Origin", "http://other"),
+                    ("Vary", "Origin")
+                ],
+                b"made".as_slice()
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn requests_over_rest_limits_are_413_without_custom_headers() {
+        let header_room = |request: &ApiRequest| {
+            MAX_REQUEST_LINE_AND_HEADERS - request.request_line_and_headers_len()
+        };
+        let base = with_origin(request(Method::GET, "/book", Some("Bearer t")), WEB);
+        let filler = |extra: usize| {
+            // "x-fill" and its value count, so the value is that much shorter.
+            let mut request = base.clone();
+            let value = "a".repeat(header_room(&base) - "x-fill".len() + extra);
+            request.headers.insert("x-fill", value.parse().unwrap());
+            request
+        };
+        let body = |len: usize| {
+            let mut request = base.clone();
+            request.body = Payload::Whole(Bytes::from(vec![b'x'; len]));
+            request
+        };
+        let too_large = {
+            let mut request = base.clone();
+            request.body = Payload::TooLarge;
+            request
+        };
+        let cases = [
+            ("headers at the limit", filler(0), 200),
+            ("headers one byte over", filler(1), 413),
+            ("a 20 KB header", filler(20 * 1024), 413),
+            ("a body at the limit", body(MAX_BODY_BYTES), 200),
+            ("a body over the limit", too_large, 413),
+        ];
+        for (name, request, status) in cases {
+            let (front, invoker, _) = front(allow_book, 300);
+            let response = front.handle(&request).await;
+            assert_eq!(response.status, status, "{name}");
+            if status == 413 {
+                assert_eq!(
+                    String::from_utf8_lossy(&response.body),
+                    r#"{"message":"Request Too Long"}"#,
+                    "{name}"
+                );
+                assert_eq!(header(&response, ALLOW_ORIGIN_NAME), None, "{name}");
+                assert!(invoker.calls.lock().unwrap().is_empty(), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_request_line_and_every_header_count_towards_the_limit() {
+        let mut request = raw_request(Method::GET, "/Prod/book", Some("Bearer t"));
+        request.query = Some("a=1".into());
+        // "GET /Prod/book?a=1 HTTP/1.1" + "authorization" + "Bearer t"
+        assert_eq!(request.request_line_and_headers_len(), 27 + 13 + 8);
     }
 
     #[test]

@@ -4,12 +4,13 @@
 //!
 //! CloudFormation intrinsics are understood in both forms (`!Ref X` and
 //! `{Ref: X}`). Only what can be known before a deploy is resolved: `!Ref`
-//! to a parameter gives its default, `!Ref` to a resource server gives its
+//! to a parameter gives the value it is deployed with (an override given to
+//! [`Template::with_parameters`], else its default), `!Ref` to a resource server gives its
 //! `Identifier`, and `!Sub` substitutes those. Anything else (another
 //! resource's id, `!GetAtt`, pseudo parameters) is reported as unresolvable
 //! rather than guessed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
@@ -60,6 +61,9 @@ pub enum TemplateError {
         /// The reference, e.g. `${MyClient}` or `!GetAtt X.Arn`.
         reference: String,
     },
+    /// A parameter override names a parameter the template does not declare.
+    #[error("parameter override {0}: the template declares no such parameter")]
+    UnknownParameter(String),
 }
 
 /// One `Type: Api` event of a function: a route of the REST API.
@@ -175,10 +179,40 @@ pub struct OutputAttribute {
     pub attribute: String,
 }
 
+/// The API's `Cors` setting as written, each value resolved to the
+/// mapping expression API Gateway gets (static values keep their quotes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiCors {
+    /// `AllowOrigin` (or `Cors` itself when it is a plain string).
+    pub allow_origin: String,
+    /// `AllowHeaders`, if set.
+    pub allow_headers: Option<String>,
+    /// `AllowMethods`, if set (SAM derives it per path otherwise).
+    pub allow_methods: Option<String>,
+    /// `MaxAge`, if set.
+    pub max_age: Option<String>,
+    /// `AllowCredentials: true`.
+    pub allow_credentials: bool,
+    /// `Auth.AddDefaultAuthorizerToCorsPreflight` (SAM's default: true).
+    pub authorize_preflight: bool,
+}
+
+/// One entry of the API's `GatewayResponses`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayResponseSpec {
+    /// The response type, e.g. `DEFAULT_4XX` or `UNAUTHORIZED`.
+    pub response_type: String,
+    /// `ResponseParameters.Headers`: name and mapping expression, in template order.
+    pub headers: Vec<(String, String)>,
+}
+
 /// A parsed SAM template.
 #[derive(Debug, Clone)]
 pub struct Template {
     root: Value,
+    /// Parameter values that replace the defaults, as `sam deploy
+    /// --parameter-overrides` gives them.
+    overrides: BTreeMap<String, String>,
 }
 
 impl Template {
@@ -198,7 +232,39 @@ impl Template {
         if root.get("Resources").and_then(Value::as_mapping).is_none() {
             return Err(TemplateError::Missing("Resources".into()));
         }
-        Ok(Self { root })
+        Ok(Self {
+            root,
+            overrides: BTreeMap::new(),
+        })
+    }
+
+    /// True if the template declares the parameter `name`.
+    pub fn declares_parameter(&self, name: &str) -> bool {
+        self.root
+            .get("Parameters")
+            .and_then(|p| p.get(name))
+            .is_some()
+    }
+
+    /// The template as deployed with these parameter values (`sam deploy
+    /// --parameter-overrides Name=Value`): `!Ref Name` then gives `Value`
+    /// instead of the default. A `CommaDelimitedList` value is written with
+    /// commas, as on the command line. Naming a parameter the template does
+    /// not declare is an error, as it is for CloudFormation.
+    pub fn with_parameters<I, K, V>(mut self, values: I) -> Result<Self, TemplateError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        for (name, value) in values {
+            let name = name.into();
+            if !self.declares_parameter(&name) {
+                return Err(TemplateError::UnknownParameter(name));
+            }
+            self.overrides.insert(name, value.into());
+        }
+        Ok(self)
     }
 
     /// Every `Type: Api` event of every function, in template order.
@@ -474,6 +540,136 @@ impl Template {
         self.resolve_text(stage, &at)
     }
 
+    /// The API's `Cors`, if it has one.
+    pub fn api_cors(&self) -> Result<Option<ApiCors>, TemplateError> {
+        let (api, properties) = self.single(API)?;
+        let Some(cors) = properties.get("Cors") else {
+            return Ok(None);
+        };
+        let authorize_preflight = match properties
+            .get("Auth")
+            .and_then(|a| a.get("AddDefaultAuthorizerToCorsPreflight"))
+        {
+            None => true,
+            Some(value) => self.resolve_bool(
+                value,
+                &format!("{api}.Auth.AddDefaultAuthorizerToCorsPreflight"),
+            )?,
+        };
+        let at = format!("{api}.Cors");
+        if !matches!(cors, Value::Mapping(_)) {
+            return Ok(Some(ApiCors {
+                allow_origin: self.resolve_text(cors, &at)?,
+                allow_headers: None,
+                allow_methods: None,
+                max_age: None,
+                allow_credentials: false,
+                authorize_preflight,
+            }));
+        }
+        let text = |key: &str| {
+            cors.get(key)
+                .map(|value| self.resolve_text(value, &format!("{at}.{key}")))
+                .transpose()
+        };
+        Ok(Some(ApiCors {
+            allow_origin: text("AllowOrigin")?
+                .ok_or_else(|| TemplateError::Missing(format!("{at}.AllowOrigin")))?,
+            allow_headers: text("AllowHeaders")?,
+            allow_methods: text("AllowMethods")?,
+            max_age: text("MaxAge")?,
+            allow_credentials: match cors.get("AllowCredentials") {
+                None => false,
+                Some(value) => self.resolve_bool(value, &format!("{at}.AllowCredentials"))?,
+            },
+            authorize_preflight,
+        }))
+    }
+
+    /// The API's `GatewayResponses` with their `ResponseParameters.Headers`.
+    pub fn gateway_responses(&self) -> Result<Vec<GatewayResponseSpec>, TemplateError> {
+        let (api, properties) = self.single(API)?;
+        let Some(responses) = properties.get("GatewayResponses") else {
+            return Ok(Vec::new());
+        };
+        let at = format!("{api}.GatewayResponses");
+        let responses = responses
+            .as_mapping()
+            .ok_or_else(|| TemplateError::Invalid {
+                at: at.clone(),
+                problem: "expected a map of response types".into(),
+            })?;
+        let mut out = Vec::new();
+        for (kind, response) in responses {
+            let kind = key_text(kind, &at)?;
+            let at = format!("{at}.{kind}.ResponseParameters.Headers");
+            let mut headers = Vec::new();
+            if let Some(map) = response
+                .get("ResponseParameters")
+                .and_then(|p| p.get("Headers"))
+            {
+                let map = map.as_mapping().ok_or_else(|| TemplateError::Invalid {
+                    at: at.clone(),
+                    problem: "expected a map of header names".into(),
+                })?;
+                for (name, value) in map {
+                    let name = key_text(name, &at)?;
+                    headers.push((
+                        name.to_owned(),
+                        self.resolve_text(value, &format!("{at}.{name}"))?,
+                    ));
+                }
+            }
+            out.push(GatewayResponseSpec {
+                response_type: kind.to_owned(),
+                headers,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The environment variables of the functions that serve the API's
+    /// routes, resolved (a value only a deploy knows is an error naming it).
+    pub fn handler_variables(&self) -> Result<Vec<(String, String)>, TemplateError> {
+        let mut functions: Vec<String> = Vec::new();
+        for route in self.api_routes()? {
+            if !functions.contains(&route.function) {
+                functions.push(route.function);
+            }
+        }
+        let mut out: Vec<(String, String)> = Vec::new();
+        for (function, properties) in self.resources_of(FUNCTION) {
+            if !functions.iter().any(|f| f == function) {
+                continue;
+            }
+            let Some(variables) = properties
+                .get("Environment")
+                .and_then(|e| e.get("Variables"))
+                .and_then(Value::as_mapping)
+            else {
+                continue;
+            };
+            let at = format!("{function}.Environment.Variables");
+            for (name, value) in variables {
+                let name = key_text(name, &at)?;
+                let value = self.resolve_text(value, &format!("{at}.{name}"))?;
+                match out.iter().find(|(n, _)| n == name) {
+                    Some((_, seen)) if *seen == value => {}
+                    Some(_) => {
+                        return Err(TemplateError::Invalid {
+                            at: format!("{at}.{name}"),
+                            problem: "another function serving the API sets it differently, \
+                                      and local runs give them one environment"
+                                .into(),
+                        });
+                    }
+                    None => out.push((name.to_owned(), value)),
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Every resource attribute the outputs expose, from `!GetAtt` and from
     /// `${Resource.Attribute}` in `!Sub` strings.
     pub fn output_attributes(&self) -> Vec<OutputAttribute> {
@@ -619,8 +815,24 @@ impl Template {
         }
     }
 
-    /// `!Ref name`: a parameter's default or a resource server's identifier.
+    /// A boolean written as `true`/`false` (or a reference resolving to one).
+    fn resolve_bool(&self, value: &Value, at: &str) -> Result<bool, TemplateError> {
+        match self.resolve_text(value, at)?.as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            other => Err(TemplateError::Invalid {
+                at: at.to_owned(),
+                problem: format!("{other:?} is not true or false"),
+            }),
+        }
+    }
+
+    /// `!Ref name`: a parameter's value (its override, else its default) or
+    /// a resource server's identifier.
     fn resolve_ref(&self, name: &str, at: &str) -> Result<String, TemplateError> {
+        if let Some(value) = self.overrides.get(name) {
+            return Ok(value.clone());
+        }
         let parameter = self.root.get("Parameters").and_then(|p| p.get(name));
         if let Some(parameter) = parameter {
             let default = parameter
@@ -1000,6 +1212,32 @@ Outputs:
             })
             .collect();
         assert_eq!(pieces, ["Ta", "VB", "Tc", "ED", "VE", "T${unclosed"]);
+    }
+
+    #[test]
+    fn parameter_overrides_replace_defaults_where_referenced() {
+        let t = mini()
+            .with_parameters([("Stage", "gamma"), ("Pool", "p1")])
+            .unwrap();
+        assert_eq!(t.stage_name_default().unwrap(), "gamma");
+        assert_eq!(t.reauthorize_every().unwrap(), 60, "not overridden");
+        assert_eq!(
+            t.route_scopes_json().unwrap(),
+            r#"{"get /x":["gamma-api/read"],"k":"${Literal}","s":"gamma"}"#
+        );
+        assert_eq!(
+            t.app_clients().unwrap()[0].allowed_scopes[1],
+            "gamma-api/read"
+        );
+        // A parameter without a default resolves once it is given a value.
+        let (_, pool) = t.authorizer_variable("BAD").unwrap();
+        assert_eq!(t.resolve_text(pool, "BAD").unwrap(), "p1");
+        let err = mini().with_parameters([("Nope", "x")]).unwrap_err();
+        assert!(
+            matches!(&err, TemplateError::UnknownParameter(n) if n == "Nope"),
+            "{err}"
+        );
+        assert!(mini().declares_parameter("Ttl") && !mini().declares_parameter("Server"));
     }
 
     #[test]

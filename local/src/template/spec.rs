@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use thiserror::Error;
 
+use crate::apigateway::responses::{CorsPreflight, GatewayResponses, ResponseConfigError};
 use crate::cognito::users::PasswordPolicy;
 use crate::template::sam::{Template, TemplateError, TokenValidity};
 
@@ -70,6 +71,12 @@ pub struct StackSpec {
     pub stage: String,
     /// The user pool's password policy (Cognito's default without a pool).
     pub password_policy: PasswordPolicy,
+    /// The API's CORS preflight mock, when the template has `Cors`.
+    pub cors: Option<CorsPreflight>,
+    /// The headers `GatewayResponses` add to API Gateway's own answers.
+    pub gateway_responses: GatewayResponses,
+    /// The handler's environment variables, as the template sets them.
+    pub handler_environment: Vec<(String, String)>,
 }
 
 impl StackSpec {
@@ -89,12 +96,16 @@ pub enum SpecError {
     /// The authorizer's `ROUTE_SCOPES` is not a JSON object of scope lists.
     #[error("the authorizer's ROUTE_SCOPES is not a JSON object of scope lists: {0}")]
     RouteScopes(String),
+    /// The API's `Cors` or `GatewayResponses` cannot be applied.
+    #[error(transparent)]
+    Responses(#[from] ResponseConfigError),
 }
 
 impl StackSpec {
     /// Reads what the stack needs from a parsed template: the routes of
     /// its `Api` events (with the scopes `ROUTE_SCOPES` gives them), the
-    /// app clients, `ReauthorizeEvery` and the stage.
+    /// app clients, `ReauthorizeEvery`, the stage, the API's `Cors` and
+    /// `GatewayResponses`, and the handler's environment.
     pub fn from_template(template: &Template) -> Result<Self, SpecError> {
         let route_scopes = template.route_scopes_json()?;
         let scopes: HashMap<String, Vec<String>> = serde_json::from_str(&route_scopes)
@@ -133,6 +144,12 @@ impl StackSpec {
                 Err(TemplateError::Missing(_)) => PasswordPolicy::default(),
                 Err(error) => return Err(error.into()),
             },
+            cors: template
+                .api_cors()?
+                .map(|cors| CorsPreflight::from_spec(&cors))
+                .transpose()?,
+            gateway_responses: GatewayResponses::from_specs(&template.gateway_responses()?)?,
+            handler_environment: template.handler_variables()?,
         })
     }
 }
@@ -177,6 +194,46 @@ mod tests {
                 web.validity.refresh_secs
             ),
             (3600, 3600, 30 * 86_400)
+        );
+        // The API's CORS parts and the handler's origin come from one parameter.
+        let routes = shared::RouteTable::from_json(&spec.route_scopes).unwrap();
+        let cors = spec.cors.as_ref().expect("the template has Cors");
+        assert!(
+            !cors.authorize,
+            "AddDefaultAuthorizerToCorsPreflight: false"
+        );
+        let preflight: Vec<(String, String)> =
+            cors.headers(&routes, "/book", &hyper::HeaderMap::new());
+        let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            preflight,
+            pairs(&[
+                ("Access-Control-Allow-Origin", "http://localhost:8080"),
+                ("Access-Control-Allow-Headers", "Authorization,Content-Type"),
+                ("Access-Control-Allow-Methods", "GET,POST,OPTIONS"),
+                ("Access-Control-Max-Age", "600"),
+            ])
+        );
+        for (kind, status) in [
+            ("UNAUTHORIZED", 401),
+            ("ACCESS_DENIED", 403),
+            ("MISSING_AUTHENTICATION_TOKEN", 403),
+            ("AUTHORIZER_CONFIGURATION_ERROR", 500),
+        ] {
+            assert_eq!(
+                spec.gateway_responses
+                    .headers_for(kind, status, &hyper::HeaderMap::new()),
+                pairs(&[("Access-Control-Allow-Origin", "http://localhost:8080")]),
+                "{kind}"
+            );
+        }
+        assert_eq!(
+            spec.handler_environment,
+            pairs(&[("CORS_ALLOWED_ORIGINS", "http://localhost:8080")])
         );
         let policy = &spec.password_policy;
         assert!(policy.check("Correct-Horse-9").is_ok());
@@ -257,6 +314,61 @@ Resources:
     }
 
     #[test]
+    fn cors_and_gateway_responses_that_cannot_be_applied_are_named() {
+        let base = r#"
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: dev
+      CORS_PLACE
+      Auth:
+        DefaultAuthorizer: A
+        Authorizers:
+          A: {FunctionArn: !GetAtt Auth.Arn}
+  Auth:
+    Type: AWS::Serverless::Function
+    Properties:
+      Environment:
+        Variables: {ROUTE_SCOPES: '{}', APP_CLIENT_IDS: x}
+  H:
+    Type: AWS::Serverless::Function
+    Properties:
+      Environment:
+        Variables: {POOL: !Ref Pool}
+      Events:
+        A: {Type: Api, Properties: {Path: /a, Method: get}}
+  Pool:
+    Type: AWS::Cognito::UserPool
+"#;
+        let cases = [
+            (
+                "Cors: {AllowHeaders: \"'a'\"}",
+                "Api.Cors.AllowOrigin is missing",
+            ),
+            (
+                "Cors: \"http://a\"",
+                "Cors.AllowOrigin: \"http://a\" is neither",
+            ),
+            (
+                "GatewayResponses: {NOPE: {}}",
+                "GatewayResponses.NOPE: not a gateway response type",
+            ),
+            (
+                "Cors: \"'*'\"",
+                "H.Environment.Variables.POOL: cannot resolve !Ref Pool",
+            ),
+        ];
+        for (cors, expected) in cases {
+            let yaml = base.replace("CORS_PLACE", cors);
+            let error = StackSpec::from_template(&Template::from_yaml(&yaml).unwrap())
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains(expected), "{cors}: {error}");
+        }
+    }
+
+    #[test]
     fn routes_without_route_scopes_get_no_scopes() {
         let yaml = r#"
 Resources:
@@ -264,6 +376,11 @@ Resources:
     Type: AWS::Serverless::Api
     Properties:
       StageName: dev
+      Cors: "'*'"
+      GatewayResponses:
+        UNAUTHORIZED:
+          ResponseParameters:
+            Headers: {X-Origin: method.request.header.origin}
       Auth:
         DefaultAuthorizer: A
         Authorizers:
@@ -300,5 +417,29 @@ Resources:
         );
         assert_eq!((spec.reauthorize_every, spec.stage.as_str()), (300, "dev"));
         assert_eq!(spec.authorizer_clients, ["C"]);
+        // Cors as a plain string: the origin alone, and the authorizer on
+        // the preflight (SAM's default); no handler variables.
+        let cors = spec.cors.as_ref().unwrap();
+        assert!(cors.authorize);
+        let table = shared::RouteTable::from_json(&spec.route_scopes).unwrap();
+        let headers = cors.headers(&table, "/a", &hyper::HeaderMap::new());
+        assert_eq!(
+            headers,
+            [
+                ("Access-Control-Allow-Origin".to_string(), "*".to_string()),
+                (
+                    "Access-Control-Allow-Methods".to_string(),
+                    "GET,OPTIONS".to_string()
+                )
+            ]
+        );
+        let mut request = hyper::HeaderMap::new();
+        request.insert("origin", "http://x".parse().unwrap());
+        assert_eq!(
+            spec.gateway_responses
+                .headers_for("UNAUTHORIZED", 401, &request),
+            [("X-Origin".to_string(), "http://x".to_string())]
+        );
+        assert!(spec.handler_environment.is_empty());
     }
 }

@@ -5,12 +5,11 @@
 //! local values into deploys).
 
 use std::collections::VecDeque;
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use thiserror::Error;
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
@@ -79,9 +78,15 @@ impl WatchCommand {
             .arg(&self.env_file)
             .current_dir(&self.workspace)
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
             .process_group(0);
+        // One pipe for both streams, so its lines arrive in the order they
+        // were written: a function's last words on stdout come before the
+        // `command exited` line watch then writes on stderr. Two pipes read
+        // by two tasks could deliver them the other way round.
+        let (output, writer) = std::io::pipe().map_err(WatchError::Spawn)?;
+        command
+            .stdout(writer.try_clone().map_err(WatchError::Spawn)?)
+            .stderr(writer);
         if let Some(path) = path_with_venv(&self.workspace) {
             command.env("PATH", path);
         }
@@ -98,16 +103,14 @@ impl WatchCommand {
                 });
             }
         }
-        let mut child = command.spawn().map_err(WatchError::Spawn)?;
-        // Both streams feed one reader: a function may log on stdout while
-        // cargo and watch write on stderr.
+        let child = command.spawn().map_err(WatchError::Spawn)?;
+        // The command holds the pipe's write ends: closed here, the read
+        // end sees the end of the output when watch and its children exit.
+        drop(command);
         let (lines, mut merged) = mpsc::unbounded_channel::<Vec<u8>>();
-        if let Some(out) = child.stdout.take() {
-            tokio::spawn(read_lines(out, lines.clone()));
-        }
-        if let Some(err) = child.stderr.take() {
-            tokio::spawn(read_lines(err, lines));
-        }
+        // A thread of its own: a blocking read of an inherited pipe, which
+        // tokio's process streams do not cover.
+        std::thread::spawn(move || read_lines(output, &lines));
         let (sender, exits) = mpsc::unbounded_channel();
         tokio::spawn(async move {
             let mut reader = ExitReader::default();
@@ -116,8 +119,8 @@ impl WatchCommand {
                 let Some(mut exit) = reader.line(&String::from_utf8_lossy(&line)) else {
                     continue;
                 };
-                // What the function wrote on the other stream before it
-                // exited may still be in that pipe: it belongs to the message.
+                // A function whose output watch copies, instead of passing
+                // it our pipe, may still be copying it: it belongs to the message.
                 let grace = tokio::time::sleep(LATE_OUTPUT_GRACE);
                 tokio::pin!(grace);
                 loop {
@@ -255,12 +258,12 @@ fn strip_ansi(text: &str) -> String {
     out
 }
 
-/// Sends each line of one of watch's streams on, until it closes.
-async fn read_lines(stream: impl AsyncRead + Unpin, lines: mpsc::UnboundedSender<Vec<u8>>) {
-    let mut reader = BufReader::new(stream);
+/// Sends each line of watch's output on, until it closes.
+fn read_lines(output: std::io::PipeReader, lines: &mpsc::UnboundedSender<Vec<u8>>) {
+    let mut reader = std::io::BufReader::new(output);
     loop {
         let mut line = Vec::new();
-        match reader.read_until(b'\n', &mut line).await {
+        match reader.read_until(b'\n', &mut line) {
             Ok(0) | Err(_) => return,
             Ok(_) => {
                 if lines.send(line).is_err() {

@@ -42,7 +42,7 @@ impl<S: JwksSource> App<S> {
                 }
                 // DEBUG, not INFO: API Gateway's access log records every
                 // caller (cached answers included), and this line costs
-                // 12-18 µs of CPU per invocation (docs/performance.md).
+                // 5-18 µs of CPU per invocation (docs/performance.md).
                 debug!(
                     principal = decision.claims.sub.as_deref().unwrap_or(""),
                     client_id = decision.claims.client_id.as_deref().unwrap_or(""),

@@ -360,6 +360,16 @@ mod tests {
 
     /// The template's `WebAppConfig` output (what a deployed app is given) as
     /// `!Sub` text: JSON with `${…}` placeholders inside its strings.
+    /// The template's client of the authorization-code flow: the web app's.
+    fn sign_in_client(
+        spec: &crate::template::spec::StackSpec,
+    ) -> &crate::template::spec::ClientSpec {
+        spec.clients
+            .iter()
+            .find(|c| c.flows.iter().any(|f| f == "code"))
+            .unwrap()
+    }
+
     fn deployed_config() -> serde_json::Value {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
         let template: yaml_serde::Value =
@@ -387,11 +397,7 @@ mod tests {
         let template =
             Template::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml")).unwrap();
         let spec = StackSpec::from_template(&template).unwrap();
-        let web = spec
-            .clients
-            .iter()
-            .find(|c| c.flows.iter().any(|f| f == "code"))
-            .unwrap();
+        let web = sign_in_client(&spec);
         let servers = template.resource_server_scopes().unwrap();
         let resolved: Vec<String> = deployed["scopes"]
             .as_array()
@@ -420,11 +426,7 @@ mod tests {
             .with_parameters(template_parameters(&origin))
             .unwrap();
         let spec = StackSpec::from_template(&template).unwrap();
-        let web = spec
-            .clients
-            .iter()
-            .find(|c| c.flows.iter().any(|f| f == "code"))
-            .unwrap();
+        let web = sign_in_client(&spec);
         assert_eq!(web.callback_urls, ["http://localhost:18080/"]);
         assert_eq!(web.logout_urls, ["http://localhost:18080/"]);
     }

@@ -9,7 +9,7 @@ use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
 use thiserror::Error;
 
-use crate::cognito::users::{USERS_VARIABLE, UserSpec, UsersError, parse_user_list};
+use crate::cognito::user_spec::{USERS_VARIABLE, UserSpec, UserSpecError, parse_user_list};
 
 pub use local_cli::{
     Args, DEFAULT_API_PORT, DEFAULT_READY_TIMEOUT, DEFAULT_TOKEN_PORT, DEFAULT_WATCH_PORT,
@@ -52,7 +52,7 @@ pub enum CliError {
     Ports(#[from] PortError),
     /// A user spec is malformed (the message never shows a password).
     #[error(transparent)]
-    Users(#[from] UsersError),
+    Users(#[from] UserSpecError),
 }
 
 /// Parses `args` (with the program name first) and the `LOCAL_*_PORT`

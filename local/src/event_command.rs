@@ -19,7 +19,6 @@ use thiserror::Error;
 use crate::apigateway::api_front::{FrontConfig, token_event};
 use crate::apigateway::authorizer_event::request_event;
 use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest};
-use crate::cognito::issuer::random_id;
 use crate::stack::ACCOUNT_ID;
 use crate::stack_info::{StackInfo, StackInfoError};
 use crate::state::REGION;
@@ -198,7 +197,7 @@ pub async fn event(args: &EventArgs, workspace: &std::path::Path) -> Result<Valu
                     HeaderValue::from_str(host).map_err(|_| EventError::Header)?,
                 );
             }
-            let request_id = random_id();
+            let request_id = crate::cognito::ids::request_id();
             request_event(
                 &ProxyRequest {
                     method: &method,

@@ -21,7 +21,7 @@ use crate::apigateway::authorizer_answer::AuthorizerAnswer;
 use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event};
 use crate::cli::Options;
 use crate::cognito::clients::{AppClient, Clients};
-use crate::cognito::issuer::{Issuer, IssuerError, m2m_claims, random_id};
+use crate::cognito::issuer::{Issuer, IssuerError, m2m_claims};
 use crate::cognito::pool::{ID_KEY_FILE, SigningKeys, UserPool};
 use crate::cognito::pool_server::PoolServer;
 use crate::cognito::users::{UserStore, UsersError};
@@ -136,7 +136,7 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     let state_dir = StateDir::new(&options.state_dir);
     let _lock = state_dir.lock()?;
     let (state, issuer) = state_dir.load_or_init(&spec.clients)?;
-    let id_issuer = Issuer::load_or_generate(&state_dir, ID_KEY_FILE)?;
+    let id_issuer = state_dir.load_or_generate_key(ID_KEY_FILE)?;
     let users = UserStore::load(state_dir.path(), &options.users, &spec.password_policy)?;
     let clients = Clients::from_state(&spec.clients, &state);
     let routes = RouteTable::new(
@@ -450,7 +450,7 @@ impl WarmUp<'_> {
         context
             .entry("principalId")
             .or_insert_with(|| Value::String("warm-up".into()));
-        let request_id = random_id();
+        let request_id = crate::cognito::ids::request_id();
         let event = build_event(
             &ProxyRequest {
                 method,
@@ -581,7 +581,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!(
             "stack-test-{tag}-{}-{}",
             std::process::id(),
-            random_id()
+            crate::cognito::ids::request_id()
         ));
         let bin = dir.join(".venv/bin");
         std::fs::create_dir_all(&bin).unwrap();
@@ -699,7 +699,10 @@ mod tests {
         use axum::http::Request;
         use tower::ServiceExt;
 
-        let workspace = std::env::temp_dir().join(format!("stack-web-port-{}", random_id()));
+        let workspace = std::env::temp_dir().join(format!(
+            "stack-web-port-{}",
+            crate::cognito::ids::request_id()
+        ));
         let (mut options, _) = options_for(&workspace);
         // (web port, redirect_uri / logout_uri, accepted)
         let cases = [

@@ -249,6 +249,46 @@ impl StateDir {
         Ok(StateLock { _file: file })
     }
 
+    /// Loads the signing key kept in `file`, or makes and keeps a new one;
+    /// its `kid` is derived from the public key
+    /// ([`Issuer::from_pkcs8_derived_kid`]).
+    pub fn load_or_generate_key(&self, file: &str) -> Result<Issuer, StateError> {
+        let path = self.dir.join(file);
+        let with_path = |error| match error {
+            IssuerError::Key(problem) => IssuerError::Key(format!("{}: {problem}", path.display())),
+            other => other,
+        };
+        let der = match self.read_file(file)? {
+            Some(der) => der,
+            None => {
+                let der = Issuer::generate("")?.to_pkcs8()?;
+                self.write_file(file, &der)?;
+                der
+            }
+        };
+        Ok(Issuer::from_pkcs8_derived_kid(&der).map_err(with_path)?)
+    }
+
+    /// The contents of a file of the folder, `None` when there is none.
+    pub fn read_file(&self, name: &str) -> Result<Option<Vec<u8>>, StateError> {
+        let path = self.dir.join(name);
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(StateError::Io { path, source }),
+        }
+    }
+
+    /// Removes a file of the folder, if there is one.
+    pub fn remove_file(&self, name: &str) -> Result<(), StateError> {
+        let path = self.dir.join(name);
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(StateError::Io { path, source }),
+        }
+    }
+
     /// Writes a file into the folder, readable by the owner only.
     pub fn write_file(&self, name: &str, contents: &[u8]) -> Result<PathBuf, StateError> {
         let path = self.dir.join(name);

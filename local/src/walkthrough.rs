@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use crate::cognito::clients::AppClient;
+use crate::cognito::passwords::Password;
 use crate::cognito::pool_server::paths;
-use crate::cognito::users::Password;
 use crate::template::spec::RouteSpec;
 
 /// What the banner shows.

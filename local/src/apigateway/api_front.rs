@@ -29,7 +29,6 @@ use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event, pa
 use crate::apigateway::responses::{
     CorsPreflight, GatewayResponses, PREFLIGHT_BODY, REQUEST_TOO_LARGE,
 };
-use crate::cognito::issuer::random_id;
 use crate::http_server::{HttpResponse, MAX_BODY_BYTES, response};
 use crate::lambda::invoke::{Invocation, Invoker};
 
@@ -285,7 +284,7 @@ impl<I: Invoker, C: Clock> ApiFront<I, C> {
 
     /// Answers one request.
     pub async fn handle(&self, request: &ApiRequest) -> FrontResponse {
-        let request_id = random_id();
+        let request_id = crate::cognito::ids::request_id();
         let method = request.method.as_str();
         let response = match self.answer(request, &request_id).await {
             Ok(response) => response,

@@ -37,23 +37,24 @@ pub fn key_id() -> Result<String, RandomError> {
     random_string(20, ALNUM)
 }
 
-/// A random UUID (version 4 layout), the shape of Cognito's codes, subs
-/// and token ids. Unlike a best-effort id, a failing RNG is an error:
-/// codes and sessions must never repeat.
+/// A random UUID v4, the shape of Cognito's codes, subs and token ids.
+/// Unlike a best-effort id, a failing RNG is an error: codes and sessions
+/// must never repeat.
 pub fn uuid() -> Result<String, RandomError> {
-    let mut b = [0u8; 16];
-    SystemRandom::new().fill(&mut b).map_err(|_| RandomError)?;
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    ))
+    let mut bytes = [0u8; 16];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| RandomError)?;
+    Ok(uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string())
+}
+
+/// A request id for a log line or a proxy event: a UUID v4, or the nil
+/// UUID in the (never seen) case of a failing RNG, since a request must not
+/// fail for want of an id.
+pub fn request_id() -> String {
+    uuid().unwrap_or_else(|_| uuid::Uuid::nil().to_string())
 }
 
 /// `len` random bytes, base64url without padding: session ids, CSRF tokens.

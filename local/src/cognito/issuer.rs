@@ -17,8 +17,6 @@ use serde_json::{Value, json};
 use shared::AccessTokenClaims;
 use thiserror::Error;
 
-use crate::state::{StateDir, StateError};
-
 /// Why a key could not be made or loaded.
 #[derive(Debug, Error)]
 pub enum IssuerError {
@@ -153,28 +151,11 @@ impl Issuer {
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
     }
 
-    /// Loads the key kept in `file` of `state`, or makes and keeps a new
-    /// one. Its `kid` is derived from the public key (standard base64 of a
-    /// SHA-256, 44 characters that may hold `/` and `+`, like Cognito's),
-    /// so no other file has to remember it.
-    pub fn load_or_generate(state: &StateDir, file: &str) -> Result<Self, StateError> {
-        let path = state.path().join(file);
-        let der = match std::fs::read(&path) {
-            Ok(der) => Some(der),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(source) => return Err(StateError::Io { path, source }),
-        };
-        let key = match der {
-            Some(der) => RsaKeyPair::from_pkcs8(&der)
-                .map_err(|e| IssuerError::Key(format!("{}: {e}", path.display())))?,
-            None => {
-                let key =
-                    RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| IssuerError::Crypto)?;
-                let der = key.as_der().map_err(|_| IssuerError::Crypto)?;
-                state.write_file(file, der.as_ref())?;
-                key
-            }
-        };
+    /// Loads a key saved with [`Issuer::to_pkcs8`], its `kid` derived from
+    /// the public key (standard base64 of a SHA-256, 44 characters that may
+    /// hold `/` and `+`, like Cognito's), so no other file has to remember it.
+    pub fn from_pkcs8_derived_kid(der: &[u8]) -> Result<Self, IssuerError> {
+        let key = RsaKeyPair::from_pkcs8(der).map_err(|e| IssuerError::Key(e.to_string()))?;
         let digest =
             aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key.public_key().as_ref());
         let kid = base64::engine::general_purpose::STANDARD.encode(digest.as_ref());
@@ -211,30 +192,21 @@ pub fn m2m_claims(
         exp: Some(now + lifetime),
         iat: Some(now),
         version: Some(2),
-        jti: Some(random_id()),
+        jti: Some(token_id()),
         client_id: Some(client_id.to_string()),
         ..Default::default()
     }
 }
 
-/// A random UUID-shaped id (version 4 layout).
-pub fn random_id() -> String {
+/// A token id (`jti`): a UUID v4. A failing RNG (never seen) gives a
+/// fixed id rather than abort a dev tool.
+fn token_id() -> String {
     use aws_lc_rs::rand::SecureRandom;
-    let mut b = [0u8; 16];
-    // SystemRandom only fails if the OS has no randomness; fall back to zeros
-    // rather than abort a dev tool.
-    let _ = SystemRandom::new().fill(&mut b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    let mut bytes = [0u8; 16];
+    let _ = SystemRandom::new().fill(&mut bytes);
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }
 
 #[cfg(test)]
@@ -282,12 +254,5 @@ mod tests {
         tampered.push('A');
         assert!(issuer.verify(&tampered).is_none());
         assert!(issuer.verify("a.b").is_none());
-    }
-
-    #[test]
-    fn random_ids_are_uuid_shaped_and_differ() {
-        let (a, b) = (random_id(), random_id());
-        assert_eq!(a.len(), 36);
-        assert_ne!(a, b);
     }
 }

@@ -492,7 +492,9 @@ mod tests {
     use crate::cognito::clients::{AppClient, Clients};
     use crate::cognito::issuer::Issuer;
     use crate::cognito::pool::SigningKeys;
-    use crate::cognito::users::{PasswordPolicy, UserSpec, UserStore};
+    use crate::cognito::user_spec::UserSpec;
+    use crate::cognito::users::UserStore;
+    use crate::template::password_policy::PasswordPolicy;
     use axum::body::Body;
     use axum::http::Request;
     use base64::Engine;

@@ -160,7 +160,9 @@ pub fn at_hash(access_token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cognito::users::{PasswordPolicy, UserSpec, UserStore};
+    use crate::cognito::user_spec::UserSpec;
+    use crate::cognito::users::UserStore;
+    use crate::template::password_policy::PasswordPolicy;
 
     fn user(groups: &str) -> User {
         let dir = std::env::temp_dir().join(format!(

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use thiserror::Error;
 
 use crate::apigateway::responses::{CorsPreflight, GatewayResponses, ResponseConfigError};
-use crate::cognito::users::PasswordPolicy;
+use crate::template::password_policy::PasswordPolicy;
 use crate::template::sam::{Template, TemplateError, TokenValidity};
 
 /// One API route served by the handler, with the scopes it requires.

@@ -1,6 +1,7 @@
 //! The SAM template: reading template.yaml offline ([`sam`]) and the plain
 //! data the stack takes from it ([`spec`], [`password_policy`]).
 
+pub mod api_responses;
 pub mod error;
 pub mod password_policy;
 pub mod sam;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use thiserror::Error;
 
-use crate::apigateway::responses::{CorsPreflight, GatewayResponses, ResponseConfigError};
+use crate::template::api_responses::{CorsPreflight, GatewayResponses, ResponseConfigError};
 use crate::template::password_policy::PasswordPolicy;
 use crate::template::sam::{Template, TemplateError, TokenValidity};
 

@@ -24,7 +24,7 @@ use aws_lc_rs::signature::ParsedPublicKey;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, Throughput, criterion_group};
-use local::cognito::issuer::{Issuer, m2m_claims};
+use local::{Issuer, m2m_claims};
 use shared::{AccessTokenClaims, RouteTable, Scopes};
 
 const POOL: &str = "us-east-1_Bench1234";

@@ -99,7 +99,7 @@ fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use local::cognito::issuer::Issuer;
+    use local::Issuer;
     use serde_json::json;
 
     #[test]

@@ -220,7 +220,7 @@ impl<S: JwksSource> KeyStore<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use local::cognito::issuer::Issuer;
+    use local::Issuer;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// Serves whatever JWKS it holds, counting fetches.

@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use local::cognito::issuer::Issuer;
-use local::lambda::runtime_api::Outcome;
+use local::Issuer;
+use local::runtime_api::Outcome;
 use perf::tls::TestCa;
 use perf::{
     JwksAnswer, JwksServer, Keys, POOL_ID, Rig, SCOPE, TempFile, expect_allow, expect_unauthorized,

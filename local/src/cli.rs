@@ -1,5 +1,6 @@
 //! `local-stack`'s run options from its command line. The flags themselves
-//! are in the `local-cli` crate, which `scripts/dev`'s launcher shares.
+//! are defined once, in the `local-cli` crate, which `scripts/dev`'s
+//! launcher and `scripts/event` share; this turns them into [`Options`].
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -11,10 +12,7 @@ use thiserror::Error;
 
 use crate::cognito::user_spec::{USERS_VARIABLE, UserSpec, UserSpecError, parse_user_list};
 
-pub use local_cli::{
-    Args, DEFAULT_API_PORT, DEFAULT_READY_TIMEOUT, DEFAULT_TOKEN_PORT, DEFAULT_WATCH_PORT,
-    DEFAULT_WEB_PORT, PortError,
-};
+use local_cli::{Args, PortError};
 
 /// Settings of one run.
 #[derive(Debug, Clone, PartialEq, Eq)]

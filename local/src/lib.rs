@@ -1,21 +1,51 @@
 //! Dev-only tools for running the system offline. Never deployed.
 //!
-//! Grouped by the AWS service each part stands in for: [`cognito`] (the user
-//! pool), [`apigateway`] (the REST API and its authorizer), [`lambda`] (the
-//! functions' runtimes) and [`template`] (what the SAM template declares).
-//! Beside them, the [`web_app`]'s host (not an AWS service: any static host
-//! serves `web/` when deployed). On top: the [`stack`] that runs them
-//! together, its [`cli`], its [`state`] and the [`walkthrough`] it prints.
+//! Grouped by the AWS service each part stands in for: `cognito` (the user
+//! pool), `apigateway` (the REST API and its authorizer) and `lambda` (the
+//! functions' runtimes), beside the web app's host (`web_app`; not an AWS
+//! service: any static host serves `web/` when deployed). Below them, the
+//! plain data read from the SAM template (`template`), the one module that
+//! reads and writes the state folder (`state`) and support code (`ids`,
+//! `http_server`). On top, the `stack` that wires them together, with its
+//! command line (`cli`). docs/design.md, "Who may import what", gives the
+//! rule; the modules are private and this facade is what other crates use.
 
-pub mod apigateway;
-pub mod cli;
-pub mod cognito;
-pub mod event_command;
-pub mod http_server;
-pub mod lambda;
-pub mod stack;
-pub mod stack_info;
-pub mod state;
-pub mod template;
-pub mod walkthrough;
-pub mod web_app;
+mod apigateway;
+mod cli;
+mod cognito;
+mod http_server;
+mod ids;
+mod lambda;
+mod stack;
+mod state;
+mod template;
+mod web_app;
+
+pub use apigateway::api_front::token_event;
+pub use apigateway::authorizer_answer::AuthorizerAnswer;
+pub use apigateway::authorizer_event::request_event;
+pub use apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event};
+pub use apigateway::responses::{MappedValue, PREFLIGHT_BODY};
+pub use cli::{CliError, Options, parse as parse_command_line};
+pub use cognito::authorize::{AuthorizeError, pkce_matches, validate as validate_authorize};
+pub use cognito::clients::{AppClient, Clients};
+pub use cognito::hosted_ui::{cookie, login_page};
+pub use cognito::issuer::{Issuer, IssuerError, m2m_claims};
+pub use cognito::pool::{ID_KEY_FILE, SigningKeys, UserPool};
+pub use cognito::pool_server::PoolServer;
+pub use cognito::token_endpoint::{TokenRequest, grant};
+pub use cognito::user_spec::UserSpec;
+pub use cognito::users::UserStore;
+pub use http_server::serve;
+pub use lambda::process_tree;
+/// The Lambda Runtime API emulator perf and the authorizer's start-up test drive.
+pub use lambda::runtime_api;
+pub use stack::event::{EventArgs, event};
+pub use stack::info::StackInfo;
+pub use stack::{ACCOUNT_ID, READY_LINE, run_from_template};
+pub use state::StateDir;
+pub use template::sam::{STANDARD_SCOPES, Template, defined_scopes};
+pub use template::spec::StackSpec;
+pub use web_app::{
+    WebApp, WebConfig, origin as web_origin, template_parameters as web_template_parameters,
+};

@@ -1,9 +1,9 @@
-//! `local-stack`: the whole system offline (see [`local::stack`]).
+//! `local-stack`: the whole system offline (see [`local::run_from_template`]).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use local::cli::{self, CliError};
+use local::CliError;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -15,7 +15,7 @@ async fn main() -> ExitCode {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let options = match cli::parse(std::env::args_os(), workspace) {
+    let options = match local::parse_command_line(std::env::args_os(), workspace) {
         Ok(options) => options,
         // Help goes to stdout with status 0, usage errors to stderr with 2.
         Err(CliError::Usage(error)) => error.exit(),
@@ -24,7 +24,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match local::stack::run_from_template(options).await {
+    match local::run_from_template(options).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("local-stack: {error}");

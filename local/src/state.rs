@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::cognito::ids::{self, RandomError};
 use crate::cognito::issuer::{Issuer, IssuerError};
+use crate::ids::{self, RandomError};
 use crate::template::spec::ClientSpec;
 
 /// The region local ids and ARNs name.

@@ -3,7 +3,7 @@
 //! A [`Rig`] holds what a run needs: a signing key, a loopback JWKS server
 //! for it, and the authorizer's environment (the template's routes). Each
 //! [`Rig::spawn`] starts the binary against a fresh
-//! [`RuntimeApi`](local::lambda::runtime_api::RuntimeApi) emulator, as Lambda would
+//! [`RuntimeApi`](local::runtime_api::RuntimeApi) emulator, as Lambda would
 //! start a new execution environment. The binaries `coldstart` and `rss`
 //! print the numbers the README's Performance section quotes, `invoke` the
 //! per-invocation cost next to a no-op function (`noop`) and a Node
@@ -23,8 +23,8 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use local::cognito::issuer::{Issuer, IssuerError, m2m_claims};
-use local::lambda::runtime_api::{EmulatorError, Outcome, RuntimeApi};
+use local::runtime_api::{EmulatorError, Outcome, RuntimeApi};
+use local::{Issuer, IssuerError, m2m_claims};
 use serde_json::{Value, json};
 use thiserror::Error;
 use tokio::net::TcpListener;
@@ -554,7 +554,7 @@ impl Running {
     /// Waits for an invocation's answer, failing if the process exits first.
     pub async fn answer(
         &mut self,
-        invocation: local::lambda::runtime_api::Invocation,
+        invocation: local::runtime_api::Invocation,
     ) -> Result<Outcome, PerfError> {
         let outcome = tokio::select! {
             outcome = tokio::time::timeout(ANSWER_TIMEOUT, invocation.outcome()) => outcome,

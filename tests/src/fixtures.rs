@@ -1,7 +1,7 @@
 //! A configured authorizer for the seeds' routes and tokens to feed it.
 
 use authorizer::{Authorizer, Config, KeySet};
-use local::cognito::issuer::{Issuer, m2m_claims};
+use local::{Issuer, m2m_claims};
 use serde_json::{Value, json};
 use shared::AccessTokenClaims;
 

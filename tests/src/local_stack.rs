@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use local::stack::READY_LINE;
+use local::READY_LINE;
 
 use crate::free_port::free_ports;
 use crate::process_guard::ProcessGuard;
@@ -149,8 +149,8 @@ impl LocalStack {
     }
 
     /// What the running stack wrote to its `stack.json`.
-    pub fn info(&self) -> local::stack_info::StackInfo {
-        local::stack_info::StackInfo::read(&self.scratch.join("state/stack.json"))
+    pub fn info(&self) -> local::StackInfo {
+        local::StackInfo::read(&self.scratch.join("state/stack.json"))
             .expect("stack.json written when ready")
     }
 

@@ -10,7 +10,7 @@
 //!   `target/screenshots/web-app-local-stack/NN-step.png`.
 //! - `web_client_signs_in_with_pkce_calls_the_api_refreshes_and_signs_out`:
 //!   what the browser really sends. The app is served by local-stack's own
-//!   web host ([`local::web_app`]) on `http://localhost:<port>`, with a
+//!   web host ([`local::WebApp`]) on `http://localhost:<port>`, with a
 //!   `config.json` pointing at a recording stand-in for the hosted sign-in
 //!   and the API on another origin (`http://127.0.0.1:<port>`): the authorize
 //!   query (PKCE S256, state, nonce), the code exchange, the bearer token on
@@ -32,7 +32,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use integration_tests::browser::Browser;
 use integration_tests::local_stack::{LocalStack, log_tail};
 use integration_tests::wait_ready::port_is_closed;
-use local::web_app::{WebApp, WebConfig};
+use local::{WebApp, WebConfig};
 use reqwest::Url;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -758,7 +758,7 @@ async fn web_app_signs_in_on_local_stack_and_calls_its_api() {
     );
     for process in tree {
         assert!(
-            !local::lambda::process_tree::is_running(process.pid),
+            !local::process_tree::is_running(process.pid),
             "process {} left running",
             process.pid
         );

@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use integration_tests::local_stack::{LocalStack, workspace};
-use local::apigateway::responses::{MappedValue, PREFLIGHT_BODY};
-use local::template::sam::Template;
-use local::web_app;
+use local::Template;
+use local::{MappedValue, PREFLIGHT_BODY};
+use local::{web_origin, web_template_parameters};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -17,7 +17,7 @@ const OTHER_ORIGIN: &str = "http://evil.example";
 /// The origin the template allows (`WebAppOrigin`, through `Cors`) when
 /// deployed, as local-stack deploys it, for the web app on `web_port`.
 fn allowed_origin(web_port: u16) -> String {
-    let parameters = web_app::template_parameters(&web_app::origin(web_port));
+    let parameters = web_template_parameters(&web_origin(web_port));
     let template = Template::load(workspace().join("template.yaml"))
         .and_then(|t| t.with_parameters(parameters))
         .expect("template");

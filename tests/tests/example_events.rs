@@ -7,10 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use hyper::HeaderMap;
-use local::apigateway::api_front::token_event;
-use local::apigateway::authorizer_event::request_event;
-use local::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event};
-use local::stack::ACCOUNT_ID;
+use local::ACCOUNT_ID;
+use local::request_event;
+use local::token_event;
+use local::{ProxyContext, ProxyRequest, build_event};
 use serde_json::{Map, Value, json};
 
 /// A token-shaped string no key verifies: the authorizer answers

@@ -8,7 +8,7 @@ use authorizer::service::App;
 use authorizer::{Authorizer, Unauthorized};
 use integration_tests::fixtures::{ISSUER, M2M_CLIENT, NOW, SEED_ROUTES, config, token_event};
 use integration_tests::jwks_server::{JwksServer, Mode};
-use local::cognito::issuer::{Issuer, m2m_claims};
+use local::{Issuer, m2m_claims};
 
 /// Short, so the cooldown can pass within a test; production uses REFETCH_COOLDOWN.
 const COOLDOWN: Duration = Duration::from_millis(300);

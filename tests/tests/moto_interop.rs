@@ -13,7 +13,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use integration_tests::moto::Moto;
-use local::apigateway::authorizer_answer::AuthorizerAnswer;
+use local::AuthorizerAnswer;
 use serde_json::{Value, json};
 use shared::iam::Evaluation;
 

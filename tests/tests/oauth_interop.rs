@@ -12,15 +12,14 @@ use std::pin::Pin;
 use authorizer::{Authorizer, Config, KeySet};
 use integration_tests::fixtures::token_event;
 use integration_tests::local_stack::workspace;
-use local::cognito::clients::{AppClient, Clients};
-use local::cognito::issuer::Issuer;
-use local::cognito::pool::{ID_KEY_FILE, SigningKeys, UserPool};
-use local::cognito::pool_server::PoolServer;
-use local::cognito::users::{UserSpec, UserStore};
-use local::http_server::serve;
-use local::state::StateDir;
-use local::template::sam::Template;
-use local::template::spec::StackSpec;
+use local::PoolServer;
+use local::StackSpec;
+use local::StateDir;
+use local::Template;
+use local::serve;
+use local::{AppClient, Clients};
+use local::{ID_KEY_FILE, SigningKeys, UserPool};
+use local::{UserSpec, UserStore};
 use oauth2::basic::BasicClient;
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge, RedirectUrl,
@@ -77,7 +76,7 @@ impl LocalPool {
         let _ = std::fs::remove_dir_all(&state);
         let dir = StateDir::new(&state);
         let (local, access) = dir.load_or_init(&spec.clients).expect("state");
-        let id = Issuer::load_or_generate(&dir, ID_KEY_FILE).expect("ID key");
+        let id = dir.load_or_generate_key(ID_KEY_FILE).expect("ID key");
         let clients = Clients::from_state(&spec.clients, &local);
         let user = UserSpec::parse(&format!("{EMAIL}:{PASSWORD}:readers"), "test").expect("user");
         let users = UserStore::load(&state, &[user], &spec.password_policy).expect("users");

@@ -14,7 +14,7 @@ use std::time::Duration;
 use integration_tests::free_port::free_ports;
 use integration_tests::process_guard::ProcessGuard;
 use integration_tests::wait_ready::wait_for_port;
-use local::stack::READY_LINE;
+use local::READY_LINE;
 use serde_json::Value;
 
 /// The first build of local-stack and both functions can take minutes.

@@ -11,7 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use integration_tests::local_stack::{LocalStack, log_tail};
 use integration_tests::wait_ready::port_is_closed;
-use local::lambda::process_tree::is_running;
+use local::process_tree::is_running;
 use serde_json::Value;
 
 const EMAIL: &str = "alice@example.com";

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use local::template::sam::{STANDARD_SCOPES, Template, defined_scopes};
+use local::{STANDARD_SCOPES, Template, defined_scopes};
 use shared::RouteTable;
 
 const TEMPLATE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");

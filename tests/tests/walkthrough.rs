@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use integration_tests::local_stack::{LocalStack, log_tail};
 use integration_tests::wait_ready::port_is_closed;
-use local::lambda::process_tree::is_running;
+use local::process_tree::is_running;
 use serde_json::Value;
 
 /// The single-quoted `id:secret` in the printed step 2.

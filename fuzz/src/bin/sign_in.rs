@@ -6,9 +6,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use local::cognito::authorize::{AuthorizeError, pkce_matches, validate};
-use local::cognito::clients::{AppClient, Clients};
-use local::cognito::hosted_ui::{cookie, login_page};
+use local::{AuthorizeError, pkce_matches, validate_authorize as validate};
+use local::{AppClient, Clients};
+use local::{cookie, login_page};
 
 const CALLBACK: &str = "http://localhost:8080/";
 

@@ -5,8 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use local::cognito::clients::{AppClient, Clients};
-use local::cognito::token_endpoint::{TokenRequest, grant};
+use local::{AppClient, Clients};
+use local::{TokenRequest, grant};
 
 fn clients() -> Clients {
     Clients::new(vec![

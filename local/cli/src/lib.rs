@@ -1,5 +1,6 @@
-//! `local-stack`'s command line: ports, paths and time limits, from flags
-//! or environment variables (flags win), parsed by clap.
+//! The dev stack's command lines, defined once: `local-stack`'s ports,
+//! paths and time limits, from flags or environment variables (flags win),
+//! and `scripts/event`'s ([`EventArgs`]), parsed by clap.
 //!
 //! A crate of its own, with clap and thiserror as its only dependencies, so
 //! that [`scripts/dev`'s launcher](../local_stack_launcher/index.html) can
@@ -16,6 +17,10 @@ use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
 use clap::{Arg, Parser};
 use thiserror::Error;
+
+mod event;
+
+pub use event::{EventArgs, Kind};
 
 /// Default port of the token endpoint.
 pub const DEFAULT_TOKEN_PORT: u16 = 9100;

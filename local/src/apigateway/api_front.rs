@@ -277,14 +277,9 @@ impl<I: Invoker, C: Clock> ApiFront<I, C> {
         }
     }
 
-    /// The front's configuration.
-    pub fn config(&self) -> &FrontConfig {
-        &self.config
-    }
-
     /// Answers one request.
     pub async fn handle(&self, request: &ApiRequest) -> FrontResponse {
-        let request_id = crate::cognito::ids::request_id();
+        let request_id = crate::ids::request_id();
         let method = request.method.as_str();
         let response = match self.answer(request, &request_id).await {
             Ok(response) => response,

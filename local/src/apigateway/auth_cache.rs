@@ -60,11 +60,13 @@ impl<C: Clock> AuthCache<C> {
     }
 
     /// How many entries are held, expired or not.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
     /// True if nothing is held.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

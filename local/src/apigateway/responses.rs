@@ -7,7 +7,6 @@ use shared::{Method, RouteTable};
 
 pub use crate::template::api_responses::{
     CorsPreflight, GatewayResponses, MappedValue, PREFLIGHT_BODY, REQUEST_TOO_LARGE,
-    ResponseConfigError,
 };
 
 impl MappedValue {

@@ -1,10 +1,10 @@
-//! `event`: an authorizer event with a fresh local token (see [`local::event_command`]).
+//! `event`: an authorizer event with a fresh local token (see [`local::event`]).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use local::event_command::{EventArgs, event};
+use local::{EventArgs, event};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {

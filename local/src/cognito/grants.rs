@@ -9,8 +9,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::cognito::authorize::AuthorizeRequest;
-use crate::cognito::ids::{self, RandomError};
 use crate::cognito::user_tokens::SignIn;
+use crate::ids::{self, RandomError};
 
 /// Codes are valid for five minutes, as in Cognito.
 pub const CODE_LIFETIME_SECS: i64 = 300;

@@ -17,7 +17,7 @@ use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD as BASE64;
 
-use crate::cognito::ids::RandomError;
+use crate::ids::RandomError;
 
 /// PBKDF2 rounds for new hashes (see the module documentation).
 pub const PBKDF2_ITERATIONS: u32 = 100_000;

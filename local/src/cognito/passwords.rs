@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::cognito::ids::{RandomError, random_string};
+use crate::ids::{RandomError, random_string};
 use crate::template::password_policy::PasswordPolicy;
 
 /// Cognito accepts passwords up to this many characters, whatever the policy.

@@ -20,10 +20,10 @@ use crate::cognito::grants::SESSION_LIFETIME_SECS;
 use crate::cognito::hosted_ui::{
     INCORRECT, SESSION_COOKIE, XSRF_COOKIE, cookie, describe, error_page, login_page, set_cookie,
 };
-use crate::cognito::ids;
 use crate::cognito::pool::{SignInError, UserInfoError, UserPool};
 use crate::cognito::token_endpoint::TokenRequest;
 use crate::http_server::{HttpResponse, WholeBody, json_response, response};
+use crate::ids;
 
 /// The time in seconds since the epoch; tests inject their own.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;

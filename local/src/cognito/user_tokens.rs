@@ -167,7 +167,7 @@ mod tests {
     fn user(groups: &str) -> User {
         let dir = std::env::temp_dir().join(format!(
             "user-tokens-test-{}",
-            crate::cognito::ids::random_b64(8).unwrap()
+            crate::ids::random_b64(8).unwrap()
         ));
         let spec =
             UserSpec::parse(&format!("a@example.com:Correct-Horse-9:{groups}"), "test").unwrap();

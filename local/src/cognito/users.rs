@@ -33,10 +33,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::cognito::ids::RandomError;
 use crate::cognito::password_hash::PasswordHash;
 use crate::cognito::passwords::{Password, PolicyViolation};
 use crate::cognito::user_spec::{UserSpec, UserSpecError, check_email, check_group};
+use crate::ids::RandomError;
 use crate::state::{StateDir, StateError};
 use crate::template::password_policy::PasswordPolicy;
 
@@ -103,7 +103,7 @@ pub enum UsersError {
 
 /// A new user's sub: a UUID v4, as Cognito makes them.
 fn new_sub() -> Result<String, RandomError> {
-    crate::cognito::ids::uuid()
+    crate::ids::uuid()
 }
 
 /// True for the 8-4-4-4-12 hex shape (any version: Cognito has made v7 too).
@@ -439,7 +439,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!(
             "users-test-{tag}-{}-{}",
             std::process::id(),
-            crate::cognito::ids::api_id().unwrap()
+            crate::ids::api_id().unwrap()
         ));
         let _ = fs::remove_dir_all(&dir);
         dir

@@ -2,6 +2,10 @@
 //! watch`, the API front and the web app, started together, warmed up, and
 //! stopped together on Ctrl-C or SIGTERM.
 
+pub mod event;
+pub mod info;
+pub mod walkthrough;
+
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -29,11 +33,11 @@ use crate::http_server::serve;
 use crate::lambda::invoke::{Invocation, InvokeError, Invoker, WatchInvoker};
 use crate::lambda::process_tree::stop_tree;
 use crate::lambda::watch::{FunctionExit, Watch, WatchCommand, WatchError, env_file};
-use crate::stack_info::{Endpoints, StackInfo, StackInfoError};
+use crate::stack::info::{Endpoints, StackInfo, StackInfoError};
+use crate::stack::walkthrough::Banner;
 use crate::state::{REGION, StateDir, StateError};
 use crate::template::sam::Template;
 use crate::template::spec::{RouteSpec, SpecError, StackSpec};
-use crate::walkthrough::Banner;
 use crate::web_app::{self, WebApp, WebConfig};
 
 /// The line printed on stdout once everything answers; tests wait for it.
@@ -450,7 +454,7 @@ impl WarmUp<'_> {
         context
             .entry("principalId")
             .or_insert_with(|| Value::String("warm-up".into()));
-        let request_id = crate::cognito::ids::request_id();
+        let request_id = crate::ids::request_id();
         let event = build_event(
             &ProxyRequest {
                 method,
@@ -581,7 +585,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!(
             "stack-test-{tag}-{}-{}",
             std::process::id(),
-            crate::cognito::ids::request_id()
+            crate::ids::request_id()
         ));
         let bin = dir.join(".venv/bin");
         std::fs::create_dir_all(&bin).unwrap();
@@ -699,10 +703,8 @@ mod tests {
         use axum::http::Request;
         use tower::ServiceExt;
 
-        let workspace = std::env::temp_dir().join(format!(
-            "stack-web-port-{}",
-            crate::cognito::ids::request_id()
-        ));
+        let workspace =
+            std::env::temp_dir().join(format!("stack-web-port-{}", crate::ids::request_id()));
         let (mut options, _) = options_for(&workspace);
         // (web port, redirect_uri / logout_uri, accepted)
         let cases = [

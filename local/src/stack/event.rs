@@ -6,62 +6,24 @@
 //! template for the routes, gets a token by client credentials, and builds
 //! the event with the code the local API front uses.
 
-use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use clap::{Parser, ValueEnum};
 use hyper::HeaderMap;
 use hyper::header::{AUTHORIZATION, HOST, HeaderValue};
 use serde_json::{Map, Value};
 use shared::RouteTable;
 use thiserror::Error;
 
+pub use local_cli::{EventArgs, Kind};
+
 use crate::apigateway::api_front::{FrontConfig, token_event};
 use crate::apigateway::authorizer_event::request_event;
 use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest};
 use crate::stack::ACCOUNT_ID;
-use crate::stack_info::{StackInfo, StackInfoError};
+use crate::stack::info::{StackInfo, StackInfoError};
 use crate::state::REGION;
 use crate::template::sam::Template;
 use crate::template::spec::{SpecError, StackSpec};
-
-/// Which authorizer event to print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Kind {
-    /// `{"type":"TOKEN","authorizationToken":…,"methodArn":…}`.
-    Token,
-    /// The request's headers, parameters and context, with `type` and `methodArn`.
-    Request,
-}
-
-/// `scripts/event`'s command line.
-#[derive(Debug, Parser)]
-#[command(
-    name = "scripts/event",
-    about = "Prints an authorizer event carrying a fresh token from the running local stack \
-             (scripts/dev), for cargo lambda invoke authorizer --data-file <(scripts/event token GET /book)."
-)]
-pub struct EventArgs {
-    /// TOKEN or REQUEST authorizer event
-    pub kind: Kind,
-    /// The request's method, e.g. GET
-    pub method: String,
-    /// The request's path in the stage, e.g. /book or /book/42 (a URL's
-    /// /prod/book works too)
-    pub path: String,
-    /// The app client, by its logical id in the template [default: the first client_credentials client]
-    #[arg(long, value_name = "NAME")]
-    pub client: Option<String>,
-    /// Ask for only these scopes (space-separated) [default: every scope the client is allowed]
-    #[arg(long, value_name = "SCOPES")]
-    pub scope: Option<String>,
-    /// The running stack's state folder [default: <workspace>/.local-state]
-    #[arg(long, value_name = "PATH", env = "LOCAL_STATE_DIR")]
-    pub state_dir: Option<PathBuf>,
-    /// SAM template [default: <workspace>/template.yaml]
-    #[arg(long, value_name = "PATH")]
-    pub template: Option<PathBuf>,
-}
 
 /// Why no event could be printed.
 #[derive(Debug, Error)]
@@ -197,7 +159,7 @@ pub async fn event(args: &EventArgs, workspace: &std::path::Path) -> Result<Valu
                     HeaderValue::from_str(host).map_err(|_| EventError::Header)?,
                 );
             }
-            let request_id = crate::cognito::ids::request_id();
+            let request_id = crate::ids::request_id();
             request_event(
                 &ProxyRequest {
                     method: &method,

@@ -248,7 +248,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!(
             "stack-info-test-{tag}-{}-{}",
             std::process::id(),
-            crate::cognito::ids::api_id().unwrap()
+            crate::ids::api_id().unwrap()
         ));
         let _ = std::fs::remove_dir_all(&dir);
         dir

@@ -221,12 +221,8 @@ fn no_redirects() -> reqwest::Client {
 /// The authorizer's answer for `token` on `GET path`: `Allow`, `Deny`, or
 /// `Unauthorized: <why>`.
 fn decide(authorizer: &Authorizer, keys: &KeySet, token: &str, path: &str) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs();
     let event = token_event(&format!("Bearer {token}"), "GET", path);
-    match authorizer.decide(&event, keys, i64::try_from(now).expect("time")) {
+    match authorizer.decide(&event, keys, testkit::unix_now()) {
         Ok(decision) if decision.allows_called_route() => "Allow".into(),
         Ok(_) => "Deny".into(),
         Err(rejection) => format!("Unauthorized: {rejection}"),

@@ -24,8 +24,8 @@ use aws_lc_rs::signature::ParsedPublicKey;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, Throughput, criterion_group};
-use local::{Issuer, m2m_claims};
 use shared::{AccessTokenClaims, RouteTable, Scopes};
+use testkit::{Issuer, m2m_claims};
 
 const POOL: &str = "us-east-1_Bench1234";
 const ISSUER: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Bench1234";
@@ -475,11 +475,11 @@ fn wants_paired() -> bool {
 
 /// Start-up: building the route table (parsing, duplicate checks, and what
 /// each route's pattern reaches) for tables of the template's shape
-/// (`perf::route_scopes`), 10 to 2,000 routes. Budget: 2,000 in under 5 ms.
+/// (`testkit::route_scopes`), 10 to 2,000 routes. Budget: 2,000 in under 5 ms.
 fn route_table(c: &mut Criterion) {
     let mut group = c.benchmark_group("route_table");
     for n in [10, 100, 300, 1_000, 2_000] {
-        let json = perf::route_scopes(n);
+        let json = testkit::route_scopes(n);
         group.bench_function(format!("{n:04}_routes"), |b| {
             b.iter(|| RouteTable::from_json(black_box(&json)).expect("routes"))
         });

@@ -99,8 +99,8 @@ fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use local::Issuer;
     use serde_json::json;
+    use testkit::Issuer;
 
     #[test]
     fn keeps_rs256_signing_keys_and_skips_the_rest() {

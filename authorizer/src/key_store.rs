@@ -220,8 +220,8 @@ impl<S: JwksSource> KeyStore<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use local::Issuer;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use testkit::{Issuer, temp_file};
 
     /// Serves whatever JWKS it holds, counting fetches.
     struct Fake {
@@ -334,34 +334,16 @@ mod tests {
         assert!(store.refresh_for("k1").await.is_some());
     }
 
-    /// A scratch file, removed when dropped.
-    struct Scratch(std::path::PathBuf);
-
-    impl Scratch {
-        fn new(name: &str, contents: &[u8]) -> Self {
-            let path =
-                std::env::temp_dir().join(format!("key-store-{}-{name}.json", std::process::id()));
-            std::fs::write(&path, contents).unwrap();
-            Self(path)
-        }
-    }
-
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_file(&self.0);
-        }
-    }
-
     #[tokio::test(start_paused = true)]
     async fn a_snapshot_starts_without_fetching_and_an_unknown_kid_refetches_at_once() {
         let old = Issuer::generate("old").unwrap();
         let new = Issuer::generate("new").unwrap();
-        let file = Scratch::new("snapshot", old.jwks().to_string().as_bytes());
+        let file = temp_file("key-store-snapshot", old.jwks().to_string().as_bytes()).unwrap();
         let both = serde_json::json!({"keys": [old.jwk(), new.jwk()]});
         let fake = Arc::new(Fake::serving(&old));
         fake.set(Ok(both.to_string().into_bytes()));
 
-        let store = KeyStore::start(Arc::clone(&fake), REFETCH_COOLDOWN, Some(&file.0))
+        let store = KeyStore::start(Arc::clone(&fake), REFETCH_COOLDOWN, Some(file.path()))
             .await
             .unwrap();
         assert_eq!(fake.count(), 0, "the snapshot replaces the start-up fetch");
@@ -407,10 +389,10 @@ mod tests {
             ),
         ];
         for (name, contents, reason) in cases {
-            let file = contents.map(|c| Scratch::new(name, c.as_bytes()));
+            let file = contents.map(|c| temp_file(name, c.as_bytes()).unwrap());
             let path = file.as_ref().map_or_else(
                 || std::env::temp_dir().join("key-store-does-not-exist.json"),
-                |f| f.0.clone(),
+                |f| f.path().to_path_buf(),
             );
             let fake = Arc::new(Fake::serving(&issuer));
             let error = KeyStore::start(Arc::clone(&fake), REFETCH_COOLDOWN, Some(&path))

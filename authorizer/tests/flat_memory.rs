@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use perf::{Rig, Workload, memory_run};
+use testkit::{Rig, Workload, memory_run};
 
 #[tokio::test(flavor = "current_thread")]
 #[ignore = "about a minute in a debug build; scripts/test and CI run it"]

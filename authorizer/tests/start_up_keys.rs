@@ -1,6 +1,6 @@
 //! Where the real `authorizer` binary gets its keys at start-up, driven
 //! through the Lambda Runtime API emulator with only the variables Lambda
-//! and the template set (perf's [`Rig`]):
+//! and the template set (testkit's [`Rig`]):
 //!
 //! - the JWKS over real TLS on loopback, its test CA trusted through
 //!   `SSL_CERT_FILE` as a Lambda function trusts its CA bundle; an
@@ -13,12 +13,10 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use local::Issuer;
-use local::runtime_api::Outcome;
-use perf::tls::TestCa;
-use perf::{
-    JwksAnswer, JwksServer, Keys, POOL_ID, Rig, SCOPE, TempFile, expect_allow, expect_unauthorized,
-    token_event,
+use testkit::rig::{POOL_ID, SCOPE};
+use testkit::{
+    Issuer, JwksAnswer, JwksServer, Keys, NamedTempFile, Outcome, Rig, TestCa, expect_allow,
+    expect_unauthorized, temp_file, token_event,
 };
 
 fn binary() -> PathBuf {
@@ -40,8 +38,8 @@ async fn first_answer(rig: &Rig, env: &[(&str, &str)]) -> Outcome {
     outcome
 }
 
-fn trusting(ca: &TestCa) -> TempFile {
-    TempFile::write("start-up-keys-ca.pem", ca.root_pem().as_bytes()).unwrap()
+fn trusting(ca: &TestCa) -> NamedTempFile {
+    temp_file("start-up-keys-ca.pem", ca.root_pem().as_bytes()).unwrap()
 }
 
 #[tokio::test]
@@ -60,9 +58,14 @@ async fn an_untrusted_certificate_leaves_the_function_without_keys() {
         TestCa::generate("other").unwrap(),
     );
     let issuer = Issuer::generate("k1").unwrap();
-    let server = JwksServer::start_https(JwksAnswer::Jwks(issuer.jwks()), &other, "127.0.0.1")
-        .await
-        .unwrap();
+    let server = JwksServer::https(
+        POOL_ID,
+        JwksAnswer::Jwks(issuer.jwks()),
+        &other,
+        "127.0.0.1",
+    )
+    .await
+    .unwrap();
     let ca_file = trusting(&trusted);
     let rig = Rig::with_jwks(binary(), false, issuer, server)
         .unwrap()
@@ -92,13 +95,17 @@ async fn a_redirect_to_another_host_leaves_the_function_without_keys() {
     let issuer = Issuer::generate("k1").unwrap();
     // The target serves the right keys with a trusted certificate: only
     // the refusal to follow the redirect keeps them out.
-    let target = JwksServer::start_https(JwksAnswer::Jwks(issuer.jwks()), &ca, "localhost")
+    let target = JwksServer::https(POOL_ID, JwksAnswer::Jwks(issuer.jwks()), &ca, "localhost")
         .await
         .unwrap();
-    let redirect =
-        JwksServer::start_https(JwksAnswer::RedirectTo(target.jwks_url()), &ca, "127.0.0.1")
-            .await
-            .unwrap();
+    let redirect = JwksServer::https(
+        POOL_ID,
+        JwksAnswer::RedirectTo(target.jwks_url()),
+        &ca,
+        "127.0.0.1",
+    )
+    .await
+    .unwrap();
     let redirect_url = redirect.jwks_url();
     let rig = Rig::with_jwks(binary(), false, issuer, target)
         .unwrap()
@@ -130,10 +137,11 @@ async fn a_kid_the_snapshot_lacks_is_fetched() {
         Issuer::generate("old").unwrap(),
         Issuer::generate("new").unwrap(),
     );
-    let snapshot =
-        TempFile::write("start-up-keys-jwks.json", old.jwks().to_string().as_bytes()).unwrap();
+    let snapshot = temp_file("start-up-keys-jwks.json", old.jwks().to_string().as_bytes()).unwrap();
     let both = serde_json::json!({"keys": [old.jwk(), new.jwk()]});
-    let server = JwksServer::start(&both).await.unwrap();
+    let server = JwksServer::http(POOL_ID, JwksAnswer::Jwks(both))
+        .await
+        .unwrap();
     // Tokens are signed with the new key, which the snapshot does not hold.
     let rig = Rig::with_jwks(binary(), false, new, server)
         .unwrap()
@@ -145,7 +153,7 @@ async fn a_kid_the_snapshot_lacks_is_fetched() {
 
 #[tokio::test]
 async fn a_malformed_snapshot_stops_start_up_naming_the_variable_and_the_file() {
-    let snapshot = TempFile::write("start-up-keys-bad.json", b"{\"keys\": not json").unwrap();
+    let snapshot = temp_file("start-up-keys-bad.json", b"{\"keys\": not json").unwrap();
     let mut command = tokio::process::Command::new(binary());
     command
         .env_clear()

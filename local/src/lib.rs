@@ -30,16 +30,12 @@ pub use cli::{CliError, Options, parse as parse_command_line};
 pub use cognito::authorize::{AuthorizeError, pkce_matches, validate as validate_authorize};
 pub use cognito::clients::{AppClient, Clients};
 pub use cognito::hosted_ui::{cookie, login_page};
-pub use cognito::issuer::{Issuer, IssuerError, m2m_claims};
 pub use cognito::pool::{ID_KEY_FILE, SigningKeys, UserPool};
 pub use cognito::pool_server::PoolServer;
 pub use cognito::token_endpoint::{TokenRequest, grant};
 pub use cognito::user_spec::UserSpec;
 pub use cognito::users::UserStore;
 pub use http_server::serve;
-pub use lambda::process_tree;
-/// The Lambda Runtime API emulator perf and the authorizer's start-up test drive.
-pub use lambda::runtime_api;
 pub use stack::event::{EventArgs, event};
 pub use stack::info::StackInfo;
 pub use stack::{ACCOUNT_ID, READY_LINE, run_from_template};

@@ -8,12 +8,14 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
+use rustix::fs::{FlockOperation, flock};
+use rustix::io::Errno;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::cognito::issuer::{Issuer, IssuerError};
 use crate::ids::{self, RandomError};
 use crate::template::spec::ClientSpec;
+use testkit::{Issuer, IssuerError};
 
 /// The region local ids and ARNs name.
 pub const REGION: &str = "us-east-1";
@@ -209,7 +211,6 @@ impl StateDir {
     /// dropped (or the process ends): two stacks sharing one folder would
     /// rewrite each other's env file and `stack.json`.
     pub fn lock(&self) -> Result<StateLock, StateError> {
-        use std::os::fd::AsRawFd;
         let path = self.dir.join(LOCK_FILE);
         let io = |source| StateError::Io {
             path: path.clone(),
@@ -227,11 +228,11 @@ impl StateDir {
             .mode(0o600)
             .open(&path)
             .map_err(io)?;
-        // SAFETY: flock(2) on a descriptor this function owns.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-            let error = std::io::Error::last_os_error();
-            if error.kind() != std::io::ErrorKind::WouldBlock {
-                return Err(io(error));
+        // flock(2) through rustix: std's `File::try_lock` needs Rust 1.89,
+        // above the workspace's rust-version.
+        if let Err(errno) = flock(&file, FlockOperation::NonBlockingLockExclusive) {
+            if errno != Errno::WOULDBLOCK {
+                return Err(io(errno.into()));
             }
             let holder = fs::read_to_string(&path)
                 .ok()
@@ -251,7 +252,7 @@ impl StateDir {
 
     /// Loads the signing key kept in `file`, or makes and keeps a new one;
     /// its `kid` is derived from the public key
-    /// ([`Issuer::from_pkcs8_derived_kid`]).
+    /// ([`Issuer::with_derived_kid`]).
     pub fn load_or_generate_key(&self, file: &str) -> Result<Issuer, StateError> {
         let path = self.dir.join(file);
         let with_path = |error| match error {
@@ -266,7 +267,9 @@ impl StateDir {
                 der
             }
         };
-        Ok(Issuer::from_pkcs8_derived_kid(&der).map_err(with_path)?)
+        Ok(Issuer::from_pkcs8(&der, "")
+            .map_err(with_path)?
+            .with_derived_kid())
     }
 
     /// The contents of a file of the folder, `None` when there is none.

@@ -1,9 +1,11 @@
 //! IAM policy evaluation as API Gateway applies an authorizer's policy:
 //! an explicit `Deny` wins, then any `Allow`, otherwise the call is denied.
 //!
-//! The authorizer uses the wildcard matcher to find routes whose policy
-//! patterns overlap; the local API front and the tests use [`evaluate`] to
-//! replay returned policies exactly as API Gateway's cache would.
+//! The authorizer takes only [`INVOKE_ACTION`] from here: the route table
+//! matches the patterns it writes with a matcher of its own (they never hold
+//! `?`), which its tests check against [`wildcard_match`]. The local API
+//! front and the tests use [`evaluate`] to replay returned policies exactly
+//! as API Gateway's cache would.
 
 use serde_json::Value;
 use thiserror::Error;

@@ -6,7 +6,6 @@ pub mod claims;
 pub mod context;
 pub mod cors;
 pub mod iam;
-mod route_trie;
 pub mod routes;
 pub mod scopes;
 

@@ -8,15 +8,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use crate::free_port::free_port;
-use crate::process_guard::ProcessGuard;
-use crate::wait_ready::wait_for_port;
+use testkit::{ProcessGuard, TempDir, free_port, temp_dir, wait_for_port};
 
 /// Debian's `chromium-driver` package.
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -95,7 +92,7 @@ impl Browser {
         wait_for_port(port, START_TIMEOUT, || driver.is_running())
             .map_err(|e| fail("chromedriver did not start", &e))?;
 
-        let profile = TempDir::new("chromium-profile")
+        let profile = temp_dir("chromium-profile")
             .map_err(|e| fail("cannot create a Chromium profile directory", &e))?;
         let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|a| a.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
@@ -233,32 +230,6 @@ pub fn screenshot_root() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
         .join("screenshots")
-}
-
-/// A directory under the system's temp dir, removed with everything in it on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(prefix: &str) -> std::io::Result<Self> {
-        static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "{prefix}-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&path)?;
-        Ok(Self(path))
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! A configured authorizer for the seeds' routes and tokens to feed it.
 
 use authorizer::{Authorizer, Config, KeySet};
-use local::{Issuer, m2m_claims};
 use serde_json::{Value, json};
 use shared::AccessTokenClaims;
+use testkit::{Issuer, m2m_claims};
 
 /// The pool every fixture uses.
 pub const POOL: &str = "us-east-1_TestPool1";

@@ -9,9 +9,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use local::READY_LINE;
-
-use crate::free_port::free_ports;
-use crate::process_guard::ProcessGuard;
+use testkit::{ProcessGuard, TempDir, free_ports, temp_dir};
 
 /// The first build of both functions can take minutes on a small machine.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
@@ -63,8 +61,10 @@ pub struct LocalStack {
     pub web_port: u16,
     /// Where its stderr goes.
     pub log_path: PathBuf,
-    /// Its scratch folder (state folder inside).
+    /// Its scratch folder (state folder inside), removed when dropped.
     pub scratch: PathBuf,
+    // Dropped after `guard`: the stack writes there until it stops.
+    _scratch: TempDir,
 }
 
 impl LocalStack {
@@ -73,9 +73,8 @@ impl LocalStack {
     pub fn start(tag: &str, extra: &[&str]) -> Self {
         let started = Instant::now();
         let binary = build_local_stack();
-        let scratch = std::env::temp_dir().join(format!("{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&scratch);
-        std::fs::create_dir_all(&scratch).expect("scratch dir");
+        let scratch_dir = temp_dir(tag).expect("scratch dir");
+        let scratch = scratch_dir.path().to_path_buf();
         let log_path = scratch.join("local-stack.log");
         let found = free_ports(4).expect("free ports");
         let ports = [found[0], found[1], found[2]];
@@ -135,6 +134,7 @@ impl LocalStack {
             web_port,
             log_path,
             scratch,
+            _scratch: scratch_dir,
         }
     }
 

@@ -8,9 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::free_port::free_port;
-use crate::process_guard::ProcessGuard;
-use crate::wait_ready::wait_for_port;
+use testkit::{ProcessGuard, free_port, wait_for_port};
 
 /// A running `moto_server`, stopped when dropped.
 pub struct Moto {

@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -31,10 +31,11 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use integration_tests::browser::Browser;
 use integration_tests::local_stack::{LocalStack, log_tail};
-use integration_tests::wait_ready::port_is_closed;
 use local::{WebApp, WebConfig};
 use reqwest::Url;
 use serde_json::{Value, json};
+use testkit::port_is_closed;
+use testkit::unix_now;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -96,13 +97,6 @@ fn pairs(text: &str) -> HashMap<String, String> {
     form_urlencoded::parse(text.as_bytes())
         .into_owned()
         .collect()
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
 }
 
 /// A token shaped like a JWT; the app only reads its claims.
@@ -173,7 +167,7 @@ async fn token(State(s): State<StandIn>, body: Bytes) -> Response {
     let n = seen.issued.len() + 1;
     let access = fake_jwt(&json!({
         "sub": "0f1e2d3c", "client_id": CLIENT_ID, "token_use": "access",
-        "scope": SCOPES.join(" "), "exp": now() + 3600, "jti": format!("access-{n}"),
+        "scope": SCOPES.join(" "), "exp": unix_now() + 3600, "jti": format!("access-{n}"),
         "username": USERNAME,
     }));
     let id =
@@ -758,7 +752,7 @@ async fn web_app_signs_in_on_local_stack_and_calls_its_api() {
     );
     for process in tree {
         assert!(
-            !local::process_tree::is_running(process.pid),
+            !testkit::process_tree::is_running(process.pid),
             "process {} left running",
             process.pid
         );
@@ -766,7 +760,6 @@ async fn web_app_signs_in_on_local_stack_and_calls_its_api() {
     for port in stack.ports.into_iter().chain([stack.web_port]) {
         assert!(port_is_closed(port), "port {port} still open");
     }
-    let _ = std::fs::remove_dir_all(&stack.scratch);
     eprintln!(
         "web app on local-stack: stack ready after {stack_ready:?}, browser steps {browser_part:?}, \
          total {:?}",

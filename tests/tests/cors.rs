@@ -220,7 +220,4 @@ async fn browsers_get_the_headers_they_need_from_the_allowed_origin_only() {
         (seen.status, seen.body.as_str(), seen.cors()),
         (413, r#"{"message":"Request Too Long"}"#, vec![])
     );
-    let scratch = stack.scratch.clone();
-    drop(stack);
-    let _ = std::fs::remove_dir_all(scratch);
 }

@@ -7,8 +7,7 @@ use authorizer::key_store::{FETCH_TIMEOUT, HttpJwks, KeyStore};
 use authorizer::service::App;
 use authorizer::{Authorizer, Unauthorized};
 use integration_tests::fixtures::{ISSUER, M2M_CLIENT, NOW, SEED_ROUTES, config, token_event};
-use integration_tests::jwks_server::{JwksServer, Mode};
-use local::{Issuer, m2m_claims};
+use testkit::{Issuer, JwksAnswer, JwksServer, m2m_claims};
 
 /// Short, so the cooldown can pass within a test; production uses REFETCH_COOLDOWN.
 const COOLDOWN: Duration = Duration::from_millis(300);
@@ -17,6 +16,12 @@ async fn app(url: &str) -> App<HttpJwks> {
     let source = HttpJwks::new(url.parse().unwrap());
     let keys = KeyStore::load(source, COOLDOWN).await;
     App::new(Authorizer::new(&config(SEED_ROUTES)), keys)
+}
+
+async fn jwks_server(answer: JwksAnswer) -> JwksServer {
+    JwksServer::http("pool", answer)
+        .await
+        .expect("loopback JWKS server")
 }
 
 fn event(issuer: &Issuer) -> String {
@@ -35,14 +40,14 @@ fn event(issuer: &Issuer) -> String {
 #[tokio::test]
 async fn one_fetch_at_start_then_none_while_keys_are_known() {
     let issuer = Issuer::generate("k1").unwrap();
-    let server = JwksServer::start(Mode::Serve(issuer.jwks().to_string())).await;
-    let app = app(&server.url).await;
-    assert_eq!(server.requests(), 1);
+    let server = jwks_server(JwksAnswer::Jwks(issuer.jwks())).await;
+    let app = app(&server.jwks_url()).await;
+    assert_eq!(server.fetches(), 1);
     for _ in 0..100 {
         assert!(app.handle(&event(&issuer), NOW).await.is_ok());
     }
     assert_eq!(
-        server.requests(),
+        server.fetches(),
         1,
         "keys are kept for the life of the process"
     );
@@ -52,8 +57,8 @@ async fn one_fetch_at_start_then_none_while_keys_are_known() {
 async fn unknown_kids_refetch_at_most_once_per_cooldown() {
     let known = Issuer::generate("k1").unwrap();
     let forger = Issuer::generate("forged").unwrap();
-    let server = JwksServer::start(Mode::Serve(known.jwks().to_string())).await;
-    let app = app(&server.url).await;
+    let server = jwks_server(JwksAnswer::Jwks(known.jwks())).await;
+    let app = app(&server.jwks_url()).await;
     tokio::time::sleep(COOLDOWN).await;
     for _ in 0..50 {
         assert_eq!(
@@ -62,7 +67,7 @@ async fn unknown_kids_refetch_at_most_once_per_cooldown() {
         );
     }
     assert_eq!(
-        server.requests(),
+        server.fetches(),
         2,
         "one refetch for 50 tokens with an unknown kid"
     );
@@ -73,26 +78,26 @@ async fn unknown_kids_refetch_at_most_once_per_cooldown() {
 async fn a_rotated_key_is_picked_up_by_a_refetch() {
     let old = Issuer::generate("old").unwrap();
     let new = Issuer::generate("new").unwrap();
-    let server = JwksServer::start(Mode::Serve(old.jwks().to_string())).await;
-    let app = app(&server.url).await;
+    let server = jwks_server(JwksAnswer::Jwks(old.jwks())).await;
+    let app = app(&server.jwks_url()).await;
     let both = serde_json::json!({"keys": [old.jwk(), new.jwk()]});
-    server.set_mode(Mode::Serve(both.to_string()));
+    server.set_answer(JwksAnswer::Jwks(both));
     tokio::time::sleep(COOLDOWN).await;
     assert!(app.handle(&event(&new), NOW).await.is_ok());
     assert!(app.handle(&event(&old), NOW).await.is_ok());
-    assert_eq!(server.requests(), 2);
+    assert_eq!(server.fetches(), 2);
 }
 
 #[tokio::test]
 async fn a_failing_jwks_keeps_the_cached_keys() {
     let issuer = Issuer::generate("k1").unwrap();
-    let server = JwksServer::start(Mode::Serve(issuer.jwks().to_string())).await;
-    let app = app(&server.url).await;
-    server.set_mode(Mode::Fail);
+    let server = jwks_server(JwksAnswer::Jwks(issuer.jwks())).await;
+    let app = app(&server.jwks_url()).await;
+    server.set_answer(JwksAnswer::Fail);
     tokio::time::sleep(COOLDOWN).await;
     let forger = Issuer::generate("k2").unwrap();
     assert!(app.handle(&event(&forger), NOW).await.is_err());
-    assert_eq!(server.requests(), 2);
+    assert_eq!(server.fetches(), 2);
     assert!(
         app.handle(&event(&issuer), NOW).await.is_ok(),
         "cached key still verifies"
@@ -103,9 +108,9 @@ async fn a_failing_jwks_keeps_the_cached_keys() {
 async fn an_unreachable_jwks_answers_unauthorized_within_three_seconds() {
     let issuer = Issuer::generate("k1").unwrap();
     // A server that accepts connections and never answers: the worst case.
-    let server = JwksServer::start(Mode::Hang).await;
+    let server = jwks_server(JwksAnswer::Hang).await;
     let started = Instant::now();
-    let app = app(&server.url).await;
+    let app = app(&server.jwks_url()).await;
     let cold_start = started.elapsed();
     assert!(
         cold_start < FETCH_TIMEOUT + Duration::from_millis(500),

@@ -63,23 +63,23 @@ struct LocalPool {
     jwks: Value,
     spec: StackSpec,
     stop: watch::Sender<bool>,
-    state: std::path::PathBuf,
+    // Removed when the pool drops.
+    _state: testkit::TempDir,
 }
 
 impl LocalPool {
-    /// `tag` names the state folder: tests in one process run in parallel.
+    /// `tag` starts the state folder's name (tests in one process run in parallel).
     async fn start(tag: &str) -> Self {
         let template = Template::load(workspace().join("template.yaml")).expect("template");
         let spec = StackSpec::from_template(&template).expect("stack spec");
-        let state =
-            std::env::temp_dir().join(format!("oauth-interop-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&state);
-        let dir = StateDir::new(&state);
+        let state_dir = testkit::temp_dir(&format!("oauth-interop-{tag}")).expect("state dir");
+        let state = state_dir.path();
+        let dir = StateDir::new(state);
         let (local, access) = dir.load_or_init(&spec.clients).expect("state");
         let id = dir.load_or_generate_key(ID_KEY_FILE).expect("ID key");
         let clients = Clients::from_state(&spec.clients, &local);
         let user = UserSpec::parse(&format!("{EMAIL}:{PASSWORD}:readers"), "test").expect("user");
-        let users = UserStore::load(&state, &[user], &spec.password_policy).expect("users");
+        let users = UserStore::load(state, &[user], &spec.password_policy).expect("users");
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .await
             .expect("bind");
@@ -106,7 +106,7 @@ impl LocalPool {
             jwks,
             spec,
             stop,
-            state,
+            _state: state_dir,
         }
     }
 
@@ -196,7 +196,6 @@ impl LocalPool {
 impl Drop for LocalPool {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
-        let _ = std::fs::remove_dir_all(&self.state);
     }
 }
 
@@ -220,12 +219,8 @@ fn no_redirects() -> reqwest::Client {
 /// The authorizer's answer for `token` on `GET path`: `Allow`, `Deny`, or
 /// `Unauthorized: <why>`.
 fn decide(authorizer: &Authorizer, keys: &KeySet, token: &str, path: &str) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs();
     let event = token_event(&format!("Bearer {token}"), "GET", path);
-    match authorizer.decide(&event, keys, i64::try_from(now).expect("time")) {
+    match authorizer.decide(&event, keys, testkit::unix_now()) {
         Ok(decision) if decision.allows_called_route() => "Allow".into(),
         Ok(_) => "Deny".into(),
         Err(rejection) => format!("Unauthorized: {rejection}"),

@@ -11,11 +11,9 @@ use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use integration_tests::free_port::free_ports;
-use integration_tests::process_guard::ProcessGuard;
-use integration_tests::wait_ready::wait_for_port;
 use local::READY_LINE;
 use serde_json::Value;
+use testkit::{ProcessGuard, free_ports, temp_dir, wait_for_port};
 
 /// The first build of local-stack and both functions can take minutes.
 const READY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
@@ -143,9 +141,9 @@ fn the_readmes_cargo_lambda_section_works_verbatim() {
             "a terminal's block starts by setting the variables: {block}"
         );
     }
-    let scratch = std::env::temp_dir().join(format!("readme-watch-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(&scratch).expect("scratch dir");
+    // Dropped last, after the processes writing there have stopped.
+    let scratch_dir = temp_dir("readme-watch").expect("scratch dir");
+    let scratch = scratch_dir.path();
     let watch_port = watch_port_pair();
     let ports = free_ports(3).expect("free ports");
     let env = Env {
@@ -237,5 +235,4 @@ fn the_readmes_cargo_lambda_section_works_verbatim() {
     // Dropping a guard stops its whole process tree (watch, the functions).
     drop(own_watch);
     drop(stack);
-    let _ = std::fs::remove_dir_all(&scratch);
 }

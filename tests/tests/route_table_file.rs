@@ -32,20 +32,11 @@ fn the_example_table_is_beyond_the_environment_limit_and_loads_from_its_file() {
     assert_eq!(config.routes.inexact().count(), 0);
 }
 
-/// Removes the build folder when the test ends, also when it fails.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[test]
 #[ignore = "needs sam from .venv (scripts/test puts it on PATH)"]
 fn sam_build_ships_the_route_table_file_in_the_layer_the_authorizer_reads() {
-    let scratch =
-        Scratch(std::env::temp_dir().join(format!("route-table-file-{}", std::process::id())));
+    // Removed when the test ends, also when it fails.
+    let scratch = testkit::temp_dir("route-table-file").unwrap();
     let output = Command::new("sam")
         .args([
             "build",
@@ -54,7 +45,7 @@ fn sam_build_ships_the_route_table_file_in_the_layer_the_authorizer_reads() {
             "template.yaml",
             "--build-dir",
         ])
-        .arg(&scratch.0)
+        .arg(scratch.path())
         .current_dir(example())
         .env("SAM_CLI_TELEMETRY", "0")
         .env("AWS_DEFAULT_REGION", "us-east-1")
@@ -65,13 +56,13 @@ fn sam_build_ships_the_route_table_file_in_the_layer_the_authorizer_reads() {
         "sam build failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let built = scratch.0.join("RouteTableLayer/routes.json");
+    let built = scratch.path().join("RouteTableLayer/routes.json");
     assert_eq!(
         std::fs::read(&built).expect("sam build put routes.json in the layer"),
         std::fs::read(example().join("routes/routes.json")).unwrap()
     );
     // The layer's files are under /opt; the function names the file there.
-    let template = std::fs::read_to_string(scratch.0.join("template.yaml")).unwrap();
+    let template = std::fs::read_to_string(scratch.path().join("template.yaml")).unwrap();
     assert!(
         template.contains("ROUTE_SCOPES_FILE: /opt/routes.json"),
         "{template}"

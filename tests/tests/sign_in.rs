@@ -10,9 +10,9 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use integration_tests::local_stack::{LocalStack, log_tail};
-use integration_tests::wait_ready::port_is_closed;
-use local::process_tree::is_running;
 use serde_json::Value;
+use testkit::port_is_closed;
+use testkit::process_tree::is_running;
 
 const EMAIL: &str = "alice@example.com";
 const PASSWORD: &str = "Correct-Horse-9";
@@ -326,5 +326,4 @@ async fn a_user_signs_in_calls_the_api_refreshes_revokes_and_signs_out() {
     for port in stack.ports.into_iter().chain([stack.web_port]) {
         assert!(port_is_closed(port), "port {port} still open");
     }
-    let _ = std::fs::remove_dir_all(&stack.scratch);
 }

@@ -9,8 +9,8 @@ use integration_tests::fixtures::{
     Fixture, ISSUER, M2M_CLIENT, NOW, WEB_CLIENT, method_arn, request_event, token_event,
     user_claims,
 };
-use local::{Issuer, m2m_claims};
 use serde_json::{Value, json};
+use testkit::{Issuer, m2m_claims};
 
 const SCOPE: &str = "API/book.get";
 

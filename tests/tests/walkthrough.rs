@@ -6,9 +6,9 @@
 use std::time::{Duration, Instant};
 
 use integration_tests::local_stack::{LocalStack, log_tail};
-use integration_tests::wait_ready::port_is_closed;
-use local::process_tree::is_running;
 use serde_json::Value;
+use testkit::port_is_closed;
+use testkit::process_tree::is_running;
 
 /// The single-quoted `id:secret` in the printed step 2.
 fn printed_credentials(banner: &str) -> (String, String) {
@@ -194,6 +194,5 @@ async fn the_seed_walkthrough_runs_offline() {
     for port in ports.into_iter().chain([web_port]) {
         assert!(port_is_closed(port), "port {port} still open");
     }
-    let _ = std::fs::remove_dir_all(&stack.scratch);
     eprintln!("walkthrough passed in {:?}", started.elapsed());
 }

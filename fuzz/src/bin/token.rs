@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use authorizer::KeySet;
 use authorizer::verify::Verifier;
 use libfuzzer_sys::fuzz_target;
-use local::Issuer;
+use testkit::Issuer;
 
 fn setup() -> &'static (Verifier, KeySet) {
     static SETUP: OnceLock<(Verifier, KeySet)> = OnceLock::new();

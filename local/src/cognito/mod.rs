@@ -7,7 +7,6 @@ pub mod authorize;
 pub mod clients;
 pub mod grants;
 pub mod hosted_ui;
-pub mod issuer;
 pub mod password_hash;
 pub mod passwords;
 pub mod pool;

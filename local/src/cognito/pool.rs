@@ -12,13 +12,13 @@ use thiserror::Error;
 use crate::cognito::authorize::{AuthorizeRequest, pkce_matches};
 use crate::cognito::clients::{AppClient, Clients};
 use crate::cognito::grants::{CodeGrant, Grants};
-use crate::cognito::issuer::{Issuer, jwks, m2m_claims};
 use crate::cognito::token_endpoint::{
     GrantRequest, TokenError, TokenRequest, TokenResponse, client_request, grant,
 };
 use crate::cognito::user_tokens::{IdClaims, IdTokenInput, SignIn, UserAccessClaims};
 use crate::cognito::users::{User, UserStore};
 use crate::ids::{self, RandomError};
+use testkit::{Issuer, jwks, m2m_claims};
 
 /// The state-folder file of the ID tokens' signing key.
 pub const ID_KEY_FILE: &str = "id-token-key.pk8";

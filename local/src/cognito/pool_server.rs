@@ -490,7 +490,6 @@ async fn not_found() -> HttpResponse {
 mod tests {
     use super::*;
     use crate::cognito::clients::{AppClient, Clients};
-    use crate::cognito::issuer::Issuer;
     use crate::cognito::pool::SigningKeys;
     use crate::cognito::user_spec::UserSpec;
     use crate::cognito::users::UserStore;
@@ -501,6 +500,7 @@ mod tests {
     use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
     use std::collections::HashMap;
     use std::sync::atomic::{AtomicI64, Ordering};
+    use testkit::Issuer;
     use tower::ServiceExt;
 
     const BASE: &str = "http://127.0.0.1:9100";

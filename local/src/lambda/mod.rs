@@ -2,6 +2,4 @@
 //! stopping their process trees, and a Runtime API emulator for measurements.
 
 pub mod invoke;
-pub mod process_tree;
-pub mod runtime_api;
 pub mod watch;

@@ -92,13 +92,15 @@ impl WatchCommand {
         }
         #[cfg(target_os = "linux")]
         {
+            use rustix::process::{Signal, set_parent_process_death_signal};
             // SAFETY: the closure runs between fork and exec and only calls
-            // prctl(2), which is async-signal-safe.
+            // prctl(2), which is async-signal-safe. (`pre_exec` itself is
+            // unsafe: no crate spares this block.)
             unsafe {
                 command.pre_exec(|| {
                     // If this process dies without cleaning up (SIGKILL),
                     // watch gets SIGTERM instead of running on orphaned.
-                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                    set_parent_process_death_signal(Some(Signal::TERM))?;
                     Ok(())
                 });
             }

@@ -25,13 +25,11 @@ use crate::apigateway::authorizer_answer::AuthorizerAnswer;
 use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event};
 use crate::cli::Options;
 use crate::cognito::clients::{AppClient, Clients};
-use crate::cognito::issuer::{Issuer, IssuerError, m2m_claims};
 use crate::cognito::pool::{ID_KEY_FILE, SigningKeys, UserPool};
 use crate::cognito::pool_server::PoolServer;
 use crate::cognito::users::{UserStore, UsersError};
 use crate::http_server::serve;
 use crate::lambda::invoke::{Invocation, InvokeError, Invoker, WatchInvoker};
-use crate::lambda::process_tree::stop_tree;
 use crate::lambda::watch::{FunctionExit, Watch, WatchCommand, WatchError, env_file};
 use crate::stack::info::{Endpoints, StackInfo, StackInfoError};
 use crate::stack::walkthrough::Banner;
@@ -39,6 +37,8 @@ use crate::state::{REGION, StateDir, StateError};
 use crate::template::sam::Template;
 use crate::template::spec::{RouteSpec, SpecError, StackSpec};
 use crate::web_app::{self, WebApp, WebConfig};
+use testkit::process_tree::stop_tree;
+use testkit::{Issuer, IssuerError, m2m_claims};
 
 /// The line printed on stdout once everything answers; tests wait for it.
 pub const READY_LINE: &str = "local-stack ready";

@@ -13,15 +13,29 @@
 //!
 //! `cargo run --release -p perf --bin coldstart -- [--runs 30] [--keys http,https,https+bundle,snapshot] [--binary PATH] [--logs] [--env NAME=VALUE]... [--routes N]`
 //!
-//! `--routes N` configures N routes of the template's shape (`perf::route_scopes`).
+//! `--routes N` configures N routes of the template's shape (`testkit::route_scopes`).
 
+use std::num::NonZeroUsize;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use perf::{Args, Keys, PerfError, Rig, SCOPE, Summary, expect_allow, token_event};
+use clap::Parser;
+use perf::{PerfError, RigArgs, Summary};
+use testkit::rig::SCOPE;
+use testkit::{Keys, Rig, expect_allow, token_event};
 
 /// The budget on a cold start's median, in milliseconds.
 const BUDGET_MS: f64 = 15.0;
+
+/// Cold start of the real authorizer binary, per key source.
+#[derive(Parser)]
+struct Cli {
+    /// Measured runs per key source.
+    #[arg(long, default_value = "30")]
+    runs: NonZeroUsize,
+    #[command(flatten)]
+    rig: RigArgs,
+}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -38,22 +52,23 @@ struct Subject {
 }
 
 async fn run() -> Result<(), PerfError> {
-    let args = Args::parse("--runs", 30, &Keys::ALL)?;
+    let cli = Cli::parse();
+    let (runs, args) = (cli.runs.get(), &cli.rig);
     let mut subjects = Vec::new();
-    for &keys in &args.keys {
+    for keys in args.keys_or(&Keys::ALL) {
         let rig = args.rig(keys).await?;
         let event = token_event(&rig.token(SCOPE)?).to_string();
         subjects.push(Subject {
             keys,
             rig,
             event,
-            to_answer: Vec::with_capacity(args.count),
-            to_poll: Vec::with_capacity(args.count),
-            cpu: Vec::with_capacity(args.count),
+            to_answer: Vec::with_capacity(runs),
+            to_poll: Vec::with_capacity(runs),
+            cpu: Vec::with_capacity(runs),
         });
     }
 
-    for run in 0..=args.count {
+    for run in 0..=runs {
         // Rotate the order so no source always follows the same one.
         let n = subjects.len();
         for i in 0..n {
@@ -95,7 +110,7 @@ async fn run() -> Result<(), PerfError> {
     );
     println!(
         "runs: {} per key source, alternating (+1 unreported warm-up each)",
-        args.count
+        runs
     );
     for subject in &subjects {
         println!(

@@ -31,10 +31,10 @@ use std::time::{Duration, Instant};
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use perf::{
-    POOL_ID, PerfError, Rig, Running, SCOPE, expect_allow, parse_args, process_cpu_time,
-    token_event,
-};
+use clap::Parser;
+use perf::{PerfError, process_cpu_time};
+use testkit::rig::{ANSWER_TIMEOUT, POOL_ID, SCOPE};
+use testkit::{Rig, Running, expect_allow, token_event};
 
 /// The pool's issuer as Cognito writes it, which aws-jwt-verify insists on.
 const COGNITO_ISSUER: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_PerfPool1";
@@ -50,68 +50,54 @@ async fn main() -> ExitCode {
     perf::exit("invoke", run().await)
 }
 
+/// What one invocation costs, for the authorizer and its comparisons.
+#[derive(Parser)]
 struct Options {
+    /// Rounds, each sending every subject `--invocations` events.
+    #[arg(long, default_value_t = 5, value_parser = positive)]
     rounds: usize,
+    /// Events per subject and round.
+    #[arg(long, default_value_t = 2_000, value_parser = positive)]
     invocations: usize,
+    /// Unmeasured events per subject first.
+    #[arg(long, default_value_t = 500)]
     warmup: usize,
+    /// Events per block of the rotating order.
+    #[arg(long, default_value_t = 100, value_parser = positive)]
     block: usize,
+    /// The CPU the pinned subjects run on (default: the last one).
+    #[arg(long, default_value_t = last_cpu())]
     cpu: usize,
+    /// A Node authorizer script (perf/node/) to compare with.
+    #[arg(long, value_name = "SCRIPT")]
     node: Option<PathBuf>,
+    /// The authorizer binary.
+    #[arg(long, value_name = "PATH", default_value_os_t = perf::default_binary())]
     binary: PathBuf,
+    /// The no-op function (default: `noop` beside this binary).
+    #[arg(long, value_name = "PATH", default_value_os_t = sibling("noop"))]
     noop: PathBuf,
+    /// Passes the functions' log lines through.
+    #[arg(long)]
     logs: bool,
 }
 
-impl Options {
-    fn parse() -> Result<Self, PerfError> {
-        let sibling = |name: &str| {
-            std::env::current_exe()
-                .ok()
-                .and_then(|exe| exe.parent().map(|dir| dir.join(name)))
-                .unwrap_or_else(|| PathBuf::from(name))
-        };
-        let mut options = Self {
-            rounds: 5,
-            invocations: 2_000,
-            warmup: 500,
-            block: 100,
-            cpu: std::thread::available_parallelism().map_or(0, |n| n.get() - 1),
-            node: None,
-            binary: perf::default_binary(),
-            noop: sibling("noop"),
-            logs: false,
-        };
-        let known = [
-            "--rounds",
-            "--invocations",
-            "--warmup",
-            "--block",
-            "--cpu",
-            "--node",
-            "--binary",
-            "--noop",
-            "--logs",
-        ];
-        for (name, value) in parse_args(std::env::args().skip(1), &known)? {
-            let number = || {
-                value
-                    .parse::<usize>()
-                    .map_err(|_| PerfError::Usage(format!("{name} {value:?} is not a number")))
-            };
-            match name.as_str() {
-                "--rounds" => options.rounds = number()?.max(1),
-                "--invocations" => options.invocations = number()?.max(1),
-                "--warmup" => options.warmup = number()?,
-                "--block" => options.block = number()?.max(1),
-                "--cpu" => options.cpu = number()?,
-                "--node" => options.node = Some(value.into()),
-                "--binary" => options.binary = value.into(),
-                "--noop" => options.noop = value.into(),
-                _ => options.logs = true,
-            }
-        }
-        Ok(options)
+fn positive(text: &str) -> Result<usize, String> {
+    match text.parse() {
+        Ok(0) | Err(_) => Err(format!("{text:?} is not a positive number")),
+        Ok(n) => Ok(n),
     }
+}
+
+fn last_cpu() -> usize {
+    std::thread::available_parallelism().map_or(0, |n| n.get() - 1)
+}
+
+fn sibling(name: &str) -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(name)))
+        .unwrap_or_else(|| PathBuf::from(name))
 }
 
 /// One function process under measurement.
@@ -137,7 +123,7 @@ struct Spec {
 }
 
 async fn run() -> Result<(), PerfError> {
-    let options = Options::parse()?;
+    let options = Options::parse();
     let rig = Rig::new(options.binary.clone(), options.logs)
         .await?
         .with_token_issuer(COGNITO_ISSUER);
@@ -274,7 +260,7 @@ async fn start(
         .id()
         .ok_or_else(|| PerfError::NoAnswer(format!("{} exited at once", spec.name)))?;
     let spawned_at = running.spawned_at;
-    let deadline = Instant::now() + perf::ANSWER_TIMEOUT;
+    let deadline = Instant::now() + ANSWER_TIMEOUT;
     let init = loop {
         if let Some(polled) = running.api.first_poll() {
             break polled.saturating_duration_since(spawned_at);

@@ -10,13 +10,26 @@
 //!
 //! `cargo run --release -p perf --bin rss -- [--events 10000] [--keys http] [--binary PATH] [--logs] [--env NAME=VALUE]... [--event-file PATH]`
 
+use std::num::NonZeroUsize;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use perf::{Args, Keys, PerfError, Workload, memory_run};
+use clap::Parser;
+use perf::{PerfError, RigArgs};
+use testkit::{Keys, Workload, memory_run};
 
 /// Where the peak is reported.
 const CHECKPOINTS: [usize; 6] = [2_000, 10_000, 50_000, 100_000, 500_000, 1_000_000];
+
+/// Peak memory of a function binary over many invocations.
+#[derive(Parser)]
+struct Cli {
+    /// Invocations to send, one after another.
+    #[arg(long, default_value = "10000")]
+    events: NonZeroUsize,
+    #[command(flatten)]
+    rig: RigArgs,
+}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -24,9 +37,11 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), PerfError> {
-    let args = Args::parse("--events", 10_000, &[Keys::Http])?;
-    let (events, binary, event_file) = (args.count, &args.binary, &args.event_file);
-    let rig = args.rig(args.keys[0]).await?;
+    let cli = Cli::parse();
+    let args = &cli.rig;
+    let (events, binary, event_file) = (cli.events.get(), &args.binary, &args.event_file);
+    let keys = args.keys_or(&[Keys::Http])[0];
+    let rig = args.rig(keys).await?;
     let workload = match event_file {
         Some(path) => Workload::Fixed(std::fs::read_to_string(path)?),
         None => Workload::authorizer(&rig)?,

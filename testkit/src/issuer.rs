@@ -1,9 +1,12 @@
-//! An RS256 token issuer with the key handling of a Cognito user pool:
-//! a key pair with a `kid`, its JWKS, and signed access tokens.
+//! An RS256 token issuer with the key handling of a Cognito user pool: a
+//! key pair with a `kid`, its JWKS, and access tokens signed the way
+//! Cognito signs them. It keeps no state: saving the key (PKCS#8 DER or
+//! PEM) is the caller's business.
 //!
-//! The local token endpoint signs with it; tests and benchmarks use it to
-//! mint real tokens (and deliberately broken ones) for the authorizer.
+//! Tests and benchmarks mint real tokens (and deliberately broken ones) for
+//! the authorizer with it; the local user pool signs with it too.
 
+use aws_lc_rs::digest::{SHA256, digest};
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
@@ -11,21 +14,27 @@ use aws_lc_rs::signature::{
     KeyPair, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair, UnparsedPublicKey,
 };
 use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde::Serialize;
 use serde_json::{Value, json};
 use shared::AccessTokenClaims;
 use thiserror::Error;
 
-/// Why a key could not be made or loaded.
+/// The PEM label of a PKCS#8 private key.
+const PEM_TAG: &str = "PRIVATE KEY";
+
+/// Why a key could not be made, read or used.
 #[derive(Debug, Error)]
 pub enum IssuerError {
     /// Key generation or signing failed inside the crypto library.
     #[error("RSA operation failed")]
     Crypto,
-    /// The stored key is not an RSA PKCS#8 key.
-    #[error("stored key is not an RSA PKCS#8 key: {0}")]
+    /// The key given is not an RSA PKCS#8 key.
+    #[error("not an RSA PKCS#8 key: {0}")]
     Key(String),
+    /// The claims could not be written as JSON.
+    #[error("claims are not serializable: {0}")]
+    Claims(#[from] serde_json::Error),
 }
 
 /// An RSA-2048 signing key and its key id.
@@ -35,7 +44,7 @@ pub struct Issuer {
 }
 
 impl Issuer {
-    /// Makes a fresh RSA-2048 key.
+    /// Makes a fresh RSA-2048 key (a few hundred milliseconds).
     pub fn generate(kid: &str) -> Result<Self, IssuerError> {
         let key = RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| IssuerError::Crypto)?;
         Ok(Self {
@@ -44,7 +53,7 @@ impl Issuer {
         })
     }
 
-    /// Loads a key saved with [`Issuer::to_pkcs8`].
+    /// Reads a key written by [`Issuer::to_pkcs8`].
     pub fn from_pkcs8(der: &[u8], kid: &str) -> Result<Self, IssuerError> {
         let key = RsaKeyPair::from_pkcs8(der).map_err(|e| IssuerError::Key(e.to_string()))?;
         Ok(Self {
@@ -53,10 +62,36 @@ impl Issuer {
         })
     }
 
-    /// The private key as PKCS#8 DER, for a state file.
+    /// The private key as PKCS#8 DER.
     pub fn to_pkcs8(&self) -> Result<Vec<u8>, IssuerError> {
         let der = self.key.as_der().map_err(|_| IssuerError::Crypto)?;
         Ok(der.as_ref().to_vec())
+    }
+
+    /// Reads a key written by [`Issuer::to_pem`] (`-----BEGIN PRIVATE KEY-----`).
+    pub fn from_pem(text: &str, kid: &str) -> Result<Self, IssuerError> {
+        let block = pem::parse(text).map_err(|e| IssuerError::Key(e.to_string()))?;
+        if block.tag() != PEM_TAG {
+            return Err(IssuerError::Key(format!(
+                "PEM block is {:?}, not {PEM_TAG:?}",
+                block.tag()
+            )));
+        }
+        Self::from_pkcs8(block.contents(), kid)
+    }
+
+    /// The private key as PKCS#8 PEM, for a file a person may open.
+    pub fn to_pem(&self) -> Result<String, IssuerError> {
+        Ok(pem::encode(&pem::Pem::new(PEM_TAG, self.to_pkcs8()?)))
+    }
+
+    /// This key with a `kid` derived from its public key: the standard
+    /// base64 of a SHA-256, 44 characters that may hold `/` and `+`, like
+    /// Cognito's. A saved key then needs no second file for its id.
+    pub fn with_derived_kid(mut self) -> Self {
+        let hash = digest(&SHA256, self.key.public_key().as_ref());
+        self.kid = STANDARD.encode(hash.as_ref());
+        self
     }
 
     /// The key id written in token headers and the JWKS.
@@ -77,20 +112,21 @@ impl Issuer {
         })
     }
 
-    /// A JWKS document holding this key.
+    /// A JWKS document holding this key only.
     pub fn jwks(&self) -> Value {
-        json!({ "keys": [self.jwk()] })
+        jwks(&[self])
     }
 
-    /// Signs `payload` under an arbitrary `header`; tests use it to build
-    /// tokens with unusual headers. The signature is always RS256.
-    pub fn sign_raw(&self, header: &Value, payload: &[u8]) -> Result<String, IssuerError> {
-        self.sign_parts(header.to_string().as_bytes(), payload)
-    }
-
-    /// The standard header Cognito writes: `{"kid": …, "alg": "RS256"}`.
+    /// The header Cognito writes, `{"kid": …, "alg": "RS256"}`, as a value
+    /// to alter for [`Issuer::sign_raw`].
     pub fn header(&self) -> Value {
         json!({ "kid": self.kid, "alg": "RS256" })
+    }
+
+    /// Signs `payload` under an arbitrary `header`, to build tokens with
+    /// unusual headers. The signature is always RS256.
+    pub fn sign_raw(&self, header: &Value, payload: &[u8]) -> Result<String, IssuerError> {
+        self.sign_parts(header.to_string().as_bytes(), payload)
     }
 
     /// A signed access token carrying `claims`.
@@ -103,8 +139,8 @@ impl Issuer {
     /// carry the escape, so every local run exercises a verifier's
     /// unescaping). Claims are written in their `Serialize` order.
     pub fn sign_claims(&self, claims: &impl Serialize) -> Result<String, IssuerError> {
-        let payload = serde_json::to_string(claims).map_err(|e| IssuerError::Key(e.to_string()))?;
-        let kid = serde_json::to_string(&self.kid).map_err(|e| IssuerError::Key(e.to_string()))?;
+        let payload = serde_json::to_string(claims)?;
+        let kid = serde_json::to_string(&self.kid)?;
         let header = format!(r#"{{"kid":{kid},"alg":"RS256"}}"#);
         self.sign_parts(
             escape_slashes(&header).as_bytes(),
@@ -150,17 +186,6 @@ impl Issuer {
         public.verify(signed.as_bytes(), &signature).ok()?;
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
     }
-
-    /// Loads a key saved with [`Issuer::to_pkcs8`], its `kid` derived from
-    /// the public key (standard base64 of a SHA-256, 44 characters that may
-    /// hold `/` and `+`, like Cognito's), so no other file has to remember it.
-    pub fn from_pkcs8_derived_kid(der: &[u8]) -> Result<Self, IssuerError> {
-        let key = RsaKeyPair::from_pkcs8(der).map_err(|e| IssuerError::Key(e.to_string()))?;
-        let digest =
-            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key.public_key().as_ref());
-        let kid = base64::engine::general_purpose::STANDARD.encode(digest.as_ref());
-        Ok(Self { key, kid })
-    }
 }
 
 /// Writes every `/` of a JSON text as `\/`, a valid escape wherever a `/`
@@ -169,13 +194,14 @@ pub fn escape_slashes(json: &str) -> String {
     json.replace('/', "\\/")
 }
 
-/// The JWKS of several keys, in order (the pool's access-token key first).
+/// The JWKS of several keys, in order (a pool's access-token key first).
 pub fn jwks(keys: &[&Issuer]) -> Value {
     json!({ "keys": keys.iter().map(|k| k.jwk()).collect::<Vec<_>>() })
 }
 
 /// The claims of a client-credentials (machine-to-machine) access token, as
-/// Cognito issues them: `sub` is the client id, no user claims.
+/// Cognito issues them: `sub` is the client id, no user claims, a fresh
+/// UUID v4 as `jti`.
 pub fn m2m_claims(
     issuer_url: &str,
     client_id: &str,
@@ -192,21 +218,10 @@ pub fn m2m_claims(
         exp: Some(now + lifetime),
         iat: Some(now),
         version: Some(2),
-        jti: Some(token_id()),
+        jti: Some(uuid::Uuid::new_v4().to_string()),
         client_id: Some(client_id.to_string()),
         ..Default::default()
     }
-}
-
-/// A token id (`jti`): a UUID v4. A failing RNG (never seen) gives a
-/// fixed id rather than abort a dev tool.
-fn token_id() -> String {
-    use aws_lc_rs::rand::SecureRandom;
-    let mut bytes = [0u8; 16];
-    let _ = SystemRandom::new().fill(&mut bytes);
-    uuid::Builder::from_random_bytes(bytes)
-        .into_uuid()
-        .to_string()
 }
 
 #[cfg(test)]
@@ -227,11 +242,33 @@ mod tests {
     }
 
     #[test]
-    fn keys_survive_a_pkcs8_round_trip() {
+    fn keys_survive_der_and_pem_round_trips() {
         let issuer = Issuer::generate("k").unwrap();
         let again = Issuer::from_pkcs8(&issuer.to_pkcs8().unwrap(), "k").unwrap();
         assert_eq!(issuer.jwks(), again.jwks());
+        let pem = issuer.to_pem().unwrap();
+        assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"), "{pem}");
+        let again = Issuer::from_pem(&pem, "k").unwrap();
+        assert_eq!(issuer.jwks(), again.jwks());
+    }
+
+    #[test]
+    fn malformed_keys_are_refused() {
         assert!(Issuer::from_pkcs8(b"junk", "k").is_err());
+        assert!(Issuer::from_pem("junk", "k").is_err());
+        let certificate = pem::encode(&pem::Pem::new("CERTIFICATE", vec![1, 2, 3]));
+        let Err(IssuerError::Key(why)) = Issuer::from_pem(&certificate, "k") else {
+            panic!("a certificate is not a private key");
+        };
+        assert!(why.contains("CERTIFICATE"), "{why}");
+    }
+
+    #[test]
+    fn a_derived_kid_is_a_base64_sha256_of_the_public_key() {
+        let issuer = Issuer::generate("k").unwrap().with_derived_kid();
+        assert_eq!(issuer.kid().len(), 44);
+        let again = Issuer::from_pkcs8(&issuer.to_pkcs8().unwrap(), "other").unwrap();
+        assert_eq!(again.with_derived_kid().kid(), issuer.kid());
     }
 
     #[test]
@@ -254,5 +291,14 @@ mod tests {
         tampered.push('A');
         assert!(issuer.verify(&tampered).is_none());
         assert!(issuer.verify("a.b").is_none());
+    }
+
+    #[test]
+    fn m2m_tokens_get_distinct_uuid_jtis() {
+        let claims = |_| m2m_claims("https://iss", "c", "s", 0, 1).jti.unwrap();
+        let (a, b) = (claims(1), claims(2));
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4", "version 4: {a}");
+        assert_ne!(a, b);
     }
 }

@@ -6,7 +6,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, ExitStatus};
 use std::time::{Duration, Instant};
 
-use local::process_tree::{self, ProcInfo};
+use crate::process_tree::{self, ProcInfo};
 
 /// How long processes get between SIGTERM and SIGKILL when a guard drops.
 const DROP_GRACE: Duration = Duration::from_secs(10);

@@ -8,17 +8,28 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::routes::Segment;
+use super::segment::Segment;
 
 /// One unit of a query pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Unit<'a> {
+pub(super) enum Unit<'a> {
     /// Exactly this segment.
     Lit(&'a str),
     /// Exactly one segment, any value.
     One,
     /// One or more segments, any values.
     Plus,
+}
+
+impl<'a> Unit<'a> {
+    /// The unit that matches what `segment` matches.
+    pub(super) fn of(segment: &'a Segment) -> Self {
+        match segment {
+            Segment::Literal(lit) => Unit::Lit(lit),
+            Segment::Param => Unit::One,
+            Segment::Greedy => Unit::Plus,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -33,20 +44,20 @@ struct Node {
 
 /// The routes of a table, by path.
 #[derive(Debug, Clone)]
-pub(crate) struct Trie {
+pub(super) struct Trie {
     nodes: Vec<Node>,
 }
 
 impl Trie {
     /// An empty tree.
-    pub(crate) fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self {
             nodes: vec![Node::default()],
         }
     }
 
     /// Adds route `route` with these segments.
-    pub(crate) fn insert(&mut self, segments: &[Segment], route: usize) {
+    pub(super) fn insert(&mut self, segments: &[Segment], route: usize) {
         let mut node = 0;
         for segment in segments {
             let next = self.nodes.len();
@@ -78,7 +89,7 @@ impl Trie {
     ///
     /// A walk of the tree and the query together: the cost is the number of
     /// (node, query position) pairs that can still match.
-    pub(crate) fn intersecting(&self, query: &[Unit<'_>]) -> Vec<usize> {
+    pub(super) fn intersecting(&self, query: &[Unit<'_>]) -> Vec<usize> {
         let mut found = Vec::new();
         // (node, units of the query consumed, the last consumed unit was a
         // `Plus` that may take more segments)

@@ -1,11 +1,14 @@
-//! Stopping a process and everything it started. `cargo lambda watch` runs
-//! cargo, which runs the functions, some in process groups of their own;
-//! killing one pid would leave the rest running. The tree is read from
-//! `/proc` (Linux), so it is found even where groups differ.
+//! Stopping a process and everything it started. A test's server may start
+//! others (`local-stack` runs `cargo lambda watch`, which runs cargo, which
+//! runs the functions, some in process groups of their own); killing one
+//! pid would leave the rest running. The tree is read from `/proc` (Linux),
+//! so it is found even where groups differ; signals go through rustix.
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::time::{Duration, Instant};
+
+use rustix::process::{Pid, Signal, getpgrp, kill_process, kill_process_group};
 
 /// One process as `/proc/<pid>/stat` describes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,14 +94,19 @@ pub fn group_members(pgid: i32) -> Vec<i32> {
 
 /// Sends SIGTERM to one process, as Ctrl-C or `kill` would.
 pub fn terminate(pid: i32) {
-    kill(pid, libc::SIGTERM);
+    if let Some(pid) = Pid::from_raw(pid) {
+        // A stale pid at worst fails with ESRCH, which is fine to ignore.
+        let _ = kill_process(pid, Signal::TERM);
+    }
 }
 
-fn kill(target: i32, signal: i32) {
-    // SAFETY: kill(2) takes plain integers and touches no memory; a stale
-    // target at worst fails with ESRCH, which is fine to ignore here.
-    unsafe {
-        libc::kill(target, signal);
+/// Signals every group in `groups` and every process in `pids`.
+fn send(groups: &BTreeSet<i32>, pids: &[i32], signal: Signal) {
+    for group in groups.iter().filter_map(|g| Pid::from_raw(*g)) {
+        let _ = kill_process_group(group, signal);
+    }
+    for pid in pids.iter().filter_map(|p| Pid::from_raw(*p)) {
+        let _ = kill_process(pid, signal);
     }
 }
 
@@ -109,10 +117,7 @@ pub fn stop_tree(root: i32, grace: Duration) -> Vec<i32> {
     let members = tree(root);
     let root_group = members.first().map(|p| p.pgid);
     // Never signal our own group: the caller would kill itself.
-    let own_group = {
-        // SAFETY: getpgrp(2) has no arguments and cannot fail.
-        unsafe { libc::getpgrp() }
-    };
+    let own_group = getpgrp().as_raw_nonzero().get();
     let groups: BTreeSet<i32> = members
         .iter()
         .map(|p| p.pgid)
@@ -120,14 +125,6 @@ pub fn stop_tree(root: i32, grace: Duration) -> Vec<i32> {
         .filter(|g| *g > 1 && *g != own_group)
         .collect();
     let pids: Vec<i32> = members.iter().map(|p| p.pid).collect();
-    let send = |signal: i32| {
-        for group in &groups {
-            kill(-group, signal);
-        }
-        for pid in &pids {
-            kill(*pid, signal);
-        }
-    };
     let running = || -> Vec<i32> {
         let mut left: Vec<i32> = pids.iter().copied().filter(|p| is_running(*p)).collect();
         for group in &groups {
@@ -137,7 +134,7 @@ pub fn stop_tree(root: i32, grace: Duration) -> Vec<i32> {
         left.dedup();
         left
     };
-    send(libc::SIGTERM);
+    send(&groups, &pids, Signal::TERM);
     let deadline = Instant::now() + grace;
     while Instant::now() < deadline && !running().is_empty() {
         std::thread::sleep(Duration::from_millis(100));
@@ -145,7 +142,7 @@ pub fn stop_tree(root: i32, grace: Duration) -> Vec<i32> {
     if running().is_empty() {
         return Vec::new();
     }
-    send(libc::SIGKILL);
+    send(&groups, &pids, Signal::KILL);
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline && !running().is_empty() {
         std::thread::sleep(Duration::from_millis(50));
@@ -189,9 +186,10 @@ mod tests {
                 let root = i32::try_from(self.child.id()).unwrap_or(0);
                 pids.extend(tree(root).iter().map(|p| p.pid));
             }
-            for pid in pids.into_iter().filter(|pid| *pid > 0 && is_running(*pid)) {
-                // SAFETY: kill(2) has no memory effects; the pids are ours.
-                unsafe { libc::kill(pid, libc::SIGKILL) };
+            for pid in pids.into_iter().filter(|pid| is_running(*pid)) {
+                if let Some(pid) = Pid::from_raw(pid) {
+                    let _ = kill_process(pid, Signal::KILL);
+                }
             }
             let _ = self.child.kill();
             let _ = self.child.wait();

@@ -129,7 +129,6 @@ impl PasswordHash {
     }
 }
 
-/// A user of the local pool.
 
 #[cfg(test)]
 mod tests {

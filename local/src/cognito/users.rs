@@ -115,6 +115,7 @@ fn is_uuid(text: &str) -> bool {
         })
 }
 
+/// A user of the local pool.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     /// A UUID, kept across restarts: the tokens' `sub`.

@@ -270,6 +270,10 @@ mod tests {
                 event("1", "PreSignUp_SignUp", &[], &[]),
                 "triggerSource \"PreSignUp_SignUp\" is not a token generation",
             ),
+            (
+                json!({"triggerSource": "PreSignUp_SignUp", "request": {}}),
+                "triggerSource \"PreSignUp_SignUp\" is not a token generation",
+            ),
         ];
         for (sent, expected) in cases {
             let error = answer(&rule(), sent.clone()).unwrap_err();

@@ -98,6 +98,11 @@ impl TokenEvent {
         if !event.is_object() {
             return Err(TriggerError::NotAnObject);
         }
+        // The source first: another trigger's event is named as such, not
+        // as a malformed one.
+        if let Some(source) = event.get("triggerSource").and_then(Value::as_str) {
+            TriggerSource::parse(source)?;
+        }
         let wire = Wire::deserialize(event).map_err(TriggerError::Shape)?;
         Ok(Self {
             version: wire.version,

@@ -1,14 +1,17 @@
 //! The answer Cognito reads: the event it sent, with `response` filled in.
 //!
-//! Only `response.claimsAndScopeOverrideDetails.accessTokenGeneration` is
-//! ever set, as aws_lambda_events' [`CognitoAccessTokenGenerationV2`]. Its
-//! parent type (`ClaimsAndScopeOverrideDetailsV2`) is not used: its
-//! `groupOverrideDetails` is not optional, and Cognito takes
-//! `groupsToOverride` as the token's new `cognito:groups`, so its default
-//! (an empty list) would strip every user's groups. An unchanged token gets
-//! an empty `response`, which tells Cognito to issue it as it would.
+//! A changed token gets `response.claimsAndScopeOverrideDetails` with
+//! `accessTokenGeneration` (aws_lambda_events' [`CognitoAccessTokenGenerationV2`])
+//! and, for a user's token, `groupOverrideDetails`: Cognito replaces the
+//! user's groups with it, and suppresses them when it is empty or null, so
+//! the request's `groupConfiguration` is sent back unchanged, as Cognito's
+//! guide says to do to keep them. An M2M token has no groups, so its answer
+//! names none. aws_lambda_events' `ClaimsAndScopeOverrideDetailsV2` is not
+//! used because its `groupOverrideDetails` cannot be left out and its
+//! default is the empty one. An unchanged token gets an empty `response`,
+//! which tells Cognito to issue it as it would.
 
-use aws_lambda_events::event::cognito::CognitoAccessTokenGenerationV2;
+use aws_lambda_events::event::cognito::{CognitoAccessTokenGenerationV2, GroupConfiguration};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -41,6 +44,8 @@ struct Response {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group_override_details: Option<GroupConfiguration>,
     access_token_generation: CognitoAccessTokenGenerationV2,
 }
 
@@ -48,6 +53,10 @@ struct Overrides {
 pub fn answer(rule: &Rule, event: Value) -> Result<Answer, TriggerError> {
     let parsed = TokenEvent::from_json(&event)?;
     let decision = rule.decide(&parsed);
+    let groups = parsed
+        .source
+        .is_user()
+        .then_some(parsed.request.group_configuration);
     let Value::Object(mut event) = event else {
         return Err(TriggerError::NotAnObject);
     };
@@ -55,6 +64,7 @@ pub fn answer(rule: &Rule, event: Value) -> Result<Answer, TriggerError> {
     let response = Response {
         claims_and_scope_override_details: access_token_changes(rule, decision).map(
             |access_token_generation| Overrides {
+                group_override_details: groups,
                 access_token_generation,
             },
         ),
@@ -169,9 +179,20 @@ mod tests {
                     if !details.is_null() {
                         assert_eq!(access["claimsToAddOrOverride"], json!({}), "{case}");
                         assert_eq!(access["claimsToSuppress"], json!([]), "{case}");
-                        // Never groups or the ID token: Cognito would take them as overrides.
-                        let keys: Vec<&String> = details.as_object().unwrap().keys().collect();
-                        assert_eq!(keys, ["accessTokenGeneration"], "{case}");
+                        // The user's groups go back as they came (an empty or
+                        // null override would suppress them); the ID token is
+                        // not touched.
+                        assert_eq!(
+                            details["groupOverrideDetails"], sent["request"]["groupConfiguration"],
+                            "{case}"
+                        );
+                        let mut keys: Vec<&String> = details.as_object().unwrap().keys().collect();
+                        keys.sort();
+                        assert_eq!(
+                            keys,
+                            ["accessTokenGeneration", "groupOverrideDetails"],
+                            "{case}"
+                        );
                     }
                     // Everything but `response` is sent back as it came.
                     let mut rest = body.clone();

@@ -164,13 +164,20 @@ fn the_authorizer_reads_token_and_method_arn_from_both_authorizer_events() {
 }
 
 /// Cognito's pre-token-generation events in `events/` and the answer's
-/// `response` the trigger gives each (`sam local invoke PreTokenFunction -e`).
+/// `response` the trigger gives each (`cargo lambda invoke pretoken --data-file events/<file>`).
 fn trigger_examples() -> Vec<(&'static str, Value)> {
     vec![
         (
-            // A V2_0 hosted sign-in of an editor: the scope is added.
+            // A V2_0 hosted sign-in of an editor: the scope is added, the
+            // groups sent back as they came (so Cognito keeps them).
             "pretoken-hosted-auth-editor.json",
-            json!({"claimsAndScopeOverrideDetails": {"accessTokenGeneration": {
+            json!({"claimsAndScopeOverrideDetails": {
+                "groupOverrideDetails": {
+                    "groupsToOverride": ["editors"],
+                    "iamRolesToOverride": [],
+                    "preferredRole": null,
+                },
+                "accessTokenGeneration": {
                 "claimsToAddOrOverride": {},
                 "claimsToSuppress": [],
                 "scopesToAdd": ["API/book.post"],

@@ -682,7 +682,7 @@ fn the_trigger_adds_post_book_s_scope_to_editors() {
     assert_eq!(config.editor_group, "editors");
     assert_eq!(
         route_scopes()["POST /book"],
-        [config.editor_scope.clone()],
+        std::slice::from_ref(&config.editor_scope),
         "EDITOR_SCOPE is not POST /book's scope"
     );
     let defined = defined_scopes(&template().resource_server_scopes().unwrap());

@@ -11,7 +11,6 @@ pub mod decision;
 pub mod event;
 pub mod jwks;
 pub mod key_store;
-pub mod logging;
 pub mod policy;
 pub mod service;
 pub mod verify;
@@ -19,4 +18,6 @@ pub mod verify;
 pub use config::{Config, ConfigError};
 pub use decision::{Authorizer, Decision, Rejection};
 pub use jwks::KeySet;
+/// Lambda's log settings, shared with the other functions (lambda-loop).
+pub use lambda_loop::logging;
 pub use policy::{Response, Unauthorized};

@@ -138,6 +138,22 @@ mod tests {
             ),
             ("GET", "/book", true, 200, None, completed("GET", "/book")),
             ("POST", "/book", true, 200, None, completed("POST", "/book")),
+            (
+                "DELETE",
+                "/book/42",
+                true,
+                200,
+                None,
+                completed("DELETE", "/book/42"),
+            ),
+            (
+                "GET",
+                "/book/42",
+                true,
+                405,
+                Some("DELETE"),
+                json!({"message": "Method Not Allowed"}),
+            ),
             ("GET", "/user", true, 200, None, completed("GET", "/user")),
             ("POST", "/user", true, 200, None, completed("POST", "/user")),
             (
@@ -167,6 +183,7 @@ mod tests {
             ("GET", "/awesomeapi", false, 401, None, unauthorized.clone()),
             ("GET", "/book", false, 401, None, unauthorized.clone()),
             ("GET", "/nope", false, 401, None, unauthorized.clone()),
+            ("DELETE", "/book/42", false, 401, None, unauthorized.clone()),
             ("PUT", "/book", false, 401, None, unauthorized),
         ];
         let context = m2m();

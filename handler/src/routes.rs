@@ -9,12 +9,13 @@
 pub enum Endpoint {
     /// `GET /awesomeapi`: the greeting of the protected resource.
     AwesomeApi,
-    /// `/book` and `/user`: a confirmation naming method and path.
+    /// `/book`, `/book/{id}` and `/user`: a confirmation naming method and path.
     Completed,
 }
 
 /// One path and the methods it serves.
 struct Resource {
+    /// As in the template: literal segments and `{name}` for one segment.
     path: &'static str,
     methods: &'static [&'static str],
     /// `methods` joined for the `Allow` header (a test checks they agree).
@@ -33,6 +34,14 @@ const RESOURCES: &[Resource] = &[
         path: "/book",
         methods: &["GET", "POST"],
         allow: "GET, POST",
+        endpoint: Endpoint::Completed,
+    },
+    // Only admins' tokens may call it: API/book.delete and the admins group
+    // (the route table's group rule; docs/pre-token-generation.md).
+    Resource {
+        path: "/book/{id}",
+        methods: &["DELETE"],
+        allow: "DELETE",
         endpoint: Endpoint::Completed,
     },
     Resource {
@@ -56,13 +65,29 @@ pub enum Lookup {
 
 /// Finds the route for `method` (upper case, as HTTP sends it) on `path`.
 ///
-/// Paths compare exactly, as API Gateway's resource paths do.
+/// Literal segments compare exactly, as API Gateway's resource paths do; a
+/// `{name}` segment takes any one non-empty segment.
 pub fn lookup(method: &str, path: &str) -> Lookup {
-    match RESOURCES.iter().find(|r| r.path == path) {
+    match RESOURCES.iter().find(|r| path_matches(r.path, path)) {
         None => Lookup::NotFound,
         Some(r) if r.methods.contains(&method) => Lookup::Found(r.endpoint),
         Some(r) => Lookup::MethodNotAllowed(r.allow),
     }
+}
+
+/// True if `path` is a request path of the resource `pattern`.
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let mut parts = path.split('/');
+    let all_matched = pattern.split('/').all(|want| {
+        parts.next().is_some_and(|part| {
+            if want.starts_with('{') && want.ends_with('}') {
+                !part.is_empty()
+            } else {
+                part == want
+            }
+        })
+    });
+    all_matched && parts.next().is_none()
 }
 
 /// Every `(method, path)` the handler serves, e.g. to compare with the template.
@@ -100,7 +125,13 @@ mod tests {
             ("POST", "/user", Lookup::Found(Endpoint::Completed)),
             ("get", "/user", Lookup::MethodNotAllowed("GET, POST")),
             ("GET", "/Book", Lookup::NotFound),
-            ("GET", "/book/1", Lookup::NotFound),
+            ("DELETE", "/book/42", Lookup::Found(Endpoint::Completed)),
+            ("GET", "/book/42", Lookup::MethodNotAllowed("DELETE")),
+            ("DELETE", "/book/", Lookup::NotFound),
+            ("DELETE", "/book//", Lookup::NotFound),
+            ("DELETE", "/book/42/", Lookup::NotFound),
+            ("DELETE", "/book/42/pages", Lookup::NotFound),
+            ("DELETE", "/book/{id}x", Lookup::Found(Endpoint::Completed)),
             ("GET", "/", Lookup::NotFound),
             ("GET", "", Lookup::NotFound),
         ];
@@ -118,6 +149,7 @@ mod tests {
                 ("GET", "/awesomeapi"),
                 ("GET", "/book"),
                 ("POST", "/book"),
+                ("DELETE", "/book/{id}"),
                 ("GET", "/user"),
                 ("POST", "/user"),
             ]

@@ -1,4 +1,5 @@
-//! The Lambda Runtime API loop both functions run, one invocation at a time.
+//! The Lambda Runtime API loop every function runs, one invocation at a time,
+//! and the log set-up of the functions that use no `lambda_http` ([`logging`]).
 //!
 //! It is `lambda_runtime` 1.5's sequential loop (the same `Config`,
 //! `Context`, `LambdaEvent` and `Diagnostic`, the same Runtime API client,
@@ -16,6 +17,8 @@
 //! that passes it on, as lambda_runtime documents for its concurrent mode.
 //! Neither function uses an AWS SDK or the X-Ray SDK, the readers of the
 //! variable; Lambda records the invocation's trace segment itself.
+
+pub mod logging;
 
 use std::sync::Arc;
 

@@ -214,7 +214,7 @@ mod tests {
             pairs(&[
                 ("Access-Control-Allow-Origin", "http://localhost:8080"),
                 ("Access-Control-Allow-Headers", "Authorization,Content-Type"),
-                ("Access-Control-Allow-Methods", "GET,POST,OPTIONS"),
+                ("Access-Control-Allow-Methods", "GET,POST,DELETE,OPTIONS"),
                 ("Access-Control-Max-Age", "600"),
             ])
         );

@@ -108,7 +108,7 @@ async fn browsers_get_the_headers_they_need_from_the_allowed_origin_only() {
     // compares); no credentials, and the authorizer is not asked.
     let preflight_headers = pairs(&[
         ("access-control-allow-headers", "Authorization,Content-Type"),
-        ("access-control-allow-methods", "GET,POST,OPTIONS"),
+        ("access-control-allow-methods", "GET,POST,DELETE,OPTIONS"),
         ("access-control-allow-origin", web),
         ("access-control-max-age", "600"),
     ]);

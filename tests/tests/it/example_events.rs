@@ -3,6 +3,9 @@
 //! same request, and the authorizer reads the token and method ARN from
 //! the authorizer events. (The handler's answers to the proxy events:
 //! `handler/tests/example_events.rs`.) `UPDATE_EVENTS=1` rewrites the files.
+//! The `pretoken-*` events are Cognito's (the local pool does not invoke
+//! the trigger yet): the trigger, configured as the template configures it,
+//! answers each as pinned here.
 
 use std::path::{Path, PathBuf};
 
@@ -160,6 +163,72 @@ fn the_authorizer_reads_token_and_method_arn_from_both_authorizer_events() {
     }
 }
 
+/// Cognito's pre-token-generation events in `events/` and the answer's
+/// `response` the trigger gives each (`cargo lambda invoke pretoken --data-file events/<file>`).
+fn trigger_examples() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            // A V2_0 hosted sign-in of an editor: the scope is added, the
+            // groups sent back as they came (so Cognito keeps them).
+            "pretoken-hosted-auth-editor.json",
+            json!({"claimsAndScopeOverrideDetails": {
+                "groupOverrideDetails": {
+                    "groupsToOverride": ["editors"],
+                    "iamRolesToOverride": [],
+                    "preferredRole": null,
+                },
+                "accessTokenGeneration": {
+                "claimsToAddOrOverride": {},
+                "claimsToSuppress": [],
+                "scopesToAdd": ["API/book.post"],
+                "scopesToSuppress": [],
+            }}}),
+        ),
+        (
+            // A V3_0 client-credentials token: the machine claim.
+            "pretoken-client-credentials.json",
+            json!({"claimsAndScopeOverrideDetails": {"accessTokenGeneration": {
+                "claimsToAddOrOverride": {"caller_kind": "machine"},
+                "claimsToSuppress": [],
+                "scopesToAdd": [],
+                "scopesToSuppress": [],
+            }}}),
+        ),
+    ]
+}
+
+/// The trigger's configuration as the template sets it.
+fn trigger_rule() -> pretoken::Rule {
+    let template: yaml_serde::Value = yaml_serde::from_str(
+        &std::fs::read_to_string(events_dir().join("../template.yaml")).unwrap(),
+    )
+    .unwrap();
+    let variables =
+        &template["Resources"]["PreTokenFunction"]["Properties"]["Environment"]["Variables"];
+    let config =
+        pretoken::Config::from_lookup(|name| variables[name].as_str().map(str::to_string)).unwrap();
+    pretoken::Rule::new(config)
+}
+
+#[test]
+fn the_trigger_answers_its_example_events_as_pinned() {
+    let rule = trigger_rule();
+    for (name, response) in trigger_examples() {
+        let text = std::fs::read_to_string(events_dir().join(name)).unwrap();
+        let event: Value = serde_json::from_str(&text).unwrap();
+        let answer =
+            pretoken::answer(&rule, event.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut answer = serde_json::to_value(answer).unwrap();
+        assert_eq!(answer["response"], response, "{name}");
+        // The rest goes back as it came.
+        let mut event = event;
+        for v in [&mut answer, &mut event] {
+            v.as_object_mut().unwrap().remove("response");
+        }
+        assert_eq!(answer, event, "{name}");
+    }
+}
+
 #[test]
 fn every_example_event_file_is_tested() {
     let mut on_disk: Vec<String> = std::fs::read_dir(events_dir())
@@ -168,7 +237,11 @@ fn every_example_event_file_is_tested() {
         .filter(|n| n.ends_with(".json"))
         .collect();
     on_disk.sort();
-    let mut known: Vec<String> = examples().into_iter().map(|(n, _)| n.to_string()).collect();
+    let mut known: Vec<String> = examples()
+        .into_iter()
+        .chain(trigger_examples())
+        .map(|(n, _)| n.to_string())
+        .collect();
     known.sort();
     assert_eq!(on_disk, known);
 }

@@ -5,6 +5,7 @@
 //! The same output as `lambda_runtime`'s `init_default_subscriber`, without
 //! the `env-filter`/`regex` dependency it needs for per-module directives
 //! (0.26 MB of the package); a plain level is all a single-purpose function needs.
+//! The authorizer and the pre-token-generation trigger both call it.
 
 use tracing_subscriber::filter::LevelFilter;
 

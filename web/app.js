@@ -34,6 +34,8 @@ let config = null;
  */
 let session = null;
 let refreshTimer = null;
+/** The refresh under way (a promise), or null. */
+let refreshing = null;
 
 // ------------------------------------------------------------ encoding
 
@@ -201,7 +203,14 @@ function scheduleRefresh() {
   }
 }
 
-async function refresh() {
+function refresh() {
+  refreshing = refreshOnce().finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+async function refreshOnce() {
   const current = session;
   if (!current?.refresh) return;
   let answer;
@@ -247,9 +256,13 @@ function endSession(reason) {
 
 async function signOut() {
   const ending = session;
+  const inFlight = refreshing;
   // First, so that a refresh answering from now on finds no session to extend.
   endSession();
   if (ending?.refresh) await revoke(ending.refresh);
+  // A refresh already sent may still answer, with a rotated refresh token:
+  // wait for it (it revokes that token) before leaving the page.
+  if (inFlight) await Promise.race([inFlight, new Promise((done) => setTimeout(done, REVOKE_TIMEOUT_MS))]);
   const query = new URLSearchParams({ client_id: config.client_id, logout_uri: config.logout_uri });
   location.assign(`${config.domain}/logout?${query}`);
 }

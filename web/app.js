@@ -9,24 +9,33 @@
 // - the PKCE verifier, state and nonce: sessionStorage, only while the
 //   browser is away at the hosted page, and removed as soon as it is back;
 // - nothing in localStorage or cookies.
+//
+// The decisions (config checks, the session a token answer makes, what a
+// failed refresh means, what is shown) are in logic.js, loaded first.
 "use strict";
 
 /** sessionStorage key of the sign-in this tab started and has not finished. */
 const PENDING_KEY = "awesomeapi.pending-sign-in";
 /** Refresh this many seconds before the access token expires. */
 const REFRESH_MARGIN_S = 60;
-/** Retry a failed refresh after this many seconds while the token still works. */
+/** Retry a refresh that got no answer (or a 5xx) after this many seconds, while the token still works. */
 const REFRESH_RETRY_S = 10;
-/** The keys config.json must hold as non-empty strings. */
-const CONFIG_STRINGS = ["domain", "client_id", "redirect_uri", "logout_uri", "api_url"];
+/** How long sign-out waits for a revocation before it goes on. */
+const REVOKE_TIMEOUT_MS = 3000;
 
 const $ = (id) => document.getElementById(id);
 
 /** config.json, checked; null until loaded. */
 let config = null;
-/** The signed-in session, or null: {access, refresh, claims, expiresAt (ms)}. */
+/**
+ * The signed-in session (WebLogic.sessionFrom), or null. Each sign-in and
+ * refresh makes a new object: a refresh that comes back to find another
+ * object here (or none: signed out meanwhile) throws its answer away.
+ */
 let session = null;
 let refreshTimer = null;
+/** The refresh under way (a promise), or null. */
+let refreshing = null;
 
 // ------------------------------------------------------------ encoding
 
@@ -47,19 +56,6 @@ async function challengeFor(verifier) {
   return base64url(new Uint8Array(digest));
 }
 
-/**
- * A JWT's claims, for display only. The signature is not checked here: the
- * tokens come straight from the token endpoint, and the API's authorizer
- * verifies every access token it gets.
- */
-function claimsOf(token) {
-  const payload = String(token).split(".")[1];
-  if (!payload) throw new Error("the token endpoint sent a token that is not a JWT");
-  const base64 = payload.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((payload.length + 3) % 4);
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  return JSON.parse(new TextDecoder().decode(bytes));
-}
-
 // ------------------------------------------------------------ configuration
 
 async function loadConfig() {
@@ -76,19 +72,18 @@ async function loadConfig() {
   } catch {
     throw new Error("config.json is not JSON");
   }
-  for (const key of CONFIG_STRINGS) {
-    if (typeof loaded[key] !== "string" || loaded[key] === "") {
-      throw new Error(`config.json: "${key}" must be a non-empty string`);
-    }
-  }
-  if (!Array.isArray(loaded.scopes) || !loaded.scopes.every((s) => typeof s === "string" && s !== "")) {
-    throw new Error('config.json: "scopes" must be a list of scope names');
-  }
-  return {
-    ...loaded,
-    domain: loaded.domain.replace(/\/+$/, ""),
-    api_url: loaded.api_url.endsWith("/") ? loaded.api_url : `${loaded.api_url}/`,
-  };
+  return WebLogic.parseConfig(loaded);
+}
+
+/**
+ * Narrows what the page may connect to down to the configured origins (a
+ * second policy; index.html's first one cannot name them).
+ */
+function restrictConnections() {
+  const meta = document.createElement("meta");
+  meta.httpEquiv = "Content-Security-Policy";
+  meta.content = WebLogic.connectPolicy(config);
+  document.head.append(meta);
 }
 
 // ------------------------------------------------------------ sign-in
@@ -124,29 +119,28 @@ function takePending() {
   }
 }
 
-/** Back from the hosted page with `?code=…&state=…` or `?error=…`. */
-async function completeSignIn(params) {
-  const pending = takePending();
-  // A code is single use: keep it out of the address bar, history and reloads.
-  history.replaceState(null, "", location.pathname);
-  if (params.has("error")) {
-    const description = params.get("error_description");
-    throw new Error(`sign-in failed: ${params.get("error")}${description ? ` (${description})` : ""}`);
+/** Back from the hosted page with `?code=…&state=…` or `?error=…` (already out of the address bar). */
+async function completeSignIn(callback, pending) {
+  if (callback.error !== null) {
+    const description = callback.errorDescription;
+    throw new Error(`sign-in failed: ${callback.error}${description ? ` (${description})` : ""}`);
   }
-  if (!pending || params.get("state") !== pending.state) {
+  if (!pending || callback.state !== pending.state) {
     throw new Error("sign-in refused: the answer's state does not match a sign-in this tab started");
   }
   const answer = await tokenRequest({
     grant_type: "authorization_code",
     client_id: config.client_id,
-    code: params.get("code") ?? "",
+    code: callback.code ?? "",
     redirect_uri: config.redirect_uri,
     code_verifier: pending.verifier,
   });
-  if (answer.id_token !== undefined && claimsOf(answer.id_token).nonce !== pending.nonce) {
-    throw new Error("sign-in refused: the ID token's nonce does not match this sign-in");
-  }
-  startSession(answer);
+  const started = WebLogic.sessionFrom(null, answer, {
+    now: Date.now(),
+    clientId: config.client_id,
+    nonce: pending.nonce,
+  });
+  startSession(started);
 }
 
 /** POSTs a form to the token endpoint (public client: client_id in the body). */
@@ -160,7 +154,7 @@ async function tokenRequest(fields) {
       cache: "no-store",
     });
   } catch (error) {
-    throw new Error(`the token endpoint gave no readable answer: network error (CORS?) – ${error.message}`);
+    throw new WebLogic.TokenError(0, null, error.message);
   }
   const text = await response.text();
   let body = null;
@@ -170,26 +164,30 @@ async function tokenRequest(fields) {
     // Reported below with the raw text.
   }
   if (!response.ok || !body || typeof body.access_token !== "string") {
-    const reason = body && body.error ? body.error : text.slice(0, 200);
-    throw new Error(`the token endpoint answered ${response.status} ${reason}`);
+    const code = body && typeof body.error === "string" ? body.error : null;
+    throw new WebLogic.TokenError(response.status, code, text.slice(0, 200));
   }
   return body;
 }
 
+/** Revokes a refresh token (and what was issued from it); best effort, never throws. */
+async function revoke(refreshToken) {
+  try {
+    await fetch(`${config.domain}/oauth2/revoke`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: refreshToken, client_id: config.client_id }),
+      signal: AbortSignal.timeout(REVOKE_TIMEOUT_MS),
+    });
+  } catch {
+    // Sign-out goes on even where revocation is not offered or not reachable.
+  }
+}
+
 // ------------------------------------------------------------ session
 
-function startSession(answer) {
-  const claims = claimsOf(answer.access_token);
-  // Scheduling uses expires_in against this machine's clock, so a skewed
-  // clock cannot make the refresh late; the display uses the token's exp.
-  const lifetime = Number(answer.expires_in) > 0 ? Number(answer.expires_in) : claims.exp - Date.now() / 1000;
-  session = {
-    access: answer.access_token,
-    // A refresh answer carries no new refresh token unless rotation is on.
-    refresh: answer.refresh_token ?? session?.refresh ?? null,
-    claims,
-    expiresAt: Date.now() + lifetime * 1000,
-  };
+function startSession(next) {
+  session = next;
   scheduleRefresh();
   render();
 }
@@ -199,31 +197,54 @@ function scheduleRefresh() {
   if (!session) return;
   const left = session.expiresAt - Date.now();
   if (session.refresh) {
-    const margin = Math.min(REFRESH_MARGIN_S * 1000, left / 5);
-    refreshTimer = setTimeout(refresh, Math.max(0, left - margin));
+    refreshTimer = setTimeout(refresh, WebLogic.refreshDelay(left, REFRESH_MARGIN_S * 1000));
   } else {
     refreshTimer = setTimeout(() => endSession("the session expired (no refresh token)"), Math.max(0, left));
   }
 }
 
-async function refresh() {
-  if (!session?.refresh) return;
+function refresh() {
+  refreshing = refreshOnce().finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+async function refreshOnce() {
+  const current = session;
+  if (!current?.refresh) return;
+  let answer;
   try {
-    const answer = await tokenRequest({
+    answer = await tokenRequest({
       grant_type: "refresh_token",
       client_id: config.client_id,
-      refresh_token: session.refresh,
+      refresh_token: current.refresh,
     });
-    startSession(answer);
-    setStatus(`Tokens refreshed at ${new Date().toLocaleTimeString()}.`);
   } catch (error) {
-    if (session && session.expiresAt - Date.now() > REFRESH_RETRY_S * 1000) {
+    if (session !== current) return;
+    if (WebLogic.afterRefreshFailure(error, current.expiresAt - Date.now(), REFRESH_RETRY_S * 1000) === "retry") {
       setStatus(`Refresh failed, retrying: ${error.message}`, true);
       refreshTimer = setTimeout(refresh, REFRESH_RETRY_S * 1000);
     } else {
-      endSession(`the refresh failed: ${error.message}`);
+      endSession(`the refresh was refused: ${error.message}`);
     }
+    return;
   }
+  if (session !== current) {
+    // Signed out while this was in flight: the answer must not bring the
+    // session back, and a rotated refresh token it carries is revoked too.
+    if (typeof answer.refresh_token === "string") await revoke(answer.refresh_token);
+    return;
+  }
+  let next;
+  try {
+    next = WebLogic.sessionFrom(current, answer, { now: Date.now(), clientId: config.client_id });
+  } catch (error) {
+    endSession(error.message);
+    return;
+  }
+  startSession(next);
+  setStatus(`Tokens refreshed at ${new Date().toLocaleTimeString()}.`);
 }
 
 function endSession(reason) {
@@ -234,21 +255,14 @@ function endSession(reason) {
 }
 
 async function signOut() {
-  const refreshToken = session?.refresh;
+  const ending = session;
+  const inFlight = refreshing;
+  // First, so that a refresh answering from now on finds no session to extend.
   endSession();
-  if (refreshToken) {
-    // Best effort: sign-out goes on even where revocation is not offered.
-    try {
-      await fetch(`${config.domain}/oauth2/revoke`, {
-        method: "POST",
-        headers: { "Content-Type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ token: refreshToken, client_id: config.client_id }),
-        signal: AbortSignal.timeout(3000),
-      });
-    } catch {
-      // Ignored, see above.
-    }
-  }
+  if (ending?.refresh) await revoke(ending.refresh);
+  // A refresh already sent may still answer, with a rotated refresh token:
+  // wait for it (it revokes that token) before leaving the page.
+  if (inFlight) await Promise.race([inFlight, new Promise((done) => setTimeout(done, REVOKE_TIMEOUT_MS))]);
   const query = new URLSearchParams({ client_id: config.client_id, logout_uri: config.logout_uri });
   location.assign(`${config.domain}/logout?${query}`);
 }
@@ -304,12 +318,15 @@ function render() {
     return;
   }
   const { claims } = session;
+  const shown = WebLogic.displayedUser(session);
   const list = document.createElement("dl");
-  field(list, "username", "Username", claims.username ?? claims.sub ?? "?");
+  field(list, "email", "Email", shown.email ?? "not in the ID token (sign in with the openid scope)");
+  field(list, "username", "Username", shown.username);
   field(list, "scopes", "Scopes", String(claims.scope ?? "").split(" ").filter(Boolean).join(", ") || "none");
   const exp = new Date(claims.exp * 1000);
   field(list, "expires", "Access token expires", `${exp.toLocaleTimeString()} (${exp.toISOString()})`);
-  field(list, "refresh", "Refresh", session.refresh ? "automatic, before expiry" : "none: sign in again");
+  const rotated = session.rotations > 0 ? `, refresh token rotated ${session.rotations}×` : "";
+  field(list, "refresh", "Refresh", session.refresh ? `automatic, before expiry${rotated}` : "none: sign in again");
   user.replaceChildren(list);
 }
 
@@ -322,6 +339,12 @@ async function main() {
   $("logout").addEventListener("click", guarded(signOut));
   $("call-awesomeapi").addEventListener("click", () => callApi("awesomeapi"));
   $("call-book").addEventListener("click", () => callApi("book"));
+  // Before anything can fail: a code is single use, so it leaves the
+  // address bar, history and reloads at once, and this tab's pending
+  // sign-in leaves sessionStorage, whatever happens next.
+  const callback = WebLogic.callbackFrom(location.search);
+  const pending = takePending();
+  if (callback) history.replaceState(null, "", location.pathname);
   try {
     config = await loadConfig();
   } catch (error) {
@@ -329,11 +352,11 @@ async function main() {
     setStatus(`Cannot start: ${error.message}.`, true);
     return;
   }
-  const params = new URLSearchParams(location.search);
-  if (params.has("code") || params.has("error")) {
+  restrictConnections();
+  if (callback) {
     setStatus("Completing sign-in…");
     try {
-      await completeSignIn(params);
+      await completeSignIn(callback, pending);
       setStatus("Signed in.");
     } catch (error) {
       setStatus(error.message, true);

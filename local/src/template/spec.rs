@@ -193,7 +193,7 @@ mod tests {
                 web.validity.id_secs,
                 web.validity.refresh_secs
             ),
-            (3600, 3600, 30 * 86_400)
+            (900, 900, 30 * 86_400)
         );
         // The API's CORS parts and the handler's origin come from one parameter.
         let routes = shared::RouteTable::from_json(&spec.route_scopes).unwrap();

@@ -1,7 +1,7 @@
 //! The web client (`web/`) in a real browser: Debian's Chromium through
 //! chromedriver.
 //!
-//! Two tests:
+//! Three tests:
 //! - `web_app_signs_in_on_local_stack_and_calls_its_api`: the whole system,
 //!   as a person uses it: a real `local-stack` (hosted sign-in, the real
 //!   authorizer and handler under `cargo lambda watch`, the API front, the
@@ -13,11 +13,22 @@
 //!   web host ([`local::WebApp`]) on `http://localhost:<port>`, with a
 //!   `config.json` pointing at a recording stand-in for the hosted sign-in
 //!   and the API on another origin (`http://127.0.0.1:<port>`): the authorize
-//!   query (PKCE S256, state, nonce), the code exchange, the bearer token on
-//!   API calls, a refresh (the stand-in's tokens live seconds) and the
-//!   sign-out. Screenshots: `target/screenshots/web-client/NN-step.png`.
+//!   query (PKCE S256, state, nonce), the code exchange, the user shown by
+//!   email, the bearer token on API calls, a refresh that rotates the
+//!   refresh token (the stand-in rotates as Cognito does with rotation on;
+//!   its first tokens live seconds) and the sign-out revoking the rotated
+//!   one. Screenshots: `target/screenshots/web-client/NN-step.png`.
+//! - `web_client_ends_revoked_sessions_and_trusts_only_its_configuration`:
+//!   the same stand-in, for what must not happen: a `config.json` that fails
+//!   to load or names a plain-http host (the code still leaves the address
+//!   bar), a request to an origin `config.json` does not name (blocked by
+//!   the page's narrowed CSP), a refresh refused with `invalid_grant` (the
+//!   session ends at once), and a refresh answering during sign-out (the
+//!   session stays ended, and the refresh token that answer brought is
+//!   revoked too). Screenshots: `target/screenshots/web-client-refusals/`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -37,17 +48,24 @@ use serde_json::{Value, json};
 use testkit::port_is_closed;
 use testkit::unix_now;
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 const WEB_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../web");
 const CLIENT_ID: &str = "6p7q8r9s0t1u2v3w4x5y6z7a8b";
 const SCOPES: [&str; 2] = ["openid", "awesomeapi-resource-server/awesomeapi.read"];
+/// The email the user signs in with (the pool signs in by email).
 const USERNAME: &str = "alice@example.com";
+/// The pool's `username` for that user: for a pool that signs in by email,
+/// Cognito's is an opaque id, the user's `sub`.
+const POOL_USERNAME: &str = "0f1e2d3c-4b5a-4978-8796-a5b4c3d2e1f0";
 const PASSWORD: &str = "Correct-Horse-9";
 const CSRF: &str = "csrf-7f3a";
 /// The first access token's lifetime: short, so the app must refresh it
 /// while the test runs (it refreshes at 4/5 of a lifetime this short).
 const FIRST_LIFETIME_S: u64 = 8;
+/// A lifetime no test outlives: no further refresh.
+const LONG_LIFETIME_S: u64 = 3600;
 const WAIT: Duration = Duration::from_secs(20);
 /// sessionStorage key app.js keeps the sign-in round-trip under.
 const PENDING_KEY: &str = "awesomeapi.pending-sign-in";
@@ -81,16 +99,67 @@ struct Seen {
     authorize: Vec<HashMap<String, String>>,
     token: Vec<HashMap<String, String>>,
     logout: Vec<HashMap<String, String>>,
+    /// The `token` of each revocation request.
+    revoked: Vec<String>,
     /// (path, Authorization header or "") of each API call.
     api: Vec<(String, String)>,
     /// Access tokens issued so far.
     issued: Vec<String>,
+    /// Refresh tokens issued so far (`refresh-1`, `refresh-2`, …).
+    refresh_issued: usize,
+    /// Refresh tokens that still work: as Cognito with rotation on (and no
+    /// grace period), a refresh replaces the one it used.
+    live: HashSet<String>,
+}
+
+/// A request the stand-in holds until the test releases it (once armed).
+#[derive(Default)]
+struct Gate {
+    armed: AtomicBool,
+    holding: AtomicBool,
+    open: Notify,
+}
+
+impl Gate {
+    /// Holds the next request until [`Gate::release`].
+    fn arm(&self) {
+        self.armed.store(true, Ordering::SeqCst);
+    }
+
+    /// Lets the held request (or, armed, the next one) through; nothing
+    /// when the gate is neither armed nor holding.
+    fn release(&self) {
+        if self.armed.load(Ordering::SeqCst) || self.holding.load(Ordering::SeqCst) {
+            // A stored permit if the request is not waiting yet.
+            self.open.notify_one();
+        }
+    }
+
+    async fn pass(&self) {
+        if self.armed.load(Ordering::SeqCst) {
+            self.holding.store(true, Ordering::SeqCst);
+            self.armed.store(false, Ordering::SeqCst);
+            self.open.notified().await;
+            self.holding.store(false, Ordering::SeqCst);
+        }
+    }
+}
+
+/// How the stand-in answers, fixed per test.
+struct Behaviour {
+    /// `expires_in` of the code exchange's tokens.
+    code_lifetime_s: u64,
+    /// `expires_in` of refreshed tokens.
+    refresh_lifetime_s: u64,
 }
 
 #[derive(Clone)]
 struct StandIn {
     seen: Arc<Mutex<Seen>>,
     web_origin: String,
+    behaviour: Arc<Behaviour>,
+    /// Holds a refresh, answered once released (a revocation releases it).
+    hold_refresh: Arc<Gate>,
 }
 
 fn pairs(text: &str) -> HashMap<String, String> {
@@ -157,44 +226,65 @@ async fn login_submit(RawQuery(query): RawQuery, body: Bytes) -> Response {
 
 async fn token(State(s): State<StandIn>, body: Bytes) -> Response {
     let form = pairs(&String::from_utf8_lossy(&body));
-    let mut seen = s.seen.lock().unwrap();
-    seen.token.push(form.clone());
-    let nonce = seen
-        .authorize
-        .last()
-        .and_then(|a| a.get("nonce").cloned())
-        .unwrap_or_default();
-    let n = seen.issued.len() + 1;
-    let access = fake_jwt(&json!({
-        "sub": "0f1e2d3c", "client_id": CLIENT_ID, "token_use": "access",
-        "scope": SCOPES.join(" "), "exp": unix_now() + 3600, "jti": format!("access-{n}"),
-        "username": USERNAME,
-    }));
-    let id =
-        fake_jwt(&json!({"sub": "0f1e2d3c", "aud": CLIENT_ID, "token_use": "id", "nonce": nonce}));
-    let answer = match form.get("grant_type").map(String::as_str) {
-        Some("authorization_code") if form.get("code").map(String::as_str) == Some("code-1") => {
-            json!({
-                "access_token": access, "id_token": id, "refresh_token": "refresh-1",
-                "expires_in": FIRST_LIFETIME_S, "token_type": "Bearer",
-            })
+    let field = |k: &str| form.get(k).map(String::as_str);
+    let answer = {
+        let mut seen = s.seen.lock().unwrap();
+        seen.token.push(form.clone());
+        let nonce = seen
+            .authorize
+            .last()
+            .and_then(|a| a.get("nonce").cloned())
+            .unwrap_or_default();
+        let lifetime = match (field("grant_type"), field("code"), field("refresh_token")) {
+            (Some("authorization_code"), Some("code-1"), _) => s.behaviour.code_lifetime_s,
+            (Some("refresh_token"), _, Some(refresh)) if seen.live.remove(refresh) => {
+                s.behaviour.refresh_lifetime_s
+            }
+            _ => {
+                let error = Json(json!({"error": "invalid_grant"}));
+                return cors_any((StatusCode::BAD_REQUEST, error).into_response());
+            }
+        };
+        let n = seen.issued.len() + 1;
+        let access = fake_jwt(&json!({
+            "sub": POOL_USERNAME, "client_id": CLIENT_ID, "token_use": "access",
+            "scope": SCOPES.join(" "), "exp": unix_now() + lifetime as i64, "jti": format!("access-{n}"),
+            "username": POOL_USERNAME,
+        }));
+        // As Cognito's: the email the user signs in with is in the ID token;
+        // the nonce only in the code exchange's.
+        let mut id = json!({
+            "sub": POOL_USERNAME, "aud": CLIENT_ID, "token_use": "id",
+            "cognito:username": POOL_USERNAME, "email": USERNAME, "email_verified": true,
+        });
+        if field("grant_type") == Some("authorization_code") {
+            id["nonce"] = json!(nonce);
         }
-        Some("refresh_token")
-            if form.get("refresh_token").map(String::as_str) == Some("refresh-1") =>
-        {
-            json!({"access_token": access, "id_token": id, "expires_in": 3600, "token_type": "Bearer"})
-        }
-        _ => {
-            let error = Json(json!({"error": "invalid_grant"}));
-            return cors_any((StatusCode::BAD_REQUEST, error).into_response());
-        }
+        seen.refresh_issued += 1;
+        let refresh = format!("refresh-{}", seen.refresh_issued);
+        seen.live.insert(refresh.clone());
+        seen.issued.push(access.clone());
+        json!({
+            "access_token": access, "id_token": fake_jwt(&id), "refresh_token": refresh,
+            "expires_in": lifetime, "token_type": "Bearer",
+        })
     };
-    seen.issued
-        .push(answer["access_token"].as_str().unwrap().to_string());
+    if field("grant_type") == Some("refresh_token") {
+        s.hold_refresh.pass().await;
+    }
     cors_any(Json(answer).into_response())
 }
 
-async fn revoke() -> Response {
+async fn revoke(State(s): State<StandIn>, body: Bytes) -> Response {
+    let form = pairs(&String::from_utf8_lossy(&body));
+    let token = form.get("token").cloned().unwrap_or_default();
+    {
+        let mut seen = s.seen.lock().unwrap();
+        seen.live.remove(&token);
+        seen.revoked.push(token);
+    }
+    // A refresh the test holds answers now, while the sign-out is under way.
+    s.hold_refresh.release();
     cors_any(StatusCode::OK.into_response())
 }
 
@@ -267,11 +357,12 @@ impl IntoResponse for Json {
     }
 }
 
-async fn serve_stand_in(web_origin: &str) -> (Served, Arc<Mutex<Seen>>) {
-    let seen = Arc::new(Mutex::new(Seen::default()));
+async fn serve_stand_in(web_origin: &str, behaviour: Behaviour) -> (Served, StandIn) {
     let state = StandIn {
-        seen: Arc::clone(&seen),
+        seen: Arc::new(Mutex::new(Seen::default())),
         web_origin: web_origin.to_string(),
+        behaviour: Arc::new(behaviour),
+        hold_refresh: Arc::new(Gate::default()),
     };
     let app = Router::new()
         .route("/oauth2/authorize", get(authorize))
@@ -281,11 +372,15 @@ async fn serve_stand_in(web_origin: &str) -> (Served, Arc<Mutex<Seen>>) {
             axum::routing::post(token)
                 .options(|| async { cors_any(StatusCode::OK.into_response()) }),
         )
-        .route("/oauth2/revoke", axum::routing::post(revoke))
         .route("/logout", get(logout))
+        .route(
+            "/oauth2/revoke",
+            axum::routing::post(revoke)
+                .options(|| async { cors_any(StatusCode::OK.into_response()) }),
+        )
         .route("/prod/{path}", get(api).options(preflight))
-        .with_state(state);
-    (serve(app).await, seen)
+        .with_state(state.clone());
+    (serve(app).await, state)
 }
 
 // ------------------------------------------------------------------ checks
@@ -334,31 +429,52 @@ async fn storage(browser: &Browser) -> Value {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn web_client_signs_in_with_pkce_calls_the_api_refreshes_and_signs_out() {
-    // The web app on localhost, everything else on 127.0.0.1: two origins,
-    // as with local-stack and as with a deployed stack.
-    let web_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let web_port = web_listener.local_addr().unwrap().port();
-    let web_origin = format!("http://localhost:{web_port}");
-    let (stand_in, seen) = serve_stand_in(&web_origin).await;
-    let domain = format!("http://127.0.0.1:{}", stand_in.port);
-    let config = WebConfig {
-        domain: domain.clone(),
+/// A listener for a web app and the origin it is reached at:
+/// `http://localhost:<port>`, bound on 127.0.0.1.
+async fn bind_web() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    (listener, format!("http://localhost:{port}"))
+}
+
+/// local-stack's web host serving `web/` with `config` on `listener`.
+fn serve_web(listener: TcpListener, config: Option<&WebConfig>) -> Served {
+    let port = listener.local_addr().unwrap().port();
+    let app = WebApp::new(WEB_DIR, config).router();
+    Served {
+        port,
+        task: tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        }),
+    }
+}
+
+/// The web app at `web_origin` signing in at `domain` and calling its `/prod/`.
+fn config_for(web_origin: &str, domain: &str) -> WebConfig {
+    WebConfig {
+        domain: domain.to_string(),
         client_id: CLIENT_ID.into(),
         redirect_uri: format!("{web_origin}/"),
         logout_uri: format!("{web_origin}/"),
         api_url: format!("{domain}/prod/"),
         scopes: SCOPES.map(String::from).to_vec(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_client_signs_in_with_pkce_calls_the_api_refreshes_and_signs_out() {
+    // The web app on localhost, everything else on 127.0.0.1: two origins,
+    // as with local-stack and as with a deployed stack.
+    let (web_listener, web_origin) = bind_web().await;
+    let behaviour = Behaviour {
+        code_lifetime_s: FIRST_LIFETIME_S,
+        refresh_lifetime_s: LONG_LIFETIME_S,
     };
-    let app = WebApp::new(WEB_DIR, Some(&config)).router();
-    let web = Served {
-        port: web_port,
-        task: tokio::spawn(async move {
-            let _ = axum::serve(web_listener, app).await;
-        }),
-    };
-    let app_url = format!("http://localhost:{}/", web.port);
+    let (stand_in, state) = serve_stand_in(&web_origin, behaviour).await;
+    let seen = Arc::clone(&state.seen);
+    let domain = format!("http://127.0.0.1:{}", stand_in.port);
+    let _web = serve_web(web_listener, Some(&config_for(&web_origin, &domain)));
+    let app_url = format!("{web_origin}/");
 
     let mut browser = Browser::start("web-client")
         .await
@@ -460,10 +576,13 @@ async fn web_client_signs_in_with_pkce_calls_the_api_refreshes_and_signs_out() {
     // 5. Back with a code: exchanged with the verifier, the user shown, and
     //    nothing left in storage.
     browser.sign_in_on_hosted_page(USERNAME, PASSWORD).await;
-    let username = browser
-        .wait_for_text("username", WAIT, |t| !t.is_empty())
+    // Shown as a person knows themselves: by email, the pool's opaque
+    // username beside it.
+    let email = browser
+        .wait_for_text("email", WAIT, |t| !t.is_empty())
         .await;
-    assert_eq!(username, USERNAME);
+    assert_eq!(email, USERNAME);
+    assert_eq!(browser.text("username").await, POOL_USERNAME);
     let exchange = seen.lock().unwrap().token[0].clone();
     let field = |k: &str| exchange.get(k).map(String::as_str).unwrap_or_default();
     assert_eq!(field("grant_type"), "authorization_code");
@@ -522,6 +641,17 @@ async fn web_client_signs_in_with_pkce_calls_the_api_refreshes_and_signs_out() {
     browser
         .wait_for_text("status", WAIT, |t| t.starts_with("Tokens refreshed"))
         .await;
+    // The answer rotated the refresh token: the new one is kept, the old
+    // one no longer works.
+    assert!(
+        browser.text("refresh").await.contains("rotated 1×"),
+        "{}",
+        browser.text("refresh").await
+    );
+    assert_eq!(
+        seen.lock().unwrap().live,
+        HashSet::from(["refresh-2".to_string()])
+    );
 
     // 7. /awesomeapi with the refreshed token: 200.
     let result = call(&browser, "call-awesomeapi", WAIT).await;
@@ -551,6 +681,11 @@ async fn web_client_signs_in_with_pkce_calls_the_api_refreshes_and_signs_out() {
         .wait_for_text("status", WAIT, |t| t.starts_with("Ready"))
         .await;
     assert_eq!(browser.text("user").await, "Not signed in.");
+    assert_eq!(
+        seen.lock().unwrap().revoked,
+        ["refresh-2"],
+        "sign-out revokes the refresh token the rotation gave"
+    );
     let logout = seen.lock().unwrap().logout.clone();
     assert_eq!(
         logout,
@@ -566,6 +701,201 @@ async fn web_client_signs_in_with_pkce_calls_the_api_refreshes_and_signs_out() {
     assert_eq!(seen.lock().unwrap().api.last().unwrap().1, "");
     browser.screenshot("signed-out-401").await;
 
+    browser.close().await;
+}
+
+/// Runs `script` in the page as an async WebDriver script (its last
+/// argument is the callback) and returns what it passes to it.
+async fn run_async(browser: &Browser, script: &str, args: Vec<Value>) -> Value {
+    browser
+        .client
+        .execute_async(script, args)
+        .await
+        .unwrap_or_else(|e| panic!("script failed: {e}"))
+}
+
+/// Waits until `done` holds for what the stand-in saw.
+async fn wait_for_seen(seen: &Mutex<Seen>, what: &str, done: impl Fn(&Seen) -> bool) {
+    let deadline = std::time::Instant::now() + WAIT;
+    while !done(&seen.lock().unwrap()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the stand-in never saw {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_client_ends_revoked_sessions_and_trusts_only_its_configuration() {
+    let (web_listener, web_origin) = bind_web().await;
+    // Every token lives seconds, so each sign-in refreshes while the test runs.
+    let behaviour = Behaviour {
+        code_lifetime_s: FIRST_LIFETIME_S,
+        refresh_lifetime_s: FIRST_LIFETIME_S,
+    };
+    let (stand_in, state) = serve_stand_in(&web_origin, behaviour).await;
+    let seen = Arc::clone(&state.seen);
+    let domain = format!("http://127.0.0.1:{}", stand_in.port);
+    let _web = serve_web(web_listener, Some(&config_for(&web_origin, &domain)));
+    let app_url = format!("{web_origin}/");
+    // The same app on two more hosts: one with no configuration to give,
+    // one whose configuration names a plain-http sign-in host.
+    let (none_listener, none_origin) = bind_web().await;
+    let none = serve_web(none_listener, None);
+    let (plain_listener, plain_origin) = bind_web().await;
+    let plain = config_for(&plain_origin, "http://sign-in.example.com");
+    let _plain = serve_web(plain_listener, Some(&plain));
+
+    let mut browser = Browser::start("web-client-refusals")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    // 1. Whatever stops the app from starting, a callback's code leaves the
+    //    address bar at once, and the reason is shown.
+    let cases = [
+        (&none_origin, "Cannot start: config.json: HTTP "),
+        (
+            &plain_origin,
+            r#"Cannot start: config.json: "domain" must be an https URL (http only on localhost or 127.0.0.1), not "http://sign-in.example.com"."#,
+        ),
+    ];
+    for (origin, expected) in cases {
+        browser
+            .client
+            .goto(&format!("{origin}/?code=single-use&state=s"))
+            .await
+            .unwrap();
+        let status = browser
+            .wait_for_text("status", WAIT, |t| t.starts_with("Cannot start"))
+            .await;
+        assert!(status.starts_with(expected), "{origin}: {status}");
+        let url = browser.client.current_url().await.unwrap();
+        assert_eq!(
+            url.query(),
+            None,
+            "the code stays in the address bar: {url}"
+        );
+        let login = browser
+            .client
+            .find(fantoccini::Locator::Id("login"))
+            .await
+            .unwrap();
+        assert!(!login.is_enabled().await.unwrap(), "{origin}");
+    }
+    browser.screenshot("plain-http-config-refused").await;
+    assert!(seen.lock().unwrap().token.is_empty());
+
+    // 2. Configured, the page may connect only to the sign-in's and the
+    //    API's origins: index.html's own policy would allow any
+    //    127.0.0.1 port, the one app.js adds only the configured ones.
+    browser.client.goto(&app_url).await.unwrap();
+    browser
+        .wait_for_text("status", WAIT, |t| t.starts_with("Ready"))
+        .await;
+    let elsewhere = format!("http://127.0.0.1:{}/config.json", none.port);
+    let outcome = run_async(
+        &browser,
+        r#"const [allowed, elsewhere, done] = arguments;
+        const violations = [];
+        document.addEventListener("securitypolicyviolation", (e) =>
+          violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+        const attempt = (url) => fetch(url, { cache: "no-store" }).then((r) => r.status, () => "refused");
+        // The violation is reported as an event of its own: wait for it (3 s at most).
+        Promise.all([attempt(allowed), attempt(elsewhere)]).then((results) => {
+          const since = Date.now();
+          const finish = () =>
+            violations.length > 0 || Date.now() - since > 3000
+              ? done({ results, violations })
+              : setTimeout(finish, 50);
+          finish();
+        });"#,
+        vec![json!(format!("{domain}/prod/awesomeapi")), json!(elsewhere)],
+    )
+    .await;
+    assert_eq!(outcome["results"], json!([401, "refused"]), "{outcome}");
+    let violations = outcome["violations"].as_array().unwrap();
+    assert!(
+        violations.len() == 1
+            && violations[0]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("connect-src http://127.0.0.1:{}", none.port)),
+        "{outcome}"
+    );
+
+    // 3. Signed in; the first refresh rotates the refresh token; then the
+    //    pool revokes the sign-in (an administrator's global sign-out, say):
+    //    the next refresh gets invalid_grant and the session ends at once,
+    //    with no retry.
+    browser.click("login").await;
+    browser.wait_for_url(WAIT, |u| u.path() == "/login").await;
+    browser.sign_in_on_hosted_page(USERNAME, PASSWORD).await;
+    browser
+        .wait_for_text("email", WAIT, |t| t == USERNAME)
+        .await;
+    browser
+        .wait_for_text("status", WAIT, |t| t.starts_with("Tokens refreshed"))
+        .await;
+    seen.lock().unwrap().live.clear();
+    let status = browser
+        .wait_for_text("status", WAIT, |t| t.starts_with("Signed out"))
+        .await;
+    assert!(status.contains("invalid_grant"), "{status}");
+    assert_eq!(browser.text("user").await, "Not signed in.");
+    let refreshes: Vec<String> = seen
+        .lock()
+        .unwrap()
+        .token
+        .iter()
+        .filter_map(|t| t.get("refresh_token").cloned())
+        .collect();
+    assert_eq!(
+        refreshes,
+        ["refresh-1", "refresh-2"],
+        "one refusal, no retry"
+    );
+    browser.screenshot("invalid-grant-ends-the-session").await;
+
+    // 4. A refresh still in flight when the user signs out: the stand-in
+    //    holds it until the sign-out's revocation arrives, then answers with
+    //    a rotated refresh token. The session must stay ended, and that new
+    //    refresh token be revoked too before the page leaves for /logout.
+    browser.click("login").await;
+    browser.wait_for_url(WAIT, |u| u.path() == "/login").await;
+    browser.sign_in_on_hosted_page(USERNAME, PASSWORD).await;
+    browser
+        .wait_for_text("email", WAIT, |t| t == USERNAME)
+        .await;
+    state.hold_refresh.arm();
+    wait_for_seen(&seen, "the refresh of refresh-3", |s| {
+        s.token
+            .iter()
+            .any(|t| t.get("refresh_token").map(String::as_str) == Some("refresh-3"))
+    })
+    .await;
+    browser.click("logout").await;
+    browser.wait_for_url(WAIT, |u| u.as_str() == app_url).await;
+    browser
+        .wait_for_text("status", WAIT, |t| t.starts_with("Ready"))
+        .await;
+    assert_eq!(browser.text("user").await, "Not signed in.");
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.revoked, ["refresh-3", "refresh-4"]);
+        assert!(
+            seen.live.is_empty(),
+            "a refresh token still works: {:?}",
+            seen.live
+        );
+        assert_eq!(seen.logout.len(), 1);
+    }
+    browser.screenshot("signed-out-despite-late-refresh").await;
+
+    // 5. Nothing of the session is left: calls carry no token.
+    let result = call(&browser, "call-awesomeapi", WAIT).await;
+    assert_eq!(result, r#"401 {"message":"Unauthorized"}"#);
+    assert_eq!(seen.lock().unwrap().api.last().unwrap().1, "");
     browser.close().await;
 }
 
@@ -684,6 +1014,11 @@ async fn web_app_signs_in_on_local_stack_and_calls_its_api() {
         .wait_for_text("username", WAIT, |t| !t.is_empty())
         .await;
     assert_eq!(username, pool_username(&stack, STACK_USER));
+    assert_eq!(
+        browser.text("email").await,
+        STACK_USER,
+        "the user is shown by the email they signed in with"
+    );
     assert_eq!(
         browser.client.current_url().await.unwrap().as_str(),
         web_url,

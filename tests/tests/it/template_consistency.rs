@@ -688,3 +688,186 @@ fn the_trigger_adds_post_book_s_scope_to_editors() {
     let defined = defined_scopes(&template().resource_server_scopes().unwrap());
     assert!(defined.contains(&config.editor_scope));
 }
+
+// ------------------------------------------------------ the web client's reach
+// What a public client id lets anyone do is what the web client is allowed:
+// sign in on the hosted page (code + PKCE), refresh with rotation, read the
+// email it shows. docs/security.md gives the reasons.
+
+fn web_client_properties() -> yaml_serde::Value {
+    let t = raw_template();
+    let clients = template().app_clients().unwrap();
+    let web = clients
+        .iter()
+        .find(|c| c.flows.iter().any(|f| f == "code"))
+        .expect("a web client");
+    at(&t, &["Resources", &web.logical_id, "Properties"]).clone()
+}
+
+/// A YAML list of plain strings, in order; panics naming `what` otherwise.
+fn strings(value: &yaml_serde::Value, what: &str) -> Vec<String> {
+    value
+        .as_sequence()
+        .unwrap_or_else(|| panic!("{what} is not a list: {value:?}"))
+        .iter()
+        .map(expr)
+        .collect()
+}
+
+#[test]
+fn web_client_rotates_refresh_tokens_with_a_short_grace_period() {
+    let web = web_client_properties();
+    let rotation = at(&web, &["RefreshTokenRotation"]);
+    assert_eq!(expr(at(rotation, &["Feature"])), "ENABLED");
+    // 0 to 60 is what Cognito accepts; a few seconds cover one retry after
+    // a lost answer without leaving a rotated-out token usable for long.
+    assert_eq!(expr(at(rotation, &["RetryGracePeriodSeconds"])), "10");
+}
+
+#[test]
+fn web_client_signs_in_only_through_the_hosted_page() {
+    let web = web_client_properties();
+    // Present and empty: left out, Cognito would allow SRP, custom auth and
+    // InitiateAuth's refresh (which rotation forbids).
+    let flows = at(&web, &["ExplicitAuthFlows"]);
+    assert!(
+        !flows.is_null(),
+        "ExplicitAuthFlows left out means Cognito's defaults"
+    );
+    assert_eq!(strings(flows, "ExplicitAuthFlows"), Vec::<String>::new());
+    assert_eq!(
+        strings(at(&web, &["AllowedOAuthFlows"]), "AllowedOAuthFlows"),
+        ["code"]
+    );
+    let scopes = strings(at(&web, &["AllowedOAuthScopes"]), "AllowedOAuthScopes");
+    assert!(
+        !scopes.iter().any(|s| s == "aws.cognito.signin.user.admin"),
+        "tokens with the user-pool API scope could change the user's attributes"
+    );
+    assert_eq!(expr(at(&web, &["EnableTokenRevocation"])), "true");
+}
+
+#[test]
+fn web_client_reads_the_email_and_writes_nothing_else() {
+    let web = web_client_properties();
+    assert_eq!(
+        strings(at(&web, &["ReadAttributes"]), "ReadAttributes"),
+        ["email", "email_verified"]
+    );
+    assert_eq!(
+        strings(at(&web, &["WriteAttributes"]), "WriteAttributes"),
+        ["email"]
+    );
+}
+
+#[test]
+fn a_changed_email_takes_effect_only_once_verified() {
+    let t = raw_template();
+    let pool = template().user_pool().unwrap();
+    let properties = at(&t, &["Resources", &pool.logical_id, "Properties"]);
+    let verify = strings(
+        at(
+            properties,
+            &[
+                "UserAttributeUpdateSettings",
+                "AttributesRequireVerificationBeforeUpdate",
+            ],
+        ),
+        "AttributesRequireVerificationBeforeUpdate",
+    );
+    assert_eq!(verify, ["email"]);
+    // Cognito accepts it only for attributes it verifies itself.
+    let auto = strings(
+        at(properties, &["AutoVerifiedAttributes"]),
+        "AutoVerifiedAttributes",
+    );
+    assert!(auto.iter().any(|a| a == "email"), "{auto:?}");
+}
+
+#[test]
+fn web_access_and_id_tokens_live_fifteen_minutes() {
+    // The authorizer cannot see revocation: an access token works until its
+    // exp, so its lifetime is the window a stolen or signed-out token stays
+    // usable (docs/security.md, "Token lifetimes").
+    let clients = template().app_clients().unwrap();
+    let web = clients
+        .iter()
+        .find(|c| c.flows.iter().any(|f| f == "code"))
+        .unwrap();
+    assert_eq!(web.validity.access_secs, 15 * 60);
+    assert_eq!(web.validity.id_secs, 15 * 60);
+    assert_eq!(web.validity.refresh_secs, 30 * 86_400);
+}
+
+/// A CSP's directives: name -> its sources, in order.
+fn csp_directives(policy: &str) -> BTreeMap<String, Vec<String>> {
+    policy
+        .split(';')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            let mut words = d.split_whitespace().map(str::to_string);
+            let name = words.next().unwrap();
+            (name, words.collect())
+        })
+        .collect()
+}
+
+/// The `content` of web/index.html's CSP `<meta>`.
+fn index_html_policy() -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../web/index.html");
+    let html = std::fs::read_to_string(path).unwrap();
+    let meta = html
+        .split("<meta")
+        .find(|m| m.contains("http-equiv=\"Content-Security-Policy\""))
+        .expect("index.html has a CSP meta");
+    let content = meta.split("content=\"").nth(1).unwrap();
+    content[..content.find('"').unwrap()].to_string()
+}
+
+#[test]
+fn the_csp_header_output_names_exactly_the_web_apps_origins() {
+    let t = raw_template();
+    // The text of a `!Sub` output, in either form (`!Sub text`, `!Sub [text, vars]`).
+    let output = |name: &str| -> String {
+        let value = at(&t, &["Outputs", name, "Value"]);
+        let yaml_serde::Value::Tagged(sub) = value else {
+            panic!("{name} is not a !Sub: {value:?}");
+        };
+        match sub.value.as_sequence() {
+            Some(list) => expr(&list[0]),
+            None => expr(&sub.value),
+        }
+    };
+    let header = csp_directives(&output("WebAppContentSecurityPolicy"));
+    let config = output("WebAppConfig");
+    let origin_of = |key: &str| -> String {
+        let start = config.find(&format!("\"{key}\":\"")).unwrap() + key.len() + 4;
+        let url = &config[start..start + config[start..].find('"').unwrap()];
+        let host_end = url["https://".len()..]
+            .find('/')
+            .map_or(url.len(), |i| i + "https://".len());
+        url[..host_end].to_string()
+    };
+    assert_eq!(
+        header["connect-src"],
+        [
+            "'self'".to_string(),
+            origin_of("domain"),
+            origin_of("api_url")
+        ],
+        "config.json itself, the hosted sign-in and the API; nothing else"
+    );
+    assert_eq!(header["frame-ancestors"], ["'none'"]);
+    // Everything else as the page's own <meta> policy says.
+    let mut page = csp_directives(&index_html_policy());
+    assert!(
+        page["connect-src"].iter().any(|s| s == "https:"),
+        "the meta policy is the wide one app.js narrows"
+    );
+    page.remove("connect-src");
+    let mut rest = header.clone();
+    rest.remove("connect-src");
+    rest.remove("frame-ancestors");
+    assert_eq!(rest, page);
+}

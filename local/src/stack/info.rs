@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::cognito::clients::AppClient;
+use crate::cognito::paths;
+use crate::stack::urls::StackUrls;
 use crate::state::{StateDir, StateError};
 
 /// The file's name in the state folder.
@@ -121,39 +123,29 @@ impl fmt::Debug for ClientInfo {
     }
 }
 
-/// Where the running stack listens and what it is called.
-#[derive(Debug, Clone, Copy)]
-pub struct Endpoints<'a> {
-    /// The user pool's base URL, e.g. `http://127.0.0.1:9100`.
-    pub pool_url: &'a str,
-    /// The pool id.
-    pub user_pool_id: &'a str,
-    /// The API's base URL, ending in `/`.
-    pub api_url: &'a str,
-    /// The REST API id.
-    pub rest_api_id: &'a str,
-    /// The stage.
-    pub stage: &'a str,
-}
-
 impl StackInfo {
-    /// The description of a stack serving `clients` at `endpoints`.
-    pub fn new(endpoints: &Endpoints<'_>, clients: &[AppClient]) -> Self {
-        let pool = endpoints.pool_url.trim_end_matches('/');
-        let issuer = format!("{pool}/{}", endpoints.user_pool_id);
+    /// The description of a stack serving `clients` at `urls`, its pool
+    /// `user_pool_id`, its REST API `rest_api_id` and `stage`.
+    pub fn new(
+        urls: &StackUrls,
+        user_pool_id: &str,
+        rest_api_id: &str,
+        stage: &str,
+        clients: &[AppClient],
+    ) -> Self {
         Self {
-            user_pool_id: endpoints.user_pool_id.to_string(),
-            jwks_uri: format!("{issuer}/.well-known/jwks.json"),
-            issuer,
-            token_endpoint: format!("{pool}/oauth2/token"),
-            authorize_endpoint: format!("{pool}/oauth2/authorize"),
-            userinfo_endpoint: format!("{pool}/oauth2/userInfo"),
-            revocation_endpoint: format!("{pool}/oauth2/revoke"),
-            logout_endpoint: format!("{pool}/logout"),
-            api_url: endpoints.api_url.to_string(),
-            rest_api_id: endpoints.rest_api_id.to_string(),
-            stage: endpoints.stage.to_string(),
-            web_url: None,
+            user_pool_id: user_pool_id.to_string(),
+            issuer: urls.issuer.clone(),
+            jwks_uri: urls.jwks(),
+            token_endpoint: urls.pool_endpoint(paths::TOKEN),
+            authorize_endpoint: urls.pool_endpoint(paths::AUTHORIZE),
+            userinfo_endpoint: urls.pool_endpoint(paths::USER_INFO),
+            revocation_endpoint: urls.pool_endpoint(paths::REVOKE),
+            logout_endpoint: urls.pool_endpoint(paths::LOGOUT),
+            api_url: urls.api_base(),
+            rest_api_id: rest_api_id.to_string(),
+            stage: stage.to_string(),
+            web_url: Some(urls.web.clone()),
             clients: clients.iter().map(ClientInfo::from).collect(),
         }
     }
@@ -326,7 +318,10 @@ mod tests {
 
     #[test]
     fn a_stack_is_described_by_its_pool_api_and_clients() {
-        let expected = example();
+        let expected = StackInfo {
+            web_url: Some("http://localhost:8080/".into()),
+            ..example()
+        };
         let clients: Vec<AppClient> = expected
             .clients
             .iter()
@@ -341,16 +336,13 @@ mod tests {
                 validity: Default::default(),
             })
             .collect();
-        let built = StackInfo::new(
-            &Endpoints {
-                pool_url: "http://127.0.0.1:9100",
-                user_pool_id: "us-east-1_AbCdEf123",
-                api_url: "http://127.0.0.1:3000/",
-                rest_api_id: "a1b2c3d4e5",
-                stage: "prod",
-            },
-            &clients,
-        );
+        let urls = StackUrls {
+            pool: "http://127.0.0.1:9100".into(),
+            issuer: "http://127.0.0.1:9100/us-east-1_AbCdEf123".into(),
+            api: "http://127.0.0.1:3000".into(),
+            web: "http://localhost:8080/".into(),
+        };
+        let built = StackInfo::new(&urls, "us-east-1_AbCdEf123", "a1b2c3d4e5", "prod", &clients);
         assert_eq!(built, expected);
         assert_eq!(
             built.client(None).map(|c| c.name.as_str()),

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::cognito::clients::AppClient;
 use crate::cognito::passwords::Password;
-use crate::cognito::pool_server::paths;
+use crate::cognito::paths;
 use crate::template::spec::RouteSpec;
 
 /// What the banner shows.
@@ -51,7 +51,7 @@ impl Banner<'_> {
 
     fn write(&self, out: &mut String) -> std::fmt::Result {
         let api = self.api_url;
-        let token_url = format!("{}/oauth2/token", self.pool_url);
+        let token_url = format!("{}{}", self.pool_url, paths::TOKEN);
         writeln!(out, "\nLocal stack (everything on 127.0.0.1):")?;
         writeln!(
             out,
@@ -68,8 +68,9 @@ impl Banner<'_> {
         )?;
         writeln!(
             out,
-            "  JWKS:                                {}/.well-known/jwks.json",
-            self.issuer
+            "  JWKS:                                {}{}",
+            self.issuer,
+            paths::JWKS
         )?;
         writeln!(
             out,

@@ -235,12 +235,6 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
             SystemClock,
         );
         let api_task = tokio::spawn(serve(api_listener, front.router(), stopped.clone()));
-        let narrow_scope = spec
-            .routes
-            .iter()
-            .find(|r| r.path == "/awesomeapi")
-            .and_then(|r| r.scopes.first())
-            .map(String::as_str);
         let banner = Banner {
             api_url,
             pool_url,
@@ -250,7 +244,6 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
             clients: clients.all(),
             routes: &spec.routes,
             m2m,
-            narrow_scope,
             web: web_client,
             web_url,
             user: sign_in_user

@@ -2,6 +2,7 @@
 //! watch`, the API front and the web app, started together, warmed up, and
 //! stopped together on Ctrl-C or SIGTERM.
 
+pub mod cli;
 pub mod event;
 pub mod info;
 pub mod urls;
@@ -24,7 +25,6 @@ use crate::apigateway::api_front::{ApiFront, FrontConfig, UNAUTHORIZED, token_ev
 use crate::apigateway::auth_cache::SystemClock;
 use crate::apigateway::authorizer_answer::AuthorizerAnswer;
 use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event};
-use crate::cli::Options;
 use crate::cognito::clients::{AppClient, Clients};
 use crate::cognito::pool::{ID_KEY_FILE, SigningKeys, UserPool};
 use crate::cognito::pool_server::PoolServer;
@@ -32,6 +32,7 @@ use crate::cognito::users::{UserStore, UsersError};
 use crate::http_server::serve;
 use crate::lambda::invoke::{Invocation, InvokeError, Invoker, WatchInvoker};
 use crate::lambda::watch::{FunctionExit, Watch, WatchCommand, WatchError, env_file};
+use crate::stack::cli::Options;
 use crate::stack::info::{StackInfo, StackInfoError};
 use crate::stack::urls::StackUrls;
 use crate::stack::walkthrough::Banner;
@@ -186,7 +187,10 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     let (api_url, web_url) = (&urls.api, &urls.web);
     let api_base = urls.api_base();
     let web_client = clients.all().iter().find(|c| c.allows_code());
-    let web_config = web_client.and_then(|c| WebConfig::for_client(c, pool_url, &api_base));
+    let web_config = web_client.and_then(|client| {
+        let declared = spec.clients.iter().find(|c| c.name == client.name)?;
+        WebConfig::for_client(declared, &client.client_id, pool_url, &api_base)
+    });
     let web = WebApp::new(options.workspace.join("web"), web_config.as_ref()).router();
     let web_task = tokio::spawn(serve(web_listener, web, stopped.clone()));
     tracing::info!(url = %web_url, "web app listening");

@@ -2,8 +2,8 @@
 //! with the pool's paths ([`crate::cognito::paths`]): the stack, its banner,
 //! `stack.json` and the functions' environment all take them from here.
 
-use crate::cli::Options;
 use crate::cognito::paths;
+use crate::stack::cli::Options;
 use crate::web_app;
 
 /// Where the running stack answers.

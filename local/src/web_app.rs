@@ -260,8 +260,8 @@ mod tests {
     #[tokio::test]
     async fn serves_the_apps_files_with_their_types_and_nothing_else() {
         // A scratch copy of web/ with things that must not be served around it.
-        let root = std::env::temp_dir().join(format!("web-app-test-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
+        let scratch = testkit::temp_dir("web-app-test-").unwrap();
+        let root = scratch.path();
         let dir = root.join("web");
         std::fs::create_dir_all(dir.join("img")).unwrap();
         for file in ["index.html", "app.js", "style.css"] {
@@ -329,7 +329,6 @@ mod tests {
         let (_, _, body) = fetch(&app, "GET", "/config.json").await;
         let served: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(served, serde_json::to_value(config()).unwrap());
-        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[tokio::test]

@@ -536,11 +536,10 @@ mod tests {
     }
 
     fn harness() -> Harness {
-        let dir =
-            std::env::temp_dir().join(format!("pool-server-test-{}", ids::random_b64(9).unwrap()));
+        let scratch = testkit::temp_dir("pool-server-test-").unwrap();
+        let dir = scratch.path();
         let spec = UserSpec::parse(&format!("{EMAIL}:{PASSWORD}:admins,readers"), "test").unwrap();
-        let users = UserStore::load(&dir, &[spec], &PasswordPolicy::default()).unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
+        let users = UserStore::load(dir, &[spec], &PasswordPolicy::default()).unwrap();
         let keys = SigningKeys {
             access: Issuer::generate("kid-1").unwrap(),
             id: Issuer::generate("kid/2+id").unwrap(),
@@ -1549,10 +1548,9 @@ mod tests {
 
     #[test]
     fn discovery_lists_what_cognito_publishes() {
-        let dir =
-            std::env::temp_dir().join(format!("pool-server-doc-{}", ids::random_b64(9).unwrap()));
-        let users = UserStore::load(&dir, &[], &PasswordPolicy::default()).unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
+        let scratch = testkit::temp_dir("pool-server-doc-").unwrap();
+        let dir = scratch.path();
+        let users = UserStore::load(dir, &[], &PasswordPolicy::default()).unwrap();
         let keys = SigningKeys {
             access: Issuer::generate("a").unwrap(),
             id: Issuer::generate("b").unwrap(),

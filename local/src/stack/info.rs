@@ -236,26 +236,22 @@ mod tests {
         }
     }
 
-    fn temp_dir(tag: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "stack-info-test-{tag}-{}-{}",
-            std::process::id(),
-            crate::ids::api_id().unwrap()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        dir
+    /// A scratch folder, removed when the guard returned with it drops.
+    fn temp_dir(tag: &str) -> (testkit::TempDir, PathBuf) {
+        let scratch = testkit::temp_dir(&format!("stack-info-test-{tag}-")).unwrap();
+        let dir = scratch.path().to_path_buf();
+        (scratch, dir)
     }
 
     #[test]
     fn written_file_reads_back_equal_and_is_private() {
-        let dir = temp_dir("roundtrip");
+        let (_scratch, dir) = temp_dir("roundtrip");
         let info = example();
         let path = info.write(&dir).unwrap();
         assert_eq!(path, dir.join(STACK_FILE));
         assert_eq!(StackInfo::read(&path).unwrap(), info);
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
@@ -274,7 +270,7 @@ mod tests {
 
     #[test]
     fn rewriting_replaces_the_file_and_leaves_no_temporary_file() {
-        let dir = temp_dir("atomic");
+        let (_scratch, dir) = temp_dir("atomic");
         let mut info = example();
         info.write(&dir).unwrap();
         info.web_url = Some("http://localhost:8080/".into());
@@ -285,12 +281,11 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, [STACK_FILE]);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn malformed_or_missing_files_are_named_in_the_error() {
-        let dir = temp_dir("malformed");
+        let (_scratch, dir) = temp_dir("malformed");
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(STACK_FILE);
         let cases: [(&str, &[u8], &str); 3] = [
@@ -313,7 +308,6 @@ mod tests {
         let err = StackInfo::read(&absent).unwrap_err();
         assert!(matches!(err, StackInfoError::Read { .. }), "{err}");
         assert!(err.to_string().contains(absent.to_str().unwrap()), "{err}");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

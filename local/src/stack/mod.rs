@@ -706,8 +706,8 @@ mod tests {
         use axum::http::Request;
         use tower::ServiceExt;
 
-        let workspace =
-            std::env::temp_dir().join(format!("stack-web-port-{}", crate::ids::request_id()));
+        let scratch = testkit::temp_dir("stack-web-port-").unwrap();
+        let workspace = scratch.path().to_path_buf();
         let (mut options, _) = options_for(&workspace);
         // (web port, redirect_uri / logout_uri, accepted)
         let cases = [
@@ -758,7 +758,6 @@ mod tests {
                 }
             }
         }
-        std::fs::remove_dir_all(&workspace).unwrap();
     }
 
     #[test]

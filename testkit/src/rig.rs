@@ -114,9 +114,9 @@ pub const SYSTEM_BUNDLES: [&str; 2] = [
 
 /// A signing key, its JWKS server, and the authorizer binary to run.
 pub struct Rig {
-    /// The signing key.
+    /// Signs the tokens the function is sent; `jwks` serves its key.
     pub issuer: Issuer,
-    /// The JWKS server.
+    /// Where the function fetches its keys (and how often it did).
     pub jwks: JwksServer,
     binary: PathBuf,
     show_logs: bool,
@@ -130,9 +130,9 @@ pub struct Rig {
 pub struct Running {
     /// The Runtime API the process polls.
     pub api: RuntimeApi,
-    /// The process.
+    /// The function's process, killed when dropped.
     pub child: Child,
-    /// When it was spawned.
+    /// When it was spawned: where cold-start times count from.
     pub spawned_at: Instant,
 }
 

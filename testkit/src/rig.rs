@@ -14,13 +14,13 @@ use serde_json::{Value, json};
 use thiserror::Error;
 use tokio::process::{Child, Command};
 
+use crate::clock::unix_now;
 use crate::issuer::{Issuer, IssuerError, m2m_claims};
 use crate::jwks_server::{JwksAnswer, JwksServer};
 use crate::routes::{ROUTE_SCOPES, route_scopes};
 use crate::runtime_api::{EmulatorError, Invocation, Outcome, RuntimeApi};
 use crate::temp::{NamedTempFile, temp_file};
 use crate::tls::{TestCa, TlsError};
-use crate::unix_now;
 
 /// The user pool the rig pretends to be.
 pub const POOL_ID: &str = "us-east-1_PerfPool1";

@@ -1,5 +1,5 @@
 //! The proxy events in `events/` (made by the local API front's builders,
-//! see `tests/tests/example_events.rs`) get the handler's real answers.
+//! see `tests/tests/it/example_events.rs`) get the handler's real answers.
 
 use lambda_http::Body;
 use serde_json::Value;

@@ -1,4 +1,4 @@
-//! Helpers shared by the integration tests in `tests/tests/`.
+//! Helpers shared by the integration tests in `tests/tests/it/`.
 
 pub mod browser;
 pub mod fixtures;

@@ -7,11 +7,10 @@
 //! plain data read from the SAM template (`template`), the one module that
 //! reads and writes the state folder (`state`) and support code (`ids`,
 //! `http_server`). On top, the `stack` that wires them together, with its
-//! command line (`cli`). docs/design.md, "Who may import what", gives the
+//! command line (`stack::cli`). docs/design.md, "Who may import what", gives the
 //! rule; the modules are private and this facade is what other crates use.
 
 mod apigateway;
-mod cli;
 mod cognito;
 mod http_server;
 mod ids;
@@ -26,7 +25,6 @@ pub use apigateway::authorizer_answer::AuthorizerAnswer;
 pub use apigateway::authorizer_event::request_event;
 pub use apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event};
 pub use apigateway::responses::{MappedValue, PREFLIGHT_BODY};
-pub use cli::{CliError, Options, parse as parse_command_line};
 pub use cognito::authorize::{AuthorizeError, pkce_matches, validate as validate_authorize};
 pub use cognito::clients::{AppClient, Clients};
 pub use cognito::hosted_ui::{cookie, login_page};
@@ -36,6 +34,7 @@ pub use cognito::token_endpoint::{TokenRequest, grant};
 pub use cognito::user_spec::UserSpec;
 pub use cognito::users::UserStore;
 pub use http_server::serve;
+pub use stack::cli::{CliError, Options, parse as parse_command_line};
 pub use stack::event::{EventArgs, event};
 pub use stack::info::StackInfo;
 pub use stack::{ACCOUNT_ID, READY_LINE, run_from_template};

@@ -406,16 +406,16 @@ mod tests {
         }
     }
 
-    fn temp_dir(tag: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("local-state-test-{tag}-{}", ids::api_id().unwrap()));
-        let _ = fs::remove_dir_all(&dir);
-        dir
+    /// A scratch folder, removed when the guard returned with it drops.
+    fn temp_dir(tag: &str) -> (testkit::TempDir, PathBuf) {
+        let scratch = testkit::temp_dir(&format!("local-state-test-{tag}-")).unwrap();
+        let dir = scratch.path().to_path_buf();
+        (scratch, dir)
     }
 
     #[test]
     fn state_is_made_once_and_kept() {
-        let dir = temp_dir("kept");
+        let (_scratch, dir) = temp_dir("kept");
         let store = StateDir::new(&dir);
         let (first, issuer) = store.load_or_init(&[client("M2M", true)]).unwrap();
         assert!(first.pool_id.starts_with("us-east-1_"));
@@ -431,12 +431,11 @@ mod tests {
             std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
             0o600
         );
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn new_clients_are_added_and_secret_changes_followed() {
-        let dir = temp_dir("clients");
+        let (_scratch, dir) = temp_dir("clients");
         let store = StateDir::new(&dir);
         let (first, _) = store.load_or_init(&[client("A", true)]).unwrap();
         let (second, _) = store
@@ -446,19 +445,17 @@ mod tests {
         assert_eq!(second.clients["A"].client_secret, None);
         assert!(second.clients.contains_key("B"));
         assert_eq!(second.kid, first.kid);
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn a_lost_key_is_replaced_with_a_new_kid() {
-        let dir = temp_dir("lostkey");
+        let (_scratch, dir) = temp_dir("lostkey");
         let store = StateDir::new(&dir);
         let (first, _) = store.load_or_init(&[]).unwrap();
         fs::remove_file(dir.join(KEY_FILE)).unwrap();
         let (second, issuer) = store.load_or_init(&[]).unwrap();
         assert_ne!(first.kid, second.kid);
         assert_eq!(issuer.kid(), second.kid);
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
@@ -511,7 +508,7 @@ mod tests {
             ("garbage key", |_| {}, KEY_FILE, "the key"),
         ];
         for (case, edit, file, field) in cases {
-            let dir = temp_dir("edited");
+            let (_scratch, dir) = temp_dir("edited");
             let store = StateDir::new(&dir);
             store.load_or_init(&[client("M2M", true)]).unwrap();
             let path = dir.join(STATE_FILE);
@@ -544,13 +541,12 @@ mod tests {
                 !message.contains("a b"),
                 "{case}: a secret was shown: {message}"
             );
-            fs::remove_dir_all(&dir).unwrap();
         }
     }
 
     #[test]
     fn a_folder_serves_one_stack_at_a_time() {
-        let dir = temp_dir("lock");
+        let (_scratch, dir) = temp_dir("lock");
         let store = StateDir::new(&dir);
         let lock = store.lock().unwrap();
         let err = StateDir::new(&dir).lock().unwrap_err();
@@ -563,12 +559,11 @@ mod tests {
         assert!(message.contains("--state-dir"), "{message}");
         drop(lock);
         assert!(store.lock().is_ok(), "released when dropped");
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn corrupt_state_is_reported() {
-        let dir = temp_dir("corrupt");
+        let (_scratch, dir) = temp_dir("corrupt");
         fs::create_dir_all(&dir).unwrap();
         fs::write(dir.join(STATE_FILE), b"{").unwrap();
         let err = StateDir::new(&dir)
@@ -576,6 +571,5 @@ mod tests {
             .map(|_| ())
             .unwrap_err();
         assert!(matches!(err, StateError::Json { .. }), "{err}");
-        fs::remove_dir_all(&dir).unwrap();
     }
 }

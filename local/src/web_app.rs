@@ -28,8 +28,8 @@ use axum::extract::State;
 use axum::http::{Method, Uri};
 use serde::Serialize;
 
-use crate::cognito::clients::AppClient;
 use crate::http_server::{HttpResponse, response};
+use crate::template::spec::ClientSpec;
 
 /// The template parameters that say where the web app lives, with the value
 /// each takes for a web app at `origin` (e.g. `http://localhost:8080`):
@@ -69,13 +69,19 @@ pub struct WebConfig {
 }
 
 impl WebConfig {
-    /// The configuration for `client` signing in at `pool_url` and calling
-    /// `api_url`; `None` when the client has no callback or sign-out URL.
-    pub fn for_client(client: &AppClient, pool_url: &str, api_url: &str) -> Option<Self> {
+    /// The configuration for the template's `client`, with its local
+    /// `client_id`, signing in at `pool_url` and calling `api_url`; `None`
+    /// when the client has no callback or sign-out URL.
+    pub fn for_client(
+        client: &ClientSpec,
+        client_id: &str,
+        pool_url: &str,
+        api_url: &str,
+    ) -> Option<Self> {
         // The first of each, as the template's output selects them.
         Some(Self {
             domain: pool_url.trim_end_matches('/').to_string(),
-            client_id: client.client_id.clone(),
+            client_id: client_id.to_string(),
             redirect_uri: client.callback_urls.first()?.clone(),
             logout_uri: client.logout_urls.first()?.clone(),
             api_url: api_url.to_string(),
@@ -254,8 +260,8 @@ mod tests {
     #[tokio::test]
     async fn serves_the_apps_files_with_their_types_and_nothing_else() {
         // A scratch copy of web/ with things that must not be served around it.
-        let root = std::env::temp_dir().join(format!("web-app-test-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
+        let scratch = testkit::temp_dir("web-app-test-").unwrap();
+        let root = scratch.path();
         let dir = root.join("web");
         std::fs::create_dir_all(dir.join("img")).unwrap();
         for file in ["index.html", "app.js", "style.css"] {
@@ -323,7 +329,6 @@ mod tests {
         let (_, _, body) = fetch(&app, "GET", "/config.json").await;
         let served: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(served, serde_json::to_value(config()).unwrap());
-        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[tokio::test]
@@ -337,25 +342,26 @@ mod tests {
 
     #[test]
     fn the_config_is_the_clients_first_urls_and_all_its_scopes() {
-        let client = AppClient {
-            client_id: "web-id".into(),
+        let client = ClientSpec {
+            name: "WebClient".into(),
             flows: vec!["code".into()],
             scopes: vec!["openid".into(), "r/read".into()],
             callback_urls: vec!["http://localhost:8080/".into(), "https://x.io/".into()],
             logout_urls: vec!["http://localhost:8080/".into()],
-            ..AppClient::example()
+            ..ClientSpec::default()
         };
         let got = WebConfig::for_client(
             &client,
+            "web-id",
             "http://127.0.0.1:9100/",
             "http://127.0.0.1:3000/prod/",
         );
         assert_eq!(got, Some(config()));
-        let no_logout = AppClient {
+        let no_logout = ClientSpec {
             logout_urls: vec![],
             ..client
         };
-        assert_eq!(WebConfig::for_client(&no_logout, "d", "a"), None);
+        assert_eq!(WebConfig::for_client(&no_logout, "web-id", "d", "a"), None);
     }
 
     /// The template's `WebAppConfig` output (what a deployed app is given) as

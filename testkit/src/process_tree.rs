@@ -13,11 +13,11 @@ use rustix::process::{Pid, Signal, getpgrp, kill_process, kill_process_group};
 /// One process as `/proc/<pid>/stat` describes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProcInfo {
-    /// Process id.
+    /// Its pid.
     pub pid: i32,
-    /// Parent process id.
+    /// The pid of the process that started it (or adopted it).
     pub ppid: i32,
-    /// Process group id.
+    /// Its process group: signals sent to the group reach it.
     pub pgid: i32,
     /// State letter (`R`, `S`, `Z`, ...).
     pub state: char,

@@ -14,13 +14,13 @@ use serde_json::{Value, json};
 use thiserror::Error;
 use tokio::process::{Child, Command};
 
+use crate::clock::unix_now;
 use crate::issuer::{Issuer, IssuerError, m2m_claims};
 use crate::jwks_server::{JwksAnswer, JwksServer};
 use crate::routes::{ROUTE_SCOPES, route_scopes};
 use crate::runtime_api::{EmulatorError, Invocation, Outcome, RuntimeApi};
 use crate::temp::{NamedTempFile, temp_file};
 use crate::tls::{TestCa, TlsError};
-use crate::unix_now;
 
 /// The user pool the rig pretends to be.
 pub const POOL_ID: &str = "us-east-1_PerfPool1";
@@ -114,9 +114,9 @@ pub const SYSTEM_BUNDLES: [&str; 2] = [
 
 /// A signing key, its JWKS server, and the authorizer binary to run.
 pub struct Rig {
-    /// The signing key.
+    /// Signs the tokens the function is sent; `jwks` serves its key.
     pub issuer: Issuer,
-    /// The JWKS server.
+    /// Where the function fetches its keys (and how often it did).
     pub jwks: JwksServer,
     binary: PathBuf,
     show_logs: bool,
@@ -130,9 +130,9 @@ pub struct Rig {
 pub struct Running {
     /// The Runtime API the process polls.
     pub api: RuntimeApi,
-    /// The process.
+    /// The function's process, killed when dropped.
     pub child: Child,
-    /// When it was spawned.
+    /// When it was spawned: where cold-start times count from.
     pub spawned_at: Instant,
 }
 

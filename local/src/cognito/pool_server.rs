@@ -20,6 +20,7 @@ use crate::cognito::grants::SESSION_LIFETIME_SECS;
 use crate::cognito::hosted_ui::{
     INCORRECT, SESSION_COOKIE, XSRF_COOKIE, cookie, describe, error_page, login_page, set_cookie,
 };
+use crate::cognito::paths;
 use crate::cognito::pool::{SignInError, UserInfoError, UserPool};
 use crate::cognito::token_endpoint::TokenRequest;
 use crate::http_server::{HttpResponse, WholeBody, json_response, response};
@@ -35,24 +36,6 @@ pub fn system_clock() -> Clock {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
     })
-}
-
-/// The user pool's endpoints, relative to its base URL.
-pub mod paths {
-    /// Starts a sign-in.
-    pub const AUTHORIZE: &str = "/oauth2/authorize";
-    /// The sign-in form.
-    pub const LOGIN: &str = "/login";
-    /// Signs a browser out.
-    pub const LOGOUT: &str = "/logout";
-    /// The pool's error page.
-    pub const ERROR: &str = "/error";
-    /// The token endpoint.
-    pub const TOKEN: &str = "/oauth2/token";
-    /// The signed-in user's attributes.
-    pub const USER_INFO: &str = "/oauth2/userInfo";
-    /// Refresh-token revocation.
-    pub const REVOKE: &str = "/oauth2/revoke";
 }
 
 /// Serves the user pool over HTTP.
@@ -98,7 +81,7 @@ impl PoolServer {
             "end_session_endpoint": url(paths::LOGOUT),
             "id_token_signing_alg_values_supported": ["RS256"],
             "issuer": issuer,
-            "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
+            "jwks_uri": format!("{issuer}{}", paths::JWKS),
             "response_types_supported": ["code"],
             "revocation_endpoint": url(paths::REVOKE),
             "scopes_supported": scopes,
@@ -553,11 +536,10 @@ mod tests {
     }
 
     fn harness() -> Harness {
-        let dir =
-            std::env::temp_dir().join(format!("pool-server-test-{}", ids::random_b64(9).unwrap()));
+        let scratch = testkit::temp_dir("pool-server-test-").unwrap();
+        let dir = scratch.path();
         let spec = UserSpec::parse(&format!("{EMAIL}:{PASSWORD}:admins,readers"), "test").unwrap();
-        let users = UserStore::load(&dir, &[spec], &PasswordPolicy::default()).unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
+        let users = UserStore::load(dir, &[spec], &PasswordPolicy::default()).unwrap();
         let keys = SigningKeys {
             access: Issuer::generate("kid-1").unwrap(),
             id: Issuer::generate("kid/2+id").unwrap(),
@@ -1566,10 +1548,9 @@ mod tests {
 
     #[test]
     fn discovery_lists_what_cognito_publishes() {
-        let dir =
-            std::env::temp_dir().join(format!("pool-server-doc-{}", ids::random_b64(9).unwrap()));
-        let users = UserStore::load(&dir, &[], &PasswordPolicy::default()).unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
+        let scratch = testkit::temp_dir("pool-server-doc-").unwrap();
+        let dir = scratch.path();
+        let users = UserStore::load(dir, &[], &PasswordPolicy::default()).unwrap();
         let keys = SigningKeys {
             access: Issuer::generate("a").unwrap(),
             id: Issuer::generate("b").unwrap(),

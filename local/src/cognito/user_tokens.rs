@@ -165,14 +165,11 @@ mod tests {
     use crate::template::password_policy::PasswordPolicy;
 
     fn user(groups: &str) -> User {
-        let dir = std::env::temp_dir().join(format!(
-            "user-tokens-test-{}",
-            crate::ids::random_b64(8).unwrap()
-        ));
+        let scratch = testkit::temp_dir("user-tokens-test-").unwrap();
+        let dir = scratch.path();
         let spec =
             UserSpec::parse(&format!("a@example.com:Correct-Horse-9:{groups}"), "test").unwrap();
-        let store = UserStore::load(&dir, &[spec], &PasswordPolicy::default()).unwrap();
-        let _ = std::fs::remove_dir_all(&dir);
+        let store = UserStore::load(dir, &[spec], &PasswordPolicy::default()).unwrap();
         store.users()[0].clone()
     }
 

@@ -436,14 +436,11 @@ mod tests {
     /// A password the template's policy accepts.
     const GOOD: &str = "Correct-Horse-42";
 
-    fn temp_dir(tag: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "users-test-{tag}-{}-{}",
-            std::process::id(),
-            crate::ids::api_id().unwrap()
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        dir
+    /// A scratch folder, removed when the guard returned with it drops.
+    fn temp_dir(tag: &str) -> (testkit::TempDir, PathBuf) {
+        let scratch = testkit::temp_dir(&format!("users-test-{tag}-")).unwrap();
+        let dir = scratch.path().to_path_buf();
+        (scratch, dir)
     }
 
     fn template_policy() -> PasswordPolicy {
@@ -476,7 +473,7 @@ mod tests {
 
     #[test]
     fn first_start_makes_a_demo_user_kept_across_restarts() {
-        let dir = temp_dir("demo");
+        let (_scratch, dir) = temp_dir("demo");
         let policy = template_policy();
         let store = UserStore::load(&dir, &[], &policy).unwrap();
         let demo = store.demo_user().unwrap().clone();
@@ -508,12 +505,11 @@ mod tests {
             fs::read_to_string(dir.join(USERS_FILE)).unwrap(),
             users_json
         );
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn given_users_replace_the_pool_and_keep_their_subs() {
-        let dir = temp_dir("given");
+        let (_scratch, dir) = temp_dir("given");
         let policy = template_policy();
         let first = UserStore::load(&dir, &[], &policy).unwrap();
         let demo_sub = first.users()[0].sub.clone();
@@ -546,12 +542,11 @@ mod tests {
         assert_eq!(store.users().len(), 2);
         assert_eq!(store.by_sub(&alice_sub).unwrap().email, "alice@example.com");
         assert_eq!(store.demo_user(), None);
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn sign_in_is_by_email_in_any_case_or_by_username() {
-        let dir = temp_dir("signin");
+        let (_scratch, dir) = temp_dir("signin");
         let given = [
             spec(&format!("Carol@Example.com:{GOOD}:g")),
             spec("dave@example.com:Other-Pass-99"),
@@ -588,12 +583,11 @@ mod tests {
                 .authenticate("dave@example.com", "Other-Pass-99")
                 .is_some()
         );
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn weak_or_repeated_given_users_are_refused_without_the_password() {
-        let dir = temp_dir("refused");
+        let (_scratch, dir) = temp_dir("refused");
         let policy = template_policy();
         let weak = spec("eve@example.com:short1A");
         let err = UserStore::load(&dir, &[weak], &policy).unwrap_err();
@@ -615,12 +609,11 @@ mod tests {
              --user (eve@example.com); give each user once"
         );
         assert!(!dir.join(USERS_FILE).exists(), "nothing is saved on error");
-        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn malformed_users_files_name_the_file_and_field() {
-        let dir = temp_dir("malformed");
+        let (_scratch, dir) = temp_dir("malformed");
         fs::create_dir_all(&dir).unwrap();
         let sub = "6f1c2b3a-1d2e-4f5a-8b9c-0d1e2f3a4b5c";
         let hash = PasswordHash::new(GOOD).unwrap().to_stored();
@@ -687,12 +680,11 @@ mod tests {
             // The broken file is left for the developer to look at.
             assert_eq!(fs::read_to_string(&path).unwrap(), contents);
         }
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn malformed_demo_files_name_the_file_without_echoing_lines() {
-        let dir = temp_dir("demofile");
+        let (_scratch, dir) = temp_dir("demofile");
         // A pool with its demo user, whose file is then damaged.
         UserStore::load(&dir, &[], &PasswordPolicy::default()).unwrap();
         let path = dir.join(DEMO_USER_FILE);
@@ -713,12 +705,11 @@ mod tests {
             assert!(message.contains(expected), "{message}");
             assert!(!message.contains("Secret-Pass-1"), "{message}");
         }
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn a_demo_file_that_no_longer_signs_in_is_dropped() {
-        let dir = temp_dir("stale");
+        let (_scratch, dir) = temp_dir("stale");
         let policy = template_policy();
         let given = [spec(&format!("{DEMO_EMAIL}:{GOOD}"))];
         UserStore::load(&dir, &given, &policy).unwrap();
@@ -731,12 +722,11 @@ mod tests {
         assert_eq!(store.demo_user(), None);
         assert!(!dir.join(DEMO_USER_FILE).exists());
         assert!(store.authenticate(DEMO_EMAIL, GOOD).is_some());
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn debug_output_never_shows_passwords_or_hashes() {
-        let dir = temp_dir("debug");
+        let (_scratch, dir) = temp_dir("debug");
         let given = spec(&format!("f@x.io:{GOOD}:g"));
         let store =
             UserStore::load(&dir, std::slice::from_ref(&given), &template_policy()).unwrap();
@@ -747,6 +737,5 @@ mod tests {
             assert!(!shown.contains(hash_b64), "{shown}");
             assert!(shown.contains("<redacted>"), "{shown}");
         }
-        fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,5 +1,6 @@
-//! AWS Lambda: running the functions (`cargo lambda watch`), invoking them,
-//! stopping their process trees, and a Runtime API emulator for measurements.
+//! AWS Lambda: running the functions (`cargo lambda watch`) and invoking
+//! them. Their process trees are stopped with `testkit::process_tree`; the
+//! Runtime API emulator for measurements is `testkit`'s too.
 
 pub mod invoke;
 pub mod watch;

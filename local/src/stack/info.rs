@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::cognito::clients::AppClient;
+use crate::cognito::paths;
+use crate::stack::urls::StackUrls;
 use crate::state::{StateDir, StateError};
 
 /// The file's name in the state folder.
@@ -121,39 +123,29 @@ impl fmt::Debug for ClientInfo {
     }
 }
 
-/// Where the running stack listens and what it is called.
-#[derive(Debug, Clone, Copy)]
-pub struct Endpoints<'a> {
-    /// The user pool's base URL, e.g. `http://127.0.0.1:9100`.
-    pub pool_url: &'a str,
-    /// The pool id.
-    pub user_pool_id: &'a str,
-    /// The API's base URL, ending in `/`.
-    pub api_url: &'a str,
-    /// The REST API id.
-    pub rest_api_id: &'a str,
-    /// The stage.
-    pub stage: &'a str,
-}
-
 impl StackInfo {
-    /// The description of a stack serving `clients` at `endpoints`.
-    pub fn new(endpoints: &Endpoints<'_>, clients: &[AppClient]) -> Self {
-        let pool = endpoints.pool_url.trim_end_matches('/');
-        let issuer = format!("{pool}/{}", endpoints.user_pool_id);
+    /// The description of a stack serving `clients` at `urls`, its pool
+    /// `user_pool_id`, its REST API `rest_api_id` and `stage`.
+    pub fn new(
+        urls: &StackUrls,
+        user_pool_id: &str,
+        rest_api_id: &str,
+        stage: &str,
+        clients: &[AppClient],
+    ) -> Self {
         Self {
-            user_pool_id: endpoints.user_pool_id.to_string(),
-            jwks_uri: format!("{issuer}/.well-known/jwks.json"),
-            issuer,
-            token_endpoint: format!("{pool}/oauth2/token"),
-            authorize_endpoint: format!("{pool}/oauth2/authorize"),
-            userinfo_endpoint: format!("{pool}/oauth2/userInfo"),
-            revocation_endpoint: format!("{pool}/oauth2/revoke"),
-            logout_endpoint: format!("{pool}/logout"),
-            api_url: endpoints.api_url.to_string(),
-            rest_api_id: endpoints.rest_api_id.to_string(),
-            stage: endpoints.stage.to_string(),
-            web_url: None,
+            user_pool_id: user_pool_id.to_string(),
+            issuer: urls.issuer.clone(),
+            jwks_uri: urls.jwks(),
+            token_endpoint: urls.pool_endpoint(paths::TOKEN),
+            authorize_endpoint: urls.pool_endpoint(paths::AUTHORIZE),
+            userinfo_endpoint: urls.pool_endpoint(paths::USER_INFO),
+            revocation_endpoint: urls.pool_endpoint(paths::REVOKE),
+            logout_endpoint: urls.pool_endpoint(paths::LOGOUT),
+            api_url: urls.api_base(),
+            rest_api_id: rest_api_id.to_string(),
+            stage: stage.to_string(),
+            web_url: Some(urls.web.clone()),
             clients: clients.iter().map(ClientInfo::from).collect(),
         }
     }
@@ -244,26 +236,22 @@ mod tests {
         }
     }
 
-    fn temp_dir(tag: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "stack-info-test-{tag}-{}-{}",
-            std::process::id(),
-            crate::ids::api_id().unwrap()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        dir
+    /// A scratch folder, removed when the guard returned with it drops.
+    fn temp_dir(tag: &str) -> (testkit::TempDir, PathBuf) {
+        let scratch = testkit::temp_dir(&format!("stack-info-test-{tag}-")).unwrap();
+        let dir = scratch.path().to_path_buf();
+        (scratch, dir)
     }
 
     #[test]
     fn written_file_reads_back_equal_and_is_private() {
-        let dir = temp_dir("roundtrip");
+        let (_scratch, dir) = temp_dir("roundtrip");
         let info = example();
         let path = info.write(&dir).unwrap();
         assert_eq!(path, dir.join(STACK_FILE));
         assert_eq!(StackInfo::read(&path).unwrap(), info);
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
@@ -282,7 +270,7 @@ mod tests {
 
     #[test]
     fn rewriting_replaces_the_file_and_leaves_no_temporary_file() {
-        let dir = temp_dir("atomic");
+        let (_scratch, dir) = temp_dir("atomic");
         let mut info = example();
         info.write(&dir).unwrap();
         info.web_url = Some("http://localhost:8080/".into());
@@ -293,12 +281,11 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, [STACK_FILE]);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn malformed_or_missing_files_are_named_in_the_error() {
-        let dir = temp_dir("malformed");
+        let (_scratch, dir) = temp_dir("malformed");
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(STACK_FILE);
         let cases: [(&str, &[u8], &str); 3] = [
@@ -321,12 +308,14 @@ mod tests {
         let err = StackInfo::read(&absent).unwrap_err();
         assert!(matches!(err, StackInfoError::Read { .. }), "{err}");
         assert!(err.to_string().contains(absent.to_str().unwrap()), "{err}");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn a_stack_is_described_by_its_pool_api_and_clients() {
-        let expected = example();
+        let expected = StackInfo {
+            web_url: Some("http://localhost:8080/".into()),
+            ..example()
+        };
         let clients: Vec<AppClient> = expected
             .clients
             .iter()
@@ -341,16 +330,13 @@ mod tests {
                 validity: Default::default(),
             })
             .collect();
-        let built = StackInfo::new(
-            &Endpoints {
-                pool_url: "http://127.0.0.1:9100",
-                user_pool_id: "us-east-1_AbCdEf123",
-                api_url: "http://127.0.0.1:3000/",
-                rest_api_id: "a1b2c3d4e5",
-                stage: "prod",
-            },
-            &clients,
-        );
+        let urls = StackUrls {
+            pool: "http://127.0.0.1:9100".into(),
+            issuer: "http://127.0.0.1:9100/us-east-1_AbCdEf123".into(),
+            api: "http://127.0.0.1:3000".into(),
+            web: "http://localhost:8080/".into(),
+        };
+        let built = StackInfo::new(&urls, "us-east-1_AbCdEf123", "a1b2c3d4e5", "prod", &clients);
         assert_eq!(built, expected);
         assert_eq!(
             built.client(None).map(|c| c.name.as_str()),

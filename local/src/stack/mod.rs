@@ -2,8 +2,10 @@
 //! watch`, the API front and the web app, started together, warmed up, and
 //! stopped together on Ctrl-C or SIGTERM.
 
+pub mod cli;
 pub mod event;
 pub mod info;
+pub mod urls;
 pub mod walkthrough;
 
 use std::future::Future;
@@ -23,7 +25,6 @@ use crate::apigateway::api_front::{ApiFront, FrontConfig, UNAUTHORIZED, token_ev
 use crate::apigateway::auth_cache::SystemClock;
 use crate::apigateway::authorizer_answer::AuthorizerAnswer;
 use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event};
-use crate::cli::Options;
 use crate::cognito::clients::{AppClient, Clients};
 use crate::cognito::pool::{ID_KEY_FILE, SigningKeys, UserPool};
 use crate::cognito::pool_server::PoolServer;
@@ -31,7 +32,9 @@ use crate::cognito::users::{UserStore, UsersError};
 use crate::http_server::serve;
 use crate::lambda::invoke::{Invocation, InvokeError, Invoker, WatchInvoker};
 use crate::lambda::watch::{FunctionExit, Watch, WatchCommand, WatchError, env_file};
-use crate::stack::info::{Endpoints, StackInfo, StackInfoError};
+use crate::stack::cli::Options;
+use crate::stack::info::{StackInfo, StackInfoError};
+use crate::stack::urls::StackUrls;
 use crate::stack::walkthrough::Banner;
 use crate::state::{REGION, StateDir, StateError};
 use crate::template::sam::Template;
@@ -156,15 +159,15 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     let web_listener = bind(options.web_port).await?;
     drop(bind(options.watch_port).await?);
 
-    let pool_url = format!("http://127.0.0.1:{}", options.token_port);
-    let issuer_url = format!("{pool_url}/{}", state.pool_id);
+    let urls = StackUrls::new(&options, &state.pool_id, &spec.stage);
+    let (pool_url, issuer_url) = (&urls.pool, &urls.issuer);
     let m2m = spec
         .m2m_client()
         .and_then(|c| clients.all().iter().find(|a| a.name == c.name));
     let warm_token = m2m
-        .map(|client| warm_up_token(&issuer, &issuer_url, client))
+        .map(|client| warm_up_token(&issuer, issuer_url, client))
         .transpose()?;
-    let env = functions_env(&spec, &state.pool_id, &clients, &issuer_url)?;
+    let env = functions_env(&spec, &state.pool_id, &clients, &urls)?;
     let env_path = state_dir.write_file("functions.env", env.as_bytes())?;
 
     let (stop, stopped) = watch::channel(false);
@@ -176,17 +179,18 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
         .demo_user()
         .map(|demo| (demo.email.clone(), Some(demo.password.clone())))
         .or_else(|| users.users().first().map(|u| (u.email.clone(), None)));
-    let user_pool = UserPool::new(keys, issuer_url.clone(), clients.clone(), users);
+    let user_pool = UserPool::new(keys, issuer_url.to_string(), clients.clone(), users);
     let pool = PoolServer::new(user_pool, state.pool_id.clone(), pool_url.clone()).router();
     let pool_task = tokio::spawn(serve(token_listener, pool, stopped.clone()));
     tracing::info!(url = %pool_url, "token endpoint listening");
 
-    // The stage's base URL, as the template's ApiUrl output names it.
-    let api_url = format!("http://127.0.0.1:{}/{}", options.api_port, spec.stage);
-    let api_base = format!("{api_url}/");
-    let web_url = format!("{}/", web_app::origin(options.web_port));
+    let (api_url, web_url) = (&urls.api, &urls.web);
+    let api_base = urls.api_base();
     let web_client = clients.all().iter().find(|c| c.allows_code());
-    let web_config = web_client.and_then(|c| WebConfig::for_client(c, &pool_url, &api_base));
+    let web_config = web_client.and_then(|client| {
+        let declared = spec.clients.iter().find(|c| c.name == client.name)?;
+        WebConfig::for_client(declared, &client.client_id, pool_url, &api_base)
+    });
     let web = WebApp::new(options.workspace.join("web"), web_config.as_ref()).router();
     let web_task = tokio::spawn(serve(web_listener, web, stopped.clone()));
     tracing::info!(url = %web_url, "web app listening");
@@ -235,39 +239,28 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
             SystemClock,
         );
         let api_task = tokio::spawn(serve(api_listener, front.router(), stopped.clone()));
-        let narrow_scope = spec
-            .routes
-            .iter()
-            .find(|r| r.path == "/awesomeapi")
-            .and_then(|r| r.scopes.first())
-            .map(String::as_str);
         let banner = Banner {
-            api_url: &api_url,
-            pool_url: &pool_url,
-            issuer: &issuer_url,
+            api_url,
+            pool_url,
+            issuer: issuer_url,
             watch_url: &watch_url,
             stage: &spec.stage,
             clients: clients.all(),
             routes: &spec.routes,
             m2m,
-            narrow_scope,
             web: web_client,
-            web_url: &web_url,
+            web_url,
             user: sign_in_user
                 .as_ref()
                 .map(|(email, password)| (email.as_str(), password.as_ref())),
         };
-        let mut info = StackInfo::new(
-            &Endpoints {
-                pool_url: &pool_url,
-                user_pool_id: &state.pool_id,
-                api_url: &api_base,
-                rest_api_id: &state.api_id,
-                stage: &spec.stage,
-            },
+        let info = StackInfo::new(
+            &urls,
+            &state.pool_id,
+            &state.api_id,
+            &spec.stage,
             clients.all(),
         );
-        info.web_url = Some(web_url.clone());
         info.write(state_dir.path())?;
         println!("{}", banner.render());
         println!("{READY_LINE}: API {api_url}, web app {web_url} (Ctrl-C stops everything)");
@@ -318,7 +311,7 @@ fn functions_env(
     spec: &StackSpec,
     pool_id: &str,
     clients: &Clients,
-    issuer_url: &str,
+    urls: &StackUrls,
 ) -> Result<String, WatchError> {
     // The clients the template's APP_CLIENT_IDS names, with their local ids.
     let accepted: Vec<&str> = clients
@@ -333,8 +326,8 @@ fn functions_env(
         // Raw line breaks can only sit between JSON tokens, where a space
         // means the same; an env file line cannot hold them.
         ("ROUTE_SCOPES", spec.route_scopes.replace(['\n', '\r'], " ")),
-        ("JWKS_URL", format!("{issuer_url}/.well-known/jwks.json")),
-        ("TOKEN_ISSUER", issuer_url.to_string()),
+        ("JWKS_URL", urls.jwks()),
+        ("TOKEN_ISSUER", urls.issuer.clone()),
     ];
     for (name, value) in &spec.handler_environment {
         if vars.iter().any(|(taken, _)| taken == name) {
@@ -519,6 +512,16 @@ fn sample_path(template: &str) -> String {
 mod tests {
     use std::path::{Path, PathBuf};
 
+    /// URLs with this issuer (the only one the functions' environment names).
+    fn test_urls(issuer: &str) -> StackUrls {
+        StackUrls {
+            pool: String::new(),
+            issuer: issuer.into(),
+            api: String::new(),
+            web: String::new(),
+        }
+    }
+
     use super::*;
 
     #[test]
@@ -555,7 +558,7 @@ mod tests {
             &spec,
             "us-east-1_abc",
             &clients,
-            "http://127.0.0.1:9100/us-east-1_abc",
+            &test_urls("http://127.0.0.1:9100/us-east-1_abc"),
         )
         .unwrap();
         assert_eq!(
@@ -571,7 +574,7 @@ mod tests {
             handler_environment: vec![("USER_POOL_ID".into(), "x".into())],
             ..spec
         };
-        let error = functions_env(&clash, "us-east-1_abc", &clients, "http://x")
+        let error = functions_env(&clash, "us-east-1_abc", &clients, &test_urls("http://x"))
             .unwrap_err()
             .to_string();
         assert!(error.contains("USER_POOL_ID"), "{error}");
@@ -703,8 +706,8 @@ mod tests {
         use axum::http::Request;
         use tower::ServiceExt;
 
-        let workspace =
-            std::env::temp_dir().join(format!("stack-web-port-{}", crate::ids::request_id()));
+        let scratch = testkit::temp_dir("stack-web-port-").unwrap();
+        let workspace = scratch.path().to_path_buf();
         let (mut options, _) = options_for(&workspace);
         // (web port, redirect_uri / logout_uri, accepted)
         let cases = [
@@ -755,7 +758,6 @@ mod tests {
                 }
             }
         }
-        std::fs::remove_dir_all(&workspace).unwrap();
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::cognito::clients::AppClient;
 use crate::cognito::passwords::Password;
-use crate::cognito::pool_server::paths;
+use crate::cognito::paths;
 use crate::template::spec::RouteSpec;
 
 /// What the banner shows.
@@ -27,8 +27,6 @@ pub struct Banner<'a> {
     pub routes: &'a [RouteSpec],
     /// The client the walkthrough uses.
     pub m2m: Option<&'a AppClient>,
-    /// A single scope for step 6's narrower token.
-    pub narrow_scope: Option<&'a str>,
     /// The client the sign-in walkthrough uses (the first allowing `code`).
     pub web: Option<&'a AppClient>,
     /// The web app's URL, e.g. `http://localhost:8080/`.
@@ -49,9 +47,15 @@ impl Banner<'_> {
         out
     }
 
+    /// The tutorial's route, `/awesomeapi` in the seed template: the
+    /// template's first API route, the one the stack warms up with.
+    fn tutorial_path(&self) -> &str {
+        self.routes.first().map_or("/", |r| r.path.as_str())
+    }
+
     fn write(&self, out: &mut String) -> std::fmt::Result {
         let api = self.api_url;
-        let token_url = format!("{}/oauth2/token", self.pool_url);
+        let token_url = format!("{}{}", self.pool_url, paths::TOKEN);
         writeln!(out, "\nLocal stack (everything on 127.0.0.1):")?;
         writeln!(
             out,
@@ -68,8 +72,9 @@ impl Banner<'_> {
         )?;
         writeln!(
             out,
-            "  JWKS:                                {}/.well-known/jwks.json",
-            self.issuer
+            "  JWKS:                                {}{}",
+            self.issuer,
+            paths::JWKS
         )?;
         writeln!(
             out,
@@ -126,7 +131,8 @@ impl Banner<'_> {
         let bearer = r#"-H "Authorization: Bearer $TOKEN""#;
         writeln!(out, "\nWalkthrough:")?;
         writeln!(out, "  # 1. No token: 401 Unauthorized")?;
-        writeln!(out, "  curl -i {api}/awesomeapi")?;
+        let tutorial = self.tutorial_path();
+        writeln!(out, "  curl -i {api}{tutorial}")?;
         writeln!(
             out,
             "  # 2. A token by client credentials (every scope the client is allowed)"
@@ -139,7 +145,7 @@ impl Banner<'_> {
             out,
             "  # 3. With the token: 200 \"Hello From Protected Resource\""
         )?;
-        writeln!(out, "  curl -i {bearer} {api}/awesomeapi")?;
+        writeln!(out, "  curl -i {bearer} {api}{tutorial}")?;
         writeln!(out, "  # 4. Books: 200")?;
         writeln!(out, "  curl -i {bearer} {api}/book")?;
         writeln!(
@@ -148,7 +154,7 @@ impl Banner<'_> {
         )?;
         writeln!(out, "  # 5. The client has no user scope: 403")?;
         writeln!(out, "  curl -i {bearer} {api}/user")?;
-        if let Some(scope) = self.narrow_scope {
+        if let Some(scope) = self.routes.first().and_then(|r| r.scopes.first()) {
             writeln!(out, "  # 6. A token with only {scope}: 403 on /book")?;
             writeln!(
                 out,
@@ -267,9 +273,10 @@ impl Banner<'_> {
         )?;
         writeln!(
             out,
-            "  # 4. The API: 200 naming the user on /awesomeapi, 403 on /book (no book scope)"
+            "  # 4. The API: 200 naming the user on {}, 403 on /book (no book scope)",
+            self.tutorial_path()
         )?;
-        writeln!(out, "  curl -i {user_bearer} {api}/awesomeapi")?;
+        writeln!(out, "  curl -i {user_bearer} {api}{}", self.tutorial_path())?;
         writeln!(out, "  curl -i {user_bearer} {api}/book")?;
         writeln!(out, "  # 5. The user's attributes (needs openid)")?;
         writeln!(out, "  curl -s {user_bearer} {pool}{}", paths::USER_INFO)?;
@@ -303,7 +310,7 @@ impl Banner<'_> {
             out,
             "  #    see revocation: the access token keeps working on the API until it expires."
         )?;
-        writeln!(out, "  curl -i {user_bearer} {api}/awesomeapi")?;
+        writeln!(out, "  curl -i {user_bearer} {api}{}", self.tutorial_path())?;
         if let Some(logout) = web.logout_urls.first() {
             let mut q = form_urlencoded::Serializer::new(String::new());
             q.append_pair("client_id", client_id)
@@ -352,7 +359,6 @@ mod tests {
             clients: &clients,
             routes: &routes,
             m2m: Some(&m2m),
-            narrow_scope: Some("awesomeapi-resource-server/awesomeapi.read"),
             web: None,
             web_url: "http://localhost:8080/",
             user: None,
@@ -397,7 +403,6 @@ mod tests {
                 clients: &[],
                 routes: &[],
                 m2m: None,
-                narrow_scope: None,
                 web: Some(&web),
                 web_url: "http://localhost:5173/",
                 user,

@@ -4,5 +4,6 @@
 pub mod api_responses;
 pub mod error;
 pub mod password_policy;
+pub mod resolve;
 pub mod sam;
 pub mod spec;

@@ -1,6 +1,7 @@
-//! Reads the SAM template (template.yaml) offline: the API's routes, the
-//! authorizer's `ROUTE_SCOPES`, the resource servers' scopes, the app
-//! clients and the API's settings.
+//! Reads the SAM template (template.yaml) offline, one domain reader per
+//! thing the stack needs: the API's routes, the authorizer's `ROUTE_SCOPES`,
+//! the resource servers' scopes, the app clients and the API's settings.
+//! The intrinsics they meet are resolved by [`crate::template::resolve`].
 //!
 //! CloudFormation intrinsics are understood in both forms (`!Ref X` and
 //! `{Ref: X}`). Only what can be known before a deploy is resolved: `!Ref`
@@ -17,6 +18,10 @@ use yaml_serde::Value;
 
 pub use crate::template::error::TemplateError;
 use crate::template::password_policy::PasswordPolicy;
+use crate::template::resolve::{
+    Resolver, collect_attributes, collect_references, get_att, key_text, plain_str, ref_target,
+    sequence,
+};
 
 const FUNCTION: &str = "AWS::Serverless::Function";
 const API: &str = "AWS::Serverless::Api";
@@ -746,302 +751,22 @@ impl Template {
         Ok((function, value))
     }
 
+    /// The resolver of this template's intrinsics.
+    fn resolver(&self) -> Resolver<'_> {
+        Resolver {
+            root: &self.root,
+            overrides: &self.overrides,
+        }
+    }
+
     /// A scalar, `!Ref` or `!Sub` resolved to text as far as possible offline.
     fn resolve_text(&self, value: &Value, at: &str) -> Result<String, TemplateError> {
-        if let Some((function, argument)) = intrinsic(value) {
-            return match function.as_str() {
-                "Ref" => {
-                    let target =
-                        plain_str(Some(argument)).ok_or_else(|| TemplateError::Invalid {
-                            at: at.to_owned(),
-                            problem: "!Ref needs a logical id".into(),
-                        })?;
-                    self.resolve_ref(target, at)
-                }
-                "Fn::Sub" => self.resolve_sub(argument, at),
-                other => Err(TemplateError::Unresolvable {
-                    at: at.to_owned(),
-                    reference: other.to_owned(),
-                }),
-            };
-        }
-        match value {
-            Value::String(s) => Ok(s.clone()),
-            Value::Number(n) => Ok(n.to_string()),
-            Value::Bool(b) => Ok(b.to_string()),
-            _ => Err(TemplateError::Invalid {
-                at: at.to_owned(),
-                problem: "expected a scalar, !Ref or !Sub".into(),
-            }),
-        }
+        self.resolver().text(value, at)
     }
 
     /// A boolean written as `true`/`false` (or a reference resolving to one).
     fn resolve_bool(&self, value: &Value, at: &str) -> Result<bool, TemplateError> {
-        match self.resolve_text(value, at)?.as_str() {
-            "true" => Ok(true),
-            "false" => Ok(false),
-            other => Err(TemplateError::Invalid {
-                at: at.to_owned(),
-                problem: format!("{other:?} is not true or false"),
-            }),
-        }
-    }
-
-    /// `!Ref name`: a parameter's value (its override, else its default) or
-    /// a resource server's identifier.
-    fn resolve_ref(&self, name: &str, at: &str) -> Result<String, TemplateError> {
-        if let Some(value) = self.overrides.get(name) {
-            return Ok(value.clone());
-        }
-        let parameter = self.root.get("Parameters").and_then(|p| p.get(name));
-        if let Some(parameter) = parameter {
-            let default = parameter
-                .get("Default")
-                .ok_or_else(|| TemplateError::Unresolvable {
-                    at: at.to_owned(),
-                    reference: format!("parameter {name} (no Default)"),
-                })?;
-            return self.resolve_text(default, &format!("Parameters.{name}.Default"));
-        }
-        if let Some((id, properties)) = self
-            .resources_of(RESOURCE_SERVER)
-            .find(|(id, _)| *id == name)
-        {
-            let identifier = properties
-                .get("Identifier")
-                .ok_or_else(|| TemplateError::Missing(format!("{id}.Identifier")))?;
-            return self.resolve_text(identifier, &format!("{id}.Identifier"));
-        }
-        Err(TemplateError::Unresolvable {
-            at: at.to_owned(),
-            reference: format!("!Ref {name}"),
-        })
-    }
-
-    /// `!Sub "text"` or `!Sub ["text", {Var: value}]`.
-    fn resolve_sub(&self, argument: &Value, at: &str) -> Result<String, TemplateError> {
-        let (text, variables) = match argument {
-            Value::Sequence(items) => match items.as_slice() {
-                [text, Value::Mapping(vars)] => (text, Some(vars)),
-                _ => {
-                    return Err(TemplateError::Invalid {
-                        at: at.to_owned(),
-                        problem: "!Sub list must be [text, variables]".into(),
-                    });
-                }
-            },
-            other => (other, None),
-        };
-        let text = plain_str(Some(text)).ok_or_else(|| TemplateError::Invalid {
-            at: at.to_owned(),
-            problem: "!Sub needs a string".into(),
-        })?;
-        let mut out = String::with_capacity(text.len());
-        for piece in sub_pieces(text) {
-            match piece {
-                SubPiece::Text(t) => out.push_str(t),
-                SubPiece::Escaped(name) => {
-                    out.push_str("${");
-                    out.push_str(name);
-                    out.push('}');
-                }
-                SubPiece::Variable(name) => {
-                    let bound = variables.and_then(|v| v.get(name));
-                    let resolved = match bound {
-                        Some(value) => self.resolve_text(value, at)?,
-                        None if name.contains('.') || name.starts_with("AWS::") => {
-                            return Err(TemplateError::Unresolvable {
-                                at: at.to_owned(),
-                                reference: format!("${{{name}}}"),
-                            });
-                        }
-                        None => self.resolve_ref(name, at)?,
-                    };
-                    out.push_str(&resolved);
-                }
-            }
-        }
-        Ok(out)
-    }
-}
-
-/// A part of a `!Sub` string.
-enum SubPiece<'a> {
-    Text(&'a str),
-    /// `${Name}` or `${Resource.Attribute}`.
-    Variable(&'a str),
-    /// `${!Literal}`, which CloudFormation writes as `${Literal}`.
-    Escaped(&'a str),
-}
-
-fn sub_pieces(text: &str) -> Vec<SubPiece<'_>> {
-    let mut pieces = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        let Some(len) = rest[start + 2..].find('}') else {
-            break;
-        };
-        if start > 0 {
-            pieces.push(SubPiece::Text(&rest[..start]));
-        }
-        let name = &rest[start + 2..start + 2 + len];
-        pieces.push(match name.strip_prefix('!') {
-            Some(literal) => SubPiece::Escaped(literal),
-            None => SubPiece::Variable(name.trim()),
-        });
-        rest = &rest[start + 3 + len..];
-    }
-    if !rest.is_empty() {
-        pieces.push(SubPiece::Text(rest));
-    }
-    pieces
-}
-
-/// The intrinsic function a value applies, as `(long name, argument)`:
-/// `!Sub x` and `{Fn::Sub: x}` both give `("Fn::Sub", x)`.
-fn intrinsic(value: &Value) -> Option<(String, &Value)> {
-    match value {
-        Value::Tagged(tagged) => {
-            let tag = tagged.tag.to_string();
-            let name = tag.strip_prefix('!').unwrap_or(&tag);
-            let long = if name == "Ref" || name == "Condition" {
-                name.to_owned()
-            } else {
-                format!("Fn::{name}")
-            };
-            Some((long, &tagged.value))
-        }
-        Value::Mapping(map) if map.len() == 1 => {
-            let (key, argument) = map.iter().next()?;
-            let key = plain_str(Some(key))?;
-            (key == "Ref" || key.starts_with("Fn::")).then(|| (key.to_owned(), argument))
-        }
-        _ => None,
-    }
-}
-
-/// The target of a `!Ref`.
-fn ref_target(value: &Value) -> Option<&str> {
-    match intrinsic(value)? {
-        (name, argument) if name == "Ref" => plain_str(Some(argument)),
-        _ => None,
-    }
-}
-
-/// `(resource, attribute)` of a `!GetAtt`, in either argument form.
-fn get_att(value: &Value) -> Option<(String, String)> {
-    let (name, argument) = intrinsic(value)?;
-    if name != "Fn::GetAtt" {
-        return None;
-    }
-    match argument {
-        Value::Sequence(items) => match items.as_slice() {
-            [resource, attribute] => Some((
-                plain_str(Some(resource))?.to_owned(),
-                plain_str(Some(attribute))?.to_owned(),
-            )),
-            _ => None,
-        },
-        other => {
-            let (resource, attribute) = plain_str(Some(other))?.split_once('.')?;
-            Some((resource.to_owned(), attribute.to_owned()))
-        }
-    }
-}
-
-/// Every `!GetAtt` and `${X.Attr}` under `value`.
-fn collect_attributes(value: &Value, out: &mut Vec<(String, String)>) {
-    if let Some(pair) = get_att(value) {
-        out.push(pair);
-        return;
-    }
-    if let Some((name, argument)) = intrinsic(value) {
-        if name == "Fn::Sub" {
-            let text = match argument {
-                Value::Sequence(items) => items.first(),
-                other => Some(other),
-            };
-            for piece in sub_pieces(plain_str(text).unwrap_or_default()) {
-                if let SubPiece::Variable(v) = piece
-                    && let Some((resource, attribute)) = v.split_once('.')
-                {
-                    out.push((resource.to_owned(), attribute.to_owned()));
-                }
-            }
-        }
-        collect_attributes(argument, out);
-        return;
-    }
-    match value {
-        Value::Sequence(items) => items.iter().for_each(|v| collect_attributes(v, out)),
-        Value::Mapping(map) => map.values().for_each(|v| collect_attributes(v, out)),
-        _ => {}
-    }
-}
-
-/// Every logical id referenced by `!Ref` or `${Name}` under `value`
-/// (pseudo parameters excluded), each once, in order of appearance.
-fn collect_references(value: &Value, out: &mut Vec<String>) {
-    let mut push = |name: &str| {
-        if !name.starts_with("AWS::") && !out.iter().any(|n| n == name) {
-            out.push(name.to_owned());
-        }
-    };
-    if let Some((name, argument)) = intrinsic(value) {
-        match name.as_str() {
-            "Ref" => {
-                if let Some(target) = plain_str(Some(argument)) {
-                    push(target);
-                }
-                return;
-            }
-            "Fn::Sub" => {
-                let text = match argument {
-                    Value::Sequence(items) => items.first(),
-                    other => Some(other),
-                };
-                for piece in sub_pieces(plain_str(text).unwrap_or_default()) {
-                    if let SubPiece::Variable(v) = piece {
-                        push(v.split('.').next().unwrap_or(v));
-                    }
-                }
-            }
-            _ => {}
-        }
-        collect_references(argument, out);
-        return;
-    }
-    match value {
-        Value::Sequence(items) => items.iter().for_each(|v| collect_references(v, out)),
-        Value::Mapping(map) => map.values().for_each(|v| collect_references(v, out)),
-        _ => {}
-    }
-}
-
-/// A string that is not behind a tag (`as_str` alone would see through
-/// `!Ref X` and return `X`).
-fn plain_str(value: Option<&Value>) -> Option<&str> {
-    match value? {
-        Value::String(s) => Some(s),
-        _ => None,
-    }
-}
-
-fn key_text<'a>(key: &'a Value, at: &str) -> Result<&'a str, TemplateError> {
-    plain_str(Some(key)).ok_or_else(|| TemplateError::Invalid {
-        at: at.to_owned(),
-        problem: "expected string keys".into(),
-    })
-}
-
-fn sequence<'a>(value: &'a Value, at: &str) -> Result<&'a [Value], TemplateError> {
-    match value {
-        Value::Sequence(items) => Ok(items),
-        _ => Err(TemplateError::Invalid {
-            at: at.to_owned(),
-            problem: "expected a list".into(),
-        }),
+        self.resolver().boolean(value, at)
     }
 }
 
@@ -1160,19 +885,6 @@ Outputs:
         let expected = [("A", "Client", "ClientSecret"), ("B", "Fn", "Arn")]
             .map(|(o, r, a)| (o.to_owned(), r.to_owned(), a.to_owned()));
         assert_eq!(found, expected);
-    }
-
-    #[test]
-    fn sub_pieces_split_variables_and_escapes() {
-        let pieces: Vec<String> = sub_pieces("a${B}c${!D}${ E }${unclosed")
-            .into_iter()
-            .map(|p| match p {
-                SubPiece::Text(t) => format!("T{t}"),
-                SubPiece::Variable(v) => format!("V{v}"),
-                SubPiece::Escaped(e) => format!("E{e}"),
-            })
-            .collect();
-        assert_eq!(pieces, ["Ta", "VB", "Tc", "ED", "VE", "T${unclosed"]);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::route::{Route, Specificity, most_specific};
 use super::route_set::RouteSet;
 use super::scope_index::ScopeIndex;
 use super::segment::shape;
-use crate::Scopes;
+use crate::scopes::Scopes;
 
 /// The routes of an API and the scopes each one needs.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ use super::error::RouteError;
 use super::method::Method;
 use super::policy::PolicyPlan;
 use super::table::RouteTable;
-use crate::Scopes;
+use crate::scopes::Scopes;
 
 const SEEDS: &str = r#"{"GET /awesomeapi":["awesomeapi-resource-server/awesomeapi.read"],
     "GET /book":["API/book.get"],"POST /book":["API/book.post"],

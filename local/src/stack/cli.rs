@@ -136,7 +136,11 @@ mod tests {
     fn run(args: &[&str], env: &[(&str, &str)]) -> String {
         let mut child = Command::new(std::env::current_exe().unwrap());
         child
-            .args(["--exact", "cli::tests::parse_in_child", "--nocapture"])
+            .args([
+                "--exact",
+                "stack::cli::tests::parse_in_child",
+                "--nocapture",
+            ])
             .args(["--test-threads", "1", "--quiet"])
             .env(CHILD_ARGS, args.join("\n"));
         for variable in VARIABLES {

@@ -1,0 +1,50 @@
+//! The running stack's URLs, built once from its ports, pool id and stage
+//! with the pool's paths ([`crate::cognito::paths`]): the stack, its banner,
+//! `stack.json` and the functions' environment all take them from here.
+
+use crate::cognito::paths;
+use crate::stack::cli::Options;
+use crate::web_app;
+
+/// Where the running stack answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackUrls {
+    /// The user pool's base URL, e.g. `http://127.0.0.1:9100`.
+    pub pool: String,
+    /// The tokens' `iss`: the pool's URL and its id.
+    pub issuer: String,
+    /// The stage's base URL without a final `/`, as the template's `ApiUrl`
+    /// output names it.
+    pub api: String,
+    /// The web app's URL, ending in `/`.
+    pub web: String,
+}
+
+impl StackUrls {
+    /// The URLs of a stack run with `options`, its pool `pool_id` and its
+    /// API's `stage`; everything listens on 127.0.0.1.
+    pub fn new(options: &Options, pool_id: &str, stage: &str) -> Self {
+        let pool = format!("http://127.0.0.1:{}", options.token_port);
+        Self {
+            issuer: format!("{pool}/{pool_id}"),
+            pool,
+            api: format!("http://127.0.0.1:{}/{stage}", options.api_port),
+            web: format!("{}/", web_app::origin(options.web_port)),
+        }
+    }
+
+    /// One of the pool's endpoints, by its path in [`paths`].
+    pub fn pool_endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.pool)
+    }
+
+    /// The JWKS with the signing keys.
+    pub fn jwks(&self) -> String {
+        format!("{}{}", self.issuer, paths::JWKS)
+    }
+
+    /// The base URL clients call, ending in `/`.
+    pub fn api_base(&self) -> String {
+        format!("{}/", self.api)
+    }
+}

@@ -26,9 +26,9 @@ pub(super) fn parse_entries(json: &str) -> Result<Vec<(String, Rule)>, RouteErro
                     let mut out: Vec<(String, Rule)> = Vec::new();
                     let mut keys = HashSet::new();
                     while let Some(key) = map.next_key::<String>()? {
-                        let rule = map.next_value::<Rule>().map_err(|e| {
-                            de::Error::custom(format!("route {key:?}: {e}"))
-                        })?;
+                        let rule = map
+                            .next_value::<Rule>()
+                            .map_err(|e| de::Error::custom(format!("route {key:?}: {e}")))?;
                         if !keys.insert(key.clone()) {
                             return Err(de::Error::custom(format!("duplicate route {key:?}")));
                         }

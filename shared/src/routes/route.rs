@@ -70,10 +70,7 @@ impl Route {
     /// indexes) may call this route: every scope, and one group if the
     /// route has a group rule.
     pub(super) fn allows(&self, scopes: &[u64], groups: &[u64]) -> bool {
-        self.required
-            .iter()
-            .zip(scopes)
-            .all(|(r, h)| r & !h == 0)
+        self.required.iter().zip(scopes).all(|(r, h)| r & !h == 0)
             && (self.any_of.is_empty() || self.any_of.iter().zip(groups).any(|(r, h)| r & h != 0))
     }
 

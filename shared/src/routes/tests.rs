@@ -261,11 +261,7 @@ fn a_group_rule_needs_every_scope_and_one_of_the_groups_exactly() {
         (all, &["admin"], &["GET /book"]),
         (all, &["admins "], &["GET /book"]),
         // One of the groups is enough; other groups do not hurt.
-        (
-            all,
-            &["readers", "editors"],
-            &["GET /book", "POST /book"],
-        ),
+        (all, &["readers", "editors"], &["GET /book", "POST /book"]),
         (
             all,
             &["admins"],
@@ -273,13 +269,21 @@ fn a_group_rule_needs_every_scope_and_one_of_the_groups_exactly() {
         ),
         // Every scope of a group rule is still required.
         ("API/book.post", &["editors"], &[]),
-        ("API/book.post API/book.get", &["editors"], &["GET /book", "POST /book"]),
+        (
+            "API/book.post API/book.get",
+            &["editors"],
+            &["GET /book", "POST /book"],
+        ),
         // A rule of groups only needs no scope.
         ("", &["ops"], &["GET /health"]),
         ("", &["ops", "admins"], &["GET /health"]),
     ];
     for (scope, groups, expected) in cases {
-        assert_eq!(allowed_with(&t, scope, groups), expected, "{scope:?} {groups:?}");
+        assert_eq!(
+            allowed_with(&t, scope, groups),
+            expected,
+            "{scope:?} {groups:?}"
+        );
     }
 }
 
@@ -290,7 +294,10 @@ fn a_list_value_and_an_object_of_scopes_mean_the_same() {
     assert_eq!(list.routes()[0].scopes, object.routes()[0].scopes);
     assert_eq!(object.routes()[0].groups, None);
     for (scope, groups) in [("s t", &[][..]), ("s", &["g"][..]), ("s t", &["g"][..])] {
-        assert_eq!(allowed_with(&list, scope, groups), allowed_with(&object, scope, groups));
+        assert_eq!(
+            allowed_with(&list, scope, groups),
+            allowed_with(&object, scope, groups)
+        );
     }
 }
 
@@ -309,7 +316,11 @@ fn many_groups_use_masks_beyond_64() {
     let set = t.permitted(Scopes::new(""), &["g3".into(), "g149".into(), "x".into()]);
     let held: Vec<usize> = (0..150).filter(|i| set.contains(*i)).collect();
     assert_eq!(held, [3, 149]);
-    assert_eq!(t.permitted(Scopes::new(""), &["everyone".into()]).is_empty(), false);
+    assert_eq!(
+        t.permitted(Scopes::new(""), &["everyone".into()])
+            .is_empty(),
+        false
+    );
 }
 
 #[test]
@@ -331,7 +342,10 @@ fn malformed_group_rules_are_start_up_errors_naming_the_route() {
     ];
     for json in cases {
         let err = RouteTable::from_json(json).unwrap_err();
-        assert!(err.to_string().contains(&format!("{route:?}")), "{json}: {err}");
+        assert!(
+            err.to_string().contains(&format!("{route:?}")),
+            "{json}: {err}"
+        );
     }
     assert_eq!(
         RouteTable::from_json(cases[0]).unwrap_err(),

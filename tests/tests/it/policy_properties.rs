@@ -10,11 +10,13 @@
 use std::collections::HashSet;
 
 use authorizer::Authorizer;
-use integration_tests::fixtures::{Fixture, ISSUER, M2M_CLIENT, NOW, config, method_arn, token_event};
-use testkit::m2m_claims;
+use integration_tests::fixtures::{
+    Fixture, ISSUER, M2M_CLIENT, NOW, config, method_arn, token_event,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 use shared::iam::{Evaluation, INVOKE_ACTION, evaluate};
+use testkit::m2m_claims;
 
 const LITERALS: [&str; 3] = ["a", "b", "c"];
 const METHODS: [&str; 4] = ["ANY", "GET", "POST", "PUT"];
@@ -144,104 +146,94 @@ fn replayed_policies_agree_with_the_route_table() {
         prop::collection::vec(request(), 1..4),
         prop::collection::vec(request(), 0..40),
     );
-    let result = runner.run(&inputs, |(routes, held, in_groups, machine, called, replayed)| {
-        let held: Vec<&str> = SCOPES
-            .iter()
-            .zip(&held)
-            .filter(|(_, h)| **h)
-            .map(|(s, _)| *s)
-            .collect();
-        // A user token carries its groups; an M2M token's are never counted.
-        let groups: Vec<String> = GROUPS
-            .iter()
-            .zip(&in_groups)
-            .filter(|(_, h)| **h)
-            .map(|(g, _)| g.to_string())
-            .collect();
-        let counted: &[String] = if machine { &[] } else { &groups };
-        let authorizer = Authorizer::new(&config(&json(&routes)));
-        let table = authorizer.routes();
-        let exact = table.inexact().count() == 0;
-        let permitted = |method: &str, path: &str| {
-            let path = path.strip_prefix('/').unwrap_or(path);
-            table.find(method, path).is_some_and(|i| {
-                let route = &table.routes()[i];
-                route.scopes.iter().all(|s| held.contains(&s.as_str()))
-                    && route
-                        .groups
-                        .as_ref()
-                        .is_none_or(|g| g.iter().any(|g| counted.contains(g)))
-            })
-        };
-        // The random requests, and one of every route's own.
-        let mut arns: Vec<(String, String)> = replayed;
-        for route in table.routes() {
-            let path: String = route
-                .path
-                .split('/')
-                .filter(|s| !s.is_empty())
-                .map(|s| {
-                    if s.starts_with('{') {
-                        "/v".to_string()
-                    } else {
-                        format!("/{s}")
-                    }
-                })
+    let result = runner.run(
+        &inputs,
+        |(routes, held, in_groups, machine, called, replayed)| {
+            let held: Vec<&str> = SCOPES
+                .iter()
+                .zip(&held)
+                .filter(|(_, h)| **h)
+                .map(|(s, _)| *s)
                 .collect();
-            let path = if path.is_empty() {
-                "/".to_string()
-            } else {
-                path
+            // A user token carries its groups; an M2M token's are never counted.
+            let groups: Vec<String> = GROUPS
+                .iter()
+                .zip(&in_groups)
+                .filter(|(_, h)| **h)
+                .map(|(g, _)| g.to_string())
+                .collect();
+            let counted: &[String] = if machine { &[] } else { &groups };
+            let authorizer = Authorizer::new(&config(&json(&routes)));
+            let table = authorizer.routes();
+            let exact = table.inexact().count() == 0;
+            let permitted = |method: &str, path: &str| {
+                let path = path.strip_prefix('/').unwrap_or(path);
+                table.find(method, path).is_some_and(|i| {
+                    let route = &table.routes()[i];
+                    route.scopes.iter().all(|s| held.contains(&s.as_str()))
+                        && route
+                            .groups
+                            .as_ref()
+                            .is_none_or(|g| g.iter().any(|g| counted.contains(g)))
+                })
             };
-            let method = match route.method.as_str() {
-                "ANY" => "DELETE",
-                named => named,
-            };
-            arns.push((method.to_string(), path));
-        }
-        let mut claims = m2m_claims(ISSUER, M2M_CLIENT, &held.join(" "), NOW - 60, 3600);
-        if !machine {
-            claims.sub = Some("user-uuid".into());
-            claims.username = Some("alice".into());
-        }
-        claims.groups = (!groups.is_empty()).then(|| groups.clone());
-        let token = fx.token(&claims);
-        for (called_method, called_path) in &called {
-            let event = token_event(&format!("Bearer {token}"), called_method, called_path);
-            let decision = authorizer.decide(&event, &fx.keys, NOW).unwrap();
-            let answer =
-                serde_json::to_value(authorizer::policy::response(decision, table)).unwrap();
-            let document = &answer["policyDocument"];
-            let allowed = |method: &str, path: &str| {
-                evaluate(document, INVOKE_ACTION, &method_arn(method, path)).unwrap()
-                    == Evaluation::Allow
-            };
-            prop_assert_eq!(
-                allowed(called_method, called_path),
-                permitted(called_method, called_path),
-                "called {} {} with {:?}: {}",
-                called_method,
-                called_path,
-                held,
-                document
-            );
-            for (method, path) in arns.iter().chain(&called) {
-                let (got, want) = (allowed(method, path), permitted(method, path));
-                prop_assert!(
-                    !got || want,
-                    "cached from {} {}, {:?}: {} {} allowed: {}",
+            // The random requests, and one of every route's own.
+            let mut arns: Vec<(String, String)> = replayed;
+            for route in table.routes() {
+                let path: String = route
+                    .path
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| {
+                        if s.starts_with('{') {
+                            "/v".to_string()
+                        } else {
+                            format!("/{s}")
+                        }
+                    })
+                    .collect();
+                let path = if path.is_empty() {
+                    "/".to_string()
+                } else {
+                    path
+                };
+                let method = match route.method.as_str() {
+                    "ANY" => "DELETE",
+                    named => named,
+                };
+                arns.push((method.to_string(), path));
+            }
+            let mut claims = m2m_claims(ISSUER, M2M_CLIENT, &held.join(" "), NOW - 60, 3600);
+            if !machine {
+                claims.sub = Some("user-uuid".into());
+                claims.username = Some("alice".into());
+            }
+            claims.groups = (!groups.is_empty()).then(|| groups.clone());
+            let token = fx.token(&claims);
+            for (called_method, called_path) in &called {
+                let event = token_event(&format!("Bearer {token}"), called_method, called_path);
+                let decision = authorizer.decide(&event, &fx.keys, NOW).unwrap();
+                let answer =
+                    serde_json::to_value(authorizer::policy::response(decision, table)).unwrap();
+                let document = &answer["policyDocument"];
+                let allowed = |method: &str, path: &str| {
+                    evaluate(document, INVOKE_ACTION, &method_arn(method, path)).unwrap()
+                        == Evaluation::Allow
+                };
+                prop_assert_eq!(
+                    allowed(called_method, called_path),
+                    permitted(called_method, called_path),
+                    "called {} {} with {:?}: {}",
                     called_method,
                     called_path,
                     held,
-                    method,
-                    path,
                     document
                 );
-                if exact {
-                    prop_assert_eq!(
-                        got,
-                        want,
-                        "no inexact pairs; cached from {} {}, {:?}: {} {}: {}",
+                for (method, path) in arns.iter().chain(&called) {
+                    let (got, want) = (allowed(method, path), permitted(method, path));
+                    prop_assert!(
+                        !got || want,
+                        "cached from {} {}, {:?}: {} {} allowed: {}",
                         called_method,
                         called_path,
                         held,
@@ -249,11 +241,24 @@ fn replayed_policies_agree_with_the_route_table() {
                         path,
                         document
                     );
+                    if exact {
+                        prop_assert_eq!(
+                            got,
+                            want,
+                            "no inexact pairs; cached from {} {}, {:?}: {} {}: {}",
+                            called_method,
+                            called_path,
+                            held,
+                            method,
+                            path,
+                            document
+                        );
+                    }
                 }
             }
-        }
-        Ok(())
-    });
+            Ok(())
+        },
+    );
     if let Err(failure) = result {
         panic!("{failure}");
     }

@@ -241,7 +241,12 @@ fn group_rules_hold_under_the_cache_for_users_and_never_for_m2m() {
         ("GET", "/book", &["API/book.get"], None),
         ("GET", "/book/1", &["API/book.get"], None),
         ("DELETE", "/book/1", &["API/book.delete"], Some(&["admins"])),
-        ("POST", "/book", &["API/book.post"], Some(&["editors", "admins"])),
+        (
+            "POST",
+            "/book",
+            &["API/book.post"],
+            Some(&["editors", "admins"]),
+        ),
         ("GET", "/book/1/audit", &[], Some(&["admins"])),
     ];
     let scopes = ["API/book.get", "API/book.post", "API/book.delete"];
@@ -281,7 +286,10 @@ fn group_rules_hold_under_the_cache_for_users_and_never_for_m2m() {
                     for (method, path, needs, any_of) in requests {
                         let got = allowed(&policy, method, path);
                         if !permitted(needs, any_of) {
-                            assert!(!got, "{case}, cached from {called_method} {called_path}: {method} {path} must not be allowed");
+                            assert!(
+                                !got,
+                                "{case}, cached from {called_method} {called_path}: {method} {path} must not be allowed"
+                            );
                         }
                     }
                 }

@@ -66,7 +66,10 @@ fn delete_book_needs_book_delete_and_the_admins_group() {
             groups: Some(vec!["admins".into()]),
         }
     );
-    assert_eq!(group_routes(), BTreeSet::from(["DELETE /book/{id}".to_string()]));
+    assert_eq!(
+        group_routes(),
+        BTreeSet::from(["DELETE /book/{id}".to_string()])
+    );
 }
 
 #[test]
@@ -79,7 +82,10 @@ fn every_group_a_rule_names_is_a_group_of_the_pool() {
         .filter(|r| r["Type"].as_str() == Some("AWS::Cognito::UserPoolGroup"))
         .filter_map(|r| r["Properties"]["GroupName"].as_str().map(String::from))
         .collect();
-    assert_eq!(pool_groups, BTreeSet::from(["admins".to_string(), "editors".to_string()]));
+    assert_eq!(
+        pool_groups,
+        BTreeSet::from(["admins".to_string(), "editors".to_string()])
+    );
     for (route, rule) in route_rules() {
         for group in rule.groups.iter().flatten() {
             assert!(pool_groups.contains(group), "{route}: no group {group}");

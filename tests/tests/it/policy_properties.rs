@@ -37,12 +37,15 @@ fn segment() -> impl Strategy<Value = Seg> {
     ]
 }
 
+/// A generated route: key, scopes and maybe a group rule.
+type RouteCase = (String, Vec<String>, Option<Vec<String>>);
+
 /// The groups routes may name and tokens may carry.
 const GROUPS: [&str; 3] = ["admins", "editors", "Admins"];
 
 /// A route key such as `GET /a/{p1}/{rest+}` (a `{+}` only last), its
 /// scopes and, for some, a group rule.
-fn route() -> impl Strategy<Value = (String, Vec<String>, Option<Vec<String>>)> {
+fn route() -> impl Strategy<Value = RouteCase> {
     (
         0..METHODS.len(),
         prop::collection::vec(segment(), 0..4),
@@ -72,7 +75,7 @@ fn route() -> impl Strategy<Value = (String, Vec<String>, Option<Vec<String>>)> 
 }
 
 /// Routes that match the same requests are a configuration error: keep the first.
-fn table() -> impl Strategy<Value = Vec<(String, Vec<String>, Option<Vec<String>>)>> {
+fn table() -> impl Strategy<Value = Vec<RouteCase>> {
     prop::collection::vec(route(), 1..8).prop_map(|routes| {
         let mut shapes = HashSet::new();
         routes
@@ -110,7 +113,7 @@ fn request() -> impl Strategy<Value = (String, String)> {
         })
 }
 
-fn json(routes: &[(String, Vec<String>, Option<Vec<String>>)]) -> String {
+fn json(routes: &[RouteCase]) -> String {
     let map: serde_json::Map<String, serde_json::Value> = routes
         .iter()
         .map(|(k, scopes, groups)| {

@@ -254,8 +254,8 @@ fn pathological(c: &mut Criterion) {
     wide_scopes.extend(all.iter().cloned());
     let wide_scopes = wide_scopes.join(" ");
     assert_eq!(
-        table.permitted(Scopes::new(&wide_scopes)),
-        table.permitted(Scopes::new(&all.join(" ")))
+        table.permitted(Scopes::new(&wide_scopes), &[]),
+        table.permitted(Scopes::new(&all.join(" ")), &[])
     );
 
     let mut group = c.benchmark_group("pathological");
@@ -270,7 +270,7 @@ fn pathological(c: &mut Criterion) {
         b.iter(|| answer(&seeds, black_box(&largest_event), &fx.keys, fx.now))
     });
     group.bench_function("permitted_10000_scopes_200_routes", |b| {
-        b.iter(|| table.permitted(Scopes::new(black_box(&wide_scopes))))
+        b.iter(|| table.permitted(Scopes::new(black_box(&wide_scopes)), &[]))
     });
     group.bench_function("decide_200_routes_all_permitted", |b| {
         b.iter(|| answer(&wide, black_box(&wide_event), &fx.keys, fx.now))
@@ -324,7 +324,7 @@ fn parts(c: &mut Criterion) {
     group.bench_function("permitted_and_find", |b| {
         b.iter(|| {
             (
-                routes.permitted(Scopes::new(black_box(SEED_SCOPE))),
+                routes.permitted(Scopes::new(black_box(SEED_SCOPE)), &[]),
                 routes.find("GET", black_box("book")),
             )
         })

@@ -90,9 +90,10 @@ impl Authorizer {
         let token = event::bearer_token(&event.authorization).ok_or(TokenError::NotBearer)?;
         let claims = self.verifier.verify(token, keys, now)?;
         let method_arn = MethodArn::parse(event.method_arn)?;
-        let permitted = self
-            .routes
-            .permitted(Scopes::new(claims.scope.as_deref().unwrap_or("")));
+        let permitted = self.routes.permitted(
+            Scopes::new(claims.scope.as_deref().unwrap_or("")),
+            claims.groups(),
+        );
         let called_route = self
             .routes
             .find_path(method_arn.method(), method_arn.path());

@@ -70,6 +70,16 @@ impl AccessTokenClaims {
     pub fn is_machine(&self) -> bool {
         self.username.is_none() && self.sub.is_some() && self.sub == self.client_id
     }
+
+    /// The groups a route's group rule counts: `cognito:groups` of a user
+    /// token, and none for a machine token (Cognito never gives one
+    /// groups, so one that claims them is not trusted with them).
+    pub fn groups(&self) -> &[String] {
+        if self.is_machine() {
+            return &[];
+        }
+        self.groups.as_deref().unwrap_or_default()
+    }
 }
 
 #[cfg(test)]
@@ -93,6 +103,28 @@ mod tests {
         let claims: AccessTokenClaims = serde_json::from_str(json).unwrap();
         assert!(!claims.is_machine());
         assert_eq!(claims.groups, Some(vec!["admin".to_string()]));
+    }
+
+    #[test]
+    fn groups_are_a_user_tokens_and_never_a_machine_tokens() {
+        let admins = Some(vec!["admins".to_string()]);
+        let cases = [
+            (Some("u"), Some("alice"), admins.clone(), &["admins"][..]),
+            (Some("u"), Some("alice"), None, &[][..]),
+            // sub == client_id and no username: a machine token, whatever it claims.
+            (Some("c"), None, admins.clone(), &[][..]),
+            (Some("c"), None, None, &[][..]),
+        ];
+        for (sub, username, groups, expected) in cases {
+            let claims = AccessTokenClaims {
+                sub: sub.map(String::from),
+                client_id: Some("c".into()),
+                username: username.map(String::from),
+                groups,
+                ..Default::default()
+            };
+            assert_eq!(claims.groups(), expected, "{claims:?}");
+        }
     }
 
     #[test]

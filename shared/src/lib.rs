@@ -12,5 +12,5 @@ pub mod scopes;
 pub use claims::AccessTokenClaims;
 pub use context::{AuthorizerContext, ContextError};
 pub use cors::AllowedOrigins;
-pub use routes::{Method, PolicyPlan, Route, RouteError, RouteSet, RouteTable};
+pub use routes::{Method, PolicyPlan, Route, RouteError, RouteSet, RouteTable, Rule};
 pub use scopes::Scopes;

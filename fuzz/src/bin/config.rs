@@ -1,6 +1,8 @@
 //! Configuration: the variables one per line (`USER_POOL_ID`,
 //! `APP_CLIENT_IDS`, `ROUTE_SCOPES`, `JWKS_URL`, `TOKEN_ISSUER`); a route
-//! table that parses is then asked for policies on its own routes.
+//! table that parses is then asked for policies on its own routes, for a
+//! token without groups and for one holding every group a rule names (which
+//! may call at least what the first may).
 #![no_main]
 
 use authorizer::Config;
@@ -34,10 +36,22 @@ fuzz_target!(|data: &[u8]| {
         .flat_map(|r| r.scopes.iter().map(String::as_str))
         .collect();
     let scope = every_scope.join(" ");
-    let permitted = table.permitted(Scopes::new(&scope));
-    for route in table.routes().iter().take(16) {
-        let request = format!("{}{}", route.method.arn_str(), route.path);
-        let called = table.find(route.method.as_str(), &route.path);
-        let _ = table.policy(&permitted, called, &request);
+    let every_group: Vec<String> = table
+        .routes()
+        .iter()
+        .flat_map(|r| r.groups.iter().flatten().cloned())
+        .collect();
+    let without = table.permitted(Scopes::new(&scope), &[]);
+    let with = table.permitted(Scopes::new(&scope), &every_group);
+    for (i, route) in table.routes().iter().enumerate() {
+        assert_eq!(without.contains(i), route.groups.is_none(), "{}", route.key);
+        assert!(with.contains(i), "{}", route.key);
+    }
+    for permitted in [&without, &with] {
+        for route in table.routes().iter().take(16) {
+            let request = format!("{}{}", route.method.arn_str(), route.path);
+            let called = table.find(route.method.as_str(), &route.path);
+            let _ = table.policy(permitted, called, &request);
+        }
     }
 });

@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
         "API/files API/user.get",
         "API/book.delete API/admin",
     ] {
-        let permitted = table.permitted(Scopes::new(scope));
+        let permitted = table.permitted(Scopes::new(scope), &[]);
         let plan = table.policy(&permitted, called, arn.request());
         let arns = |patterns: &[&str]| -> Vec<String> {
             patterns

@@ -107,12 +107,7 @@ pub async fn event(args: &EventArgs, workspace: &std::path::Path) -> Result<Valu
     };
     let template = Template::load(&template_path).map_err(|e| spec_error(SpecError::from(e)))?;
     let spec = StackSpec::from_template(&template).map_err(spec_error)?;
-    let routes = RouteTable::new(
-        spec.routes
-            .iter()
-            .map(|r| (r.key(), r.scopes.clone()))
-            .collect(),
-    )?;
+    let routes = RouteTable::new(spec.routes.iter().map(|r| (r.key(), r.rule())))?;
     let method = args.method.to_ascii_uppercase();
     let path = in_stage(&routes, &stack.stage, &method, &args.path);
     let resource = routes

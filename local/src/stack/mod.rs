@@ -146,12 +146,7 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     let id_issuer = state_dir.load_or_generate_key(ID_KEY_FILE)?;
     let users = UserStore::load(state_dir.path(), &options.users, &spec.password_policy)?;
     let clients = Clients::from_state(&spec.clients, &state);
-    let routes = RouteTable::new(
-        spec.routes
-            .iter()
-            .map(|r| (r.key(), r.scopes.clone()))
-            .collect(),
-    )?;
+    let routes = RouteTable::new(spec.routes.iter().map(|r| (r.key(), r.rule())))?;
 
     // Bind everything first, so a busy port fails before any build starts.
     let token_listener = bind(options.token_port).await?;

@@ -101,11 +101,16 @@ impl Banner<'_> {
             writeln!(out, "    flows:         {}", client.flows.join(" "))?;
             writeln!(out, "    scopes:        {}", client.scopes.join(" "))?;
         }
-        writeln!(out, "\nRoutes and the scopes they require:")?;
+        writeln!(out, "\nRoutes and the scopes (and groups) they require:")?;
         for route in self.routes {
+            let groups = route
+                .groups
+                .as_ref()
+                .map(|g| format!(" (groups: one of {})", g.join(" ")))
+                .unwrap_or_default();
             writeln!(
                 out,
-                "  {:<8}{:<16}{}",
+                "  {:<8}{:<16}{}{groups}",
                 route.method,
                 route.path,
                 route.scopes.join(" ")
@@ -348,6 +353,7 @@ mod tests {
             method: "GET".into(),
             path: "/awesomeapi".into(),
             scopes: vec!["awesomeapi-resource-server/awesomeapi.read".into()],
+            groups: None,
         }];
         let clients = [m2m.clone()];
         let text = Banner {

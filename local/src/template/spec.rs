@@ -2,15 +2,14 @@
 //! data: the API's routes, the user pool's app clients and the authorizer's
 //! settings. It is read from template.yaml so that local runs mirror a deploy.
 
-use std::collections::HashMap;
-
+use shared::{RouteTable, Rule};
 use thiserror::Error;
 
 use crate::template::api_responses::{CorsPreflight, GatewayResponses, ResponseConfigError};
 use crate::template::password_policy::PasswordPolicy;
 use crate::template::sam::{Template, TemplateError, TokenValidity};
 
-/// One API route served by the handler, with the scopes it requires.
+/// One API route served by the handler, with the scopes (and groups) it requires.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteSpec {
     /// Upper-case method, or `ANY`.
@@ -19,12 +18,22 @@ pub struct RouteSpec {
     pub path: String,
     /// Scopes that are all required.
     pub scopes: Vec<String>,
+    /// Groups of which the token must carry one, when `ROUTE_SCOPES` gives a group rule.
+    pub groups: Option<Vec<String>>,
 }
 
 impl RouteSpec {
     /// The route key used by `ROUTE_SCOPES`, e.g. `GET /book`.
     pub fn key(&self) -> String {
         format!("{} {}", self.method, self.path)
+    }
+
+    /// What the route requires, as shared's route table takes it.
+    pub fn rule(&self) -> Rule {
+        Rule {
+            scopes: self.scopes.clone(),
+            groups: self.groups.clone(),
+        }
     }
 }
 
@@ -93,8 +102,8 @@ pub enum SpecError {
     /// The template could not be read or resolved.
     #[error(transparent)]
     Template(#[from] TemplateError),
-    /// The authorizer's `ROUTE_SCOPES` is not a JSON object of scope lists.
-    #[error("the authorizer's ROUTE_SCOPES is not a JSON object of scope lists: {0}")]
+    /// The authorizer's `ROUTE_SCOPES` is not a route table the authorizer would accept.
+    #[error("the authorizer's ROUTE_SCOPES: {0}")]
     RouteScopes(String),
     /// The API's `Cors` or `GatewayResponses` cannot be applied.
     #[error(transparent)]
@@ -108,15 +117,20 @@ impl StackSpec {
     /// `GatewayResponses`, and the handler's environment.
     pub fn from_template(template: &Template) -> Result<Self, SpecError> {
         let route_scopes = template.route_scopes_json()?;
-        let scopes: HashMap<String, Vec<String>> = serde_json::from_str(&route_scopes)
+        // Read by the authorizer's own parser, so local refuses what a deploy would.
+        let table = RouteTable::from_json(&route_scopes)
             .map_err(|e| SpecError::RouteScopes(e.to_string()))?;
         let routes = template
             .api_routes()?
             .into_iter()
-            .map(|route| RouteSpec {
-                scopes: scopes.get(&route.key()).cloned().unwrap_or_default(),
-                method: route.method,
-                path: route.path,
+            .map(|route| {
+                let configured = table.routes().iter().find(|r| r.key == route.key());
+                RouteSpec {
+                    scopes: configured.map(|r| r.scopes.clone()).unwrap_or_default(),
+                    groups: configured.and_then(|r| r.groups.clone()),
+                    method: route.method,
+                    path: route.path,
+                }
             })
             .collect();
         let clients = template
@@ -330,7 +344,7 @@ Resources:
     Type: AWS::Serverless::Function
     Properties:
       Environment:
-        Variables: {ROUTE_SCOPES: '{}', APP_CLIENT_IDS: x}
+        Variables: {ROUTE_SCOPES: '{"GET /a":[]}', APP_CLIENT_IDS: x}
   H:
     Type: AWS::Serverless::Function
     Properties:
@@ -369,7 +383,7 @@ Resources:
     }
 
     #[test]
-    fn routes_without_route_scopes_get_no_scopes() {
+    fn routes_take_their_rules_from_route_scopes_through_the_authorizers_parser() {
         let yaml = r#"
 Resources:
   Api:
@@ -390,7 +404,7 @@ Resources:
     Properties:
       Environment:
         Variables:
-          ROUTE_SCOPES: '{"GET /a":["s/a"]}'
+          ROUTE_SCOPES: '{"GET /a":["s/a"],"POST /b":{"scopes":[],"groups":["admins"]}}'
           APP_CLIENT_IDS: !Ref C
   H:
     Type: AWS::Serverless::Function
@@ -415,6 +429,9 @@ Resources:
                 ("POST /b".to_string(), vec![])
             ]
         );
+        assert_eq!(spec.routes[0].groups, None);
+        assert_eq!(spec.routes[1].groups, Some(vec!["admins".to_string()]));
+        assert_eq!(spec.routes[1].rule().groups, spec.routes[1].groups);
         assert_eq!((spec.reauthorize_every, spec.stage.as_str()), (300, "dev"));
         assert_eq!(spec.authorizer_clients, ["C"]);
         // Cors as a plain string: the origin alone, and the authorizer on

@@ -5,8 +5,11 @@ use thiserror::Error;
 /// Why a route table could not be parsed.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum RouteError {
-    /// Not a JSON object of string lists, or a key appears twice.
-    #[error("not a JSON object from \"METHOD /path\" to a list of scopes: {0}")]
+    /// Not a JSON object of string lists or rules, or a key appears twice;
+    /// a malformed value's message names its route.
+    #[error(
+        "not a JSON object from \"METHOD /path\" to a list of scopes or {{\"scopes\": [...], \"groups\": [...]}}: {0}"
+    )]
     Json(String),
     /// The object has no routes.
     #[error("no routes are configured")]
@@ -31,6 +34,17 @@ pub enum RouteError {
         route: String,
         /// The offending scope.
         scope: String,
+    },
+    /// A group rule lists no group, which no token could satisfy.
+    #[error("route {0:?}: \"groups\" must list at least one group")]
+    NoGroups(String),
+    /// A group is empty or contains white space (Cognito group names have none).
+    #[error("route {route:?}: bad group {group:?}")]
+    Group {
+        /// The route key.
+        route: String,
+        /// The offending group.
+        group: String,
     },
     /// Two routes match exactly the same requests.
     #[error("routes {0:?} and {1:?} match the same requests")]

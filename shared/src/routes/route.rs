@@ -1,11 +1,12 @@
-//! One configured route: `METHOD /path` and the scopes it needs, which
+//! One configured route: `METHOD /path` and what it needs, which
 //! requests it serves, and how specific it is when several do.
 
 use super::error::RouteError;
 use super::method::Method;
+use super::rule::Rule;
 use super::segment::{Segment, parse_segments};
 
-/// One configured route and the scopes it needs.
+/// One configured route and the scopes (and groups) it needs.
 #[derive(Debug, Clone)]
 pub struct Route {
     /// The route as configured, e.g. `GET /book/{id}`.
@@ -16,37 +17,61 @@ pub struct Route {
     pub path: String,
     /// Scopes that are all required.
     pub scopes: Vec<String>,
+    /// Groups of which the token's `cognito:groups` must hold one; `None`
+    /// for a route without a group rule (never an empty list).
+    pub groups: Option<Vec<String>>,
     pub(super) segments: Vec<Segment>,
     /// The bits of `scopes` in the table's scope index.
     pub(super) required: Vec<u64>,
+    /// The bits of `groups` in the table's group index; empty without a group rule.
+    pub(super) any_of: Vec<u64>,
 }
 
 impl Route {
-    /// Parses `METHOD /path` and its scopes; the scope bits are the table's to set.
-    pub(super) fn parse(key: String, scopes: Vec<String>) -> Result<Self, RouteError> {
+    /// Parses `METHOD /path` and its rule; the scope and group bits are the table's to set.
+    pub(super) fn parse(key: String, rule: Rule) -> Result<Self, RouteError> {
+        let Rule { scopes, groups } = rule;
         let (method, path) = key
             .split_once(' ')
             .and_then(|(m, p)| Some((Method::parse(m)?, p)))
             .filter(|(_, p)| p.starts_with('/'))
             .ok_or_else(|| RouteError::Key(key.clone()))?;
         let segments = parse_segments(&key, path)?;
-        if let Some(scope) = scopes
-            .iter()
-            .find(|s| s.is_empty() || s.chars().any(char::is_whitespace))
-        {
+        if let Some(scope) = scopes.iter().find(|s| !is_name(s)) {
             return Err(RouteError::Scope {
                 route: key.clone(),
                 scope: scope.clone(),
             });
+        }
+        if let Some(groups) = &groups {
+            if groups.is_empty() {
+                return Err(RouteError::NoGroups(key));
+            }
+            if let Some(group) = groups.iter().find(|g| !is_name(g)) {
+                return Err(RouteError::Group {
+                    route: key.clone(),
+                    group: group.clone(),
+                });
+            }
         }
         Ok(Route {
             method,
             path: path.to_string(),
             key,
             scopes,
+            groups,
             segments,
             required: Vec::new(),
+            any_of: Vec::new(),
         })
+    }
+
+    /// True if a token with these scope and group bits (the table's
+    /// indexes) may call this route: every scope, and one group if the
+    /// route has a group rule.
+    pub(super) fn allows(&self, scopes: &[u64], groups: &[u64]) -> bool {
+        self.required.iter().zip(scopes).all(|(r, h)| r & !h == 0)
+            && (self.any_of.is_empty() || self.any_of.iter().zip(groups).any(|(r, h)| r & h != 0))
     }
 
     /// True if a request with `method` on `path` (with or without the
@@ -85,6 +110,11 @@ impl Route {
     pub(super) fn specificity(&self) -> Specificity<'_> {
         Specificity(&self.segments, self.method != Method::Any)
     }
+}
+
+/// True for a scope or group name: not empty, no white space.
+fn is_name(name: &str) -> bool {
+    !name.is_empty() && !name.chars().any(char::is_whitespace)
 }
 
 /// How specific a route is: its segments' ranks, compared lexicographically

@@ -1,5 +1,5 @@
 //! The route table: the configured routes, which one serves a request, and
-//! which a token's scopes permit; policies are planned by [`Planner`].
+//! which a token's scopes and groups permit; policies are planned by [`Planner`].
 
 use std::collections::HashMap;
 
@@ -9,15 +9,17 @@ use super::method::Method;
 use super::policy::{Planner, PolicyPlan};
 use super::route::{Route, Specificity, most_specific};
 use super::route_set::RouteSet;
+use super::rule::Rule;
 use super::scope_index::ScopeIndex;
 use super::segment::shape;
 use crate::scopes::Scopes;
 
-/// The routes of an API and the scopes each one needs.
+/// The routes of an API and the scopes (and groups) each one needs.
 #[derive(Debug, Clone)]
 pub struct RouteTable {
     routes: Vec<Route>,
     scopes: ScopeIndex,
+    groups: ScopeIndex,
     planner: Planner,
 }
 
@@ -28,26 +30,37 @@ impl RouteTable {
         Self::new(entries)
     }
 
-    /// Builds a table from `("METHOD /path", scopes)` pairs.
+    /// Builds a table from `("METHOD /path", rule)` pairs, where a rule is a
+    /// [`Rule`] or a list of scopes.
     ///
     /// Close to linear in the number of routes: duplicates are found by
     /// hashing, and the routes a pattern reaches by walking a prefix tree of
     /// the paths (a route whose first segment is a parameter is compared
     /// with every route, so tables of many such routes cost more).
-    pub fn new(entries: Vec<(String, Vec<String>)>) -> Result<Self, RouteError> {
-        if entries.is_empty() {
-            return Err(RouteError::Empty);
-        }
+    pub fn new<R: Into<Rule>>(
+        entries: impl IntoIterator<Item = (String, R)>,
+    ) -> Result<Self, RouteError> {
         let mut routes = entries
             .into_iter()
-            .map(|(key, scopes)| Route::parse(key, scopes))
+            .map(|(key, rule)| Route::parse(key, rule.into()))
             .collect::<Result<Vec<_>, _>>()?;
+        if routes.is_empty() {
+            return Err(RouteError::Empty);
+        }
         refuse_duplicates(&routes)?;
-        let scopes = ScopeIndex::new(&mut routes);
+        let scopes = ScopeIndex::new(routes.iter().flat_map(|r| &r.scopes));
+        let groups = ScopeIndex::new(routes.iter().flat_map(|r| r.groups.iter().flatten()));
+        for route in &mut routes {
+            route.required = scopes.mask(&route.scopes);
+            if let Some(names) = &route.groups {
+                route.any_of = groups.mask(names);
+            }
+        }
         let planner = Planner::new(&routes);
         Ok(Self {
             routes,
             scopes,
+            groups,
             planner,
         })
     }
@@ -89,12 +102,16 @@ impl RouteTable {
             .map(|r| r.path.as_str())
     }
 
-    /// The routes whose every required scope is in `scopes`.
+    /// The routes a token with these scopes and `cognito:groups` may call:
+    /// every required scope is in `scopes` and, for a route with a group
+    /// rule, one of its groups is in `groups` (both compared exactly). Pass
+    /// [`crate::AccessTokenClaims::groups`], which is empty for M2M tokens.
     ///
-    /// Linear in the number of scopes plus the number of routes: each token
-    /// scope is looked up once, then each route is a bit-mask test.
-    pub fn permitted(&self, scopes: Scopes<'_>) -> RouteSet {
-        // Up to 256 configured scopes fit on the stack.
+    /// Linear in the number of scopes and groups plus the number of routes:
+    /// each token scope and group is looked up once, then each route is a
+    /// bit-mask test.
+    pub fn permitted(&self, scopes: Scopes<'_>, groups: &[String]) -> RouteSet {
+        // Up to 256 configured scopes (and 64 groups) fit on the stack.
         let mut inline = [0u64; 4];
         let mut heap = Vec::new();
         let held: &mut [u64] = match inline.get_mut(..self.scopes.words()) {
@@ -104,19 +121,23 @@ impl RouteTable {
                 &mut heap
             }
         };
-        for scope in scopes.iter() {
-            if let Some(bit) = self.scopes.bit(scope) {
-                held[bit / 64] |= 1 << (bit % 64);
+        self.scopes.hold(scopes.iter(), held);
+        let mut inline_groups = [0u64; 1];
+        let mut heap_groups = Vec::new();
+        let held_groups: &mut [u64] = match inline_groups.get_mut(..self.groups.words()) {
+            Some(words) => words,
+            None => {
+                heap_groups.resize(self.groups.words(), 0);
+                &mut heap_groups
             }
+        };
+        if !self.groups.is_empty() {
+            self.groups
+                .hold(groups.iter().map(String::as_str), held_groups);
         }
         let mut set = RouteSet::empty(self.routes.len());
         for (i, route) in self.routes.iter().enumerate() {
-            if route
-                .required
-                .iter()
-                .zip(held.iter())
-                .all(|(r, h)| r & !h == 0)
-            {
+            if route.allows(held, held_groups) {
                 set.insert(i);
             }
         }

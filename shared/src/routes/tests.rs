@@ -78,7 +78,7 @@ fn resource_is_the_most_specific_path_whatever_the_method() {
 fn plan_of<'a>(t: &'a RouteTable, scope: &str, request: &'a str) -> PolicyPlan<'a> {
     let (method, path) = request.split_once('/').unwrap();
     t.policy(
-        &t.permitted(Scopes::new(scope)),
+        &t.permitted(Scopes::new(scope), &[]),
         t.find(method, path),
         request,
     )
@@ -159,7 +159,7 @@ fn an_unpermitted_call_gets_no_exact_allowance() {
 fn permitted_requires_every_scope_exactly() {
     let t = table(SEEDS);
     let allowed = |scope: &str| -> Vec<&str> {
-        let set = t.permitted(Scopes::new(scope));
+        let set = t.permitted(Scopes::new(scope), &[]);
         (0..t.routes().len())
             .filter(|i| set.contains(*i))
             .map(|i| t.routes()[i].key.as_str())
@@ -169,13 +169,13 @@ fn permitted_requires_every_scope_exactly() {
     assert_eq!(allowed("API/book.gets API/Book.get"), Vec::<&str>::new());
     assert_eq!(allowed("API/book.delete"), Vec::<&str>::new());
     assert_eq!(allowed("API/admin API/book.delete"), ["DELETE /book/{id}"]);
-    assert!(t.permitted(Scopes::new("")).is_empty());
+    assert!(t.permitted(Scopes::new(""), &[]).is_empty());
 }
 
 #[test]
 fn routes_without_scopes_need_only_a_valid_token() {
     let t = table(r#"{"GET /health":[],"GET /x":["s"]}"#);
-    let set = t.permitted(Scopes::new(""));
+    let set = t.permitted(Scopes::new(""), &[]);
     assert!(set.contains(0) && !set.contains(1));
 }
 
@@ -191,7 +191,7 @@ fn many_scopes_and_routes_use_bit_masks_beyond_64() {
         .collect();
     let t = RouteTable::new(entries).unwrap();
     let scope = "common s3 s150 s199";
-    let set = t.permitted(Scopes::new(scope));
+    let set = t.permitted(Scopes::new(scope), &[]);
     let held: Vec<usize> = (0..200).filter(|i| set.contains(*i)).collect();
     assert_eq!(held, [3, 150, 199]);
 }
@@ -230,4 +230,143 @@ fn bad_tables_are_rejected_with_the_reason() {
         let err = RouteTable::from_json(json).unwrap_err();
         assert!(check(&err), "{json}: {err}");
     }
+}
+
+const GROUPED: &str = r#"{"GET /book":["API/book.get"],
+    "DELETE /book/{id}":{"scopes":["API/book.delete"],"groups":["admins"]},
+    "POST /book":{"scopes":["API/book.post","API/book.get"],"groups":["editors","admins"]},
+    "GET /health":{"groups":["ops"]}}"#;
+
+fn allowed_with<'t>(t: &'t RouteTable, scope: &str, groups: &[&str]) -> Vec<&'t str> {
+    let groups: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
+    let set = t.permitted(Scopes::new(scope), &groups);
+    (0..t.routes().len())
+        .filter(|i| set.contains(*i))
+        .map(|i| t.routes()[i].key.as_str())
+        .collect()
+}
+
+#[test]
+fn a_group_rule_needs_every_scope_and_one_of_the_groups_exactly() {
+    let t = table(GROUPED);
+    let all = "API/book.get API/book.post API/book.delete";
+    let cases: [(&str, &[&str], &[&str]); 12] = [
+        // No groups (an M2M token): no group rule is met, scopes or not.
+        (all, &[], &["GET /book"]),
+        ("API/book.delete", &["admins"], &["DELETE /book/{id}"]),
+        // The group without the scope is not enough.
+        ("API/book.get", &["admins"], &["GET /book"]),
+        // Case-sensitive and exact.
+        (all, &["Admins"], &["GET /book"]),
+        (all, &["admin"], &["GET /book"]),
+        (all, &["admins "], &["GET /book"]),
+        // One of the groups is enough; other groups do not hurt.
+        (all, &["readers", "editors"], &["GET /book", "POST /book"]),
+        (
+            all,
+            &["admins"],
+            &["GET /book", "DELETE /book/{id}", "POST /book"],
+        ),
+        // Every scope of a group rule is still required.
+        ("API/book.post", &["editors"], &[]),
+        (
+            "API/book.post API/book.get",
+            &["editors"],
+            &["GET /book", "POST /book"],
+        ),
+        // A rule of groups only needs no scope.
+        ("", &["ops"], &["GET /health"]),
+        ("", &["ops", "admins"], &["GET /health"]),
+    ];
+    for (scope, groups, expected) in cases {
+        assert_eq!(
+            allowed_with(&t, scope, groups),
+            expected,
+            "{scope:?} {groups:?}"
+        );
+    }
+}
+
+#[test]
+fn a_list_value_and_an_object_of_scopes_mean_the_same() {
+    let list = table(r#"{"GET /a":["s","t"]}"#);
+    let object = table(r#"{"GET /a":{"scopes":["s","t"]}}"#);
+    assert_eq!(list.routes()[0].scopes, object.routes()[0].scopes);
+    assert_eq!(object.routes()[0].groups, None);
+    for (scope, groups) in [("s t", &[][..]), ("s", &["g"][..]), ("s t", &["g"][..])] {
+        assert_eq!(
+            allowed_with(&list, scope, groups),
+            allowed_with(&object, scope, groups)
+        );
+    }
+}
+
+#[test]
+fn many_groups_use_masks_beyond_64() {
+    let entries: Vec<(String, super::Rule)> = (0..150)
+        .map(|i| {
+            let rule = super::Rule {
+                scopes: vec![],
+                groups: Some(vec![format!("g{i}"), "everyone".to_string()]),
+            };
+            (format!("GET /r{i}"), rule)
+        })
+        .collect();
+    let t = RouteTable::new(entries).unwrap();
+    let set = t.permitted(Scopes::new(""), &["g3".into(), "g149".into(), "x".into()]);
+    let held: Vec<usize> = (0..150).filter(|i| set.contains(*i)).collect();
+    assert_eq!(held, [3, 149]);
+    let everyone = t.permitted(Scopes::new(""), &["everyone".into()]);
+    assert!((0..150).all(|i| everyone.contains(i)));
+}
+
+#[test]
+fn malformed_group_rules_are_start_up_errors_naming_the_route() {
+    let route = "DELETE /book/{id}";
+    let cases = [
+        r#"{"GET /a":[],"DELETE /book/{id}":{"scopes":["s"],"groups":[]}}"#,
+        r#"{"DELETE /book/{id}":{"groups":["admins"],"scope":["s"]}}"#,
+        r#"{"DELETE /book/{id}":{"groups":[1]}}"#,
+        r#"{"DELETE /book/{id}":{"groups":"admins"}}"#,
+        r#"{"DELETE /book/{id}":{"groups":null}}"#,
+        r#"{"DELETE /book/{id}":{"scopes":[["s"]],"groups":["a"]}}"#,
+        r#"{"DELETE /book/{id}":{"groups":["a"],"groups":["b"]}}"#,
+        r#"{"DELETE /book/{id}":{"groups":[""]}}"#,
+        r#"{"DELETE /book/{id}":{"groups":["two words"]}}"#,
+        r#"{"DELETE /book/{id}":{"scopes":["a b"],"groups":["g"]}}"#,
+        r#"{"DELETE /book/{id}":"admins"}"#,
+        r#"{"DELETE /book/{id}":7}"#,
+    ];
+    for json in cases {
+        let err = RouteTable::from_json(json).unwrap_err();
+        assert!(
+            err.to_string().contains(&format!("{route:?}")),
+            "{json}: {err}"
+        );
+    }
+    assert_eq!(
+        RouteTable::from_json(cases[0]).unwrap_err(),
+        RouteError::NoGroups(route.into())
+    );
+    assert_eq!(
+        RouteTable::from_json(cases[7]).unwrap_err(),
+        RouteError::Group {
+            route: route.into(),
+            group: String::new()
+        }
+    );
+}
+
+#[test]
+fn the_policy_of_a_group_member_differs_only_by_the_group_routes() {
+    let t = table(GROUPED);
+    let request = "GET/book";
+    let called = t.find("GET", "/book");
+    let scope = "API/book.get API/book.delete";
+    let reader = t.policy(&t.permitted(Scopes::new(scope), &[]), called, request);
+    let admins = ["admins".to_string()];
+    let admin = t.policy(&t.permitted(Scopes::new(scope), &admins), called, request);
+    assert_eq!(reader.allow, ["GET/book"]);
+    assert_eq!(admin.allow, ["GET/book", "DELETE/book/*"]);
+    assert!(admin.deny.contains(&"DELETE/book/*/*"), "{admin:?}");
 }

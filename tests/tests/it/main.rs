@@ -6,6 +6,7 @@
 mod browser;
 mod cors;
 mod example_events;
+mod group_rules;
 mod jwks_fetch;
 mod moto_interop;
 mod oauth_interop;

@@ -226,3 +226,74 @@ fn nested_parameter_routes_are_never_over_allowed_under_the_cache() {
         }
     }
 }
+
+#[test]
+fn group_rules_hold_under_the_cache_for_users_and_never_for_m2m() {
+    // The template's shape: a group rule on a route nested under one
+    // without, and a route of groups only.
+    let routes = r#"{"GET /book":["API/book.get"],"GET /book/{id}":["API/book.get"],
+        "DELETE /book/{id}":{"scopes":["API/book.delete"],"groups":["admins"]},
+        "POST /book":{"scopes":["API/book.post"],"groups":["editors","admins"]},
+        "GET /book/{id}/audit":{"groups":["admins"]}}"#;
+    let fx = Fixture::with_routes(routes);
+    type Request<'a> = (&'a str, &'a str, &'a [&'a str], Option<&'a [&'a str]>);
+    let requests: [Request; 5] = [
+        ("GET", "/book", &["API/book.get"], None),
+        ("GET", "/book/1", &["API/book.get"], None),
+        ("DELETE", "/book/1", &["API/book.delete"], Some(&["admins"])),
+        (
+            "POST",
+            "/book",
+            &["API/book.post"],
+            Some(&["editors", "admins"]),
+        ),
+        ("GET", "/book/1/audit", &[], Some(&["admins"])),
+    ];
+    let scopes = ["API/book.get", "API/book.post", "API/book.delete"];
+    let groups = ["admins", "editors", "Admins"];
+    for subset in 0u32..8 {
+        let held: Vec<&str> = (0..3)
+            .filter(|i| subset & (1 << i) != 0)
+            .map(|i| scopes[i])
+            .collect();
+        for group_subset in 0u32..8 {
+            let in_groups: Vec<String> = (0..3)
+                .filter(|i| group_subset & (1 << i) != 0)
+                .map(|i| groups[i].to_string())
+                .collect();
+            for machine in [false, true] {
+                let mut claims = user_claims(&held.join(" "));
+                claims.groups = (!in_groups.is_empty()).then(|| in_groups.clone());
+                if machine {
+                    claims.sub = Some(M2M_CLIENT.into());
+                    claims.client_id = Some(M2M_CLIENT.into());
+                    claims.username = None;
+                }
+                let token = fx.token(&claims);
+                let counted: &[String] = if machine { &[] } else { &in_groups };
+                let permitted = |needs: &[&str], any_of: Option<&[&str]>| {
+                    needs.iter().all(|s| held.contains(s))
+                        && any_of.is_none_or(|g| g.iter().any(|g| counted.iter().any(|c| c == g)))
+                };
+                for (called_method, called_path, needs, any_of) in requests {
+                    let policy = fx.decide(&token, called_method, called_path).unwrap();
+                    let case = format!("{held:?} {in_groups:?} machine={machine}");
+                    assert_eq!(
+                        allowed(&policy, called_method, called_path),
+                        permitted(needs, any_of),
+                        "{case}: the called {called_method} {called_path}"
+                    );
+                    for (method, path, needs, any_of) in requests {
+                        let got = allowed(&policy, method, path);
+                        if !permitted(needs, any_of) {
+                            assert!(
+                                !got,
+                                "{case}, cached from {called_method} {called_path}: {method} {path} must not be allowed"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

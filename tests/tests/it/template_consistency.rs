@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use local::{STANDARD_SCOPES, Template, defined_scopes};
-use shared::RouteTable;
+use shared::{RouteTable, Rule};
 
 const TEMPLATE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
 
@@ -14,9 +14,28 @@ fn template() -> Template {
     Template::load(TEMPLATE).unwrap()
 }
 
-/// ROUTE_SCOPES as a map (duplicate keys are caught by the RouteTable test).
+/// ROUTE_SCOPES's rules, read by the authorizer's parser.
+fn route_rules() -> BTreeMap<String, Rule> {
+    let table = RouteTable::from_json(&template().route_scopes_json().unwrap()).unwrap();
+    table
+        .routes()
+        .iter()
+        .map(|r| {
+            let rule = Rule {
+                scopes: r.scopes.clone(),
+                groups: r.groups.clone(),
+            };
+            (r.key.clone(), rule)
+        })
+        .collect()
+}
+
+/// ROUTE_SCOPES's scopes per route.
 fn route_scopes() -> BTreeMap<String, Vec<String>> {
-    serde_json::from_str(&template().route_scopes_json().unwrap()).unwrap()
+    route_rules()
+        .into_iter()
+        .map(|(key, rule)| (key, rule.scopes))
+        .collect()
 }
 
 fn api_route_keys() -> BTreeSet<String> {
@@ -28,11 +47,51 @@ fn api_route_keys() -> BTreeSet<String> {
         .collect()
 }
 
-/// Routes for users in a group. M2M tokens never carry `cognito:groups`,
-/// so their scopes would be of no use to the M2M client. Until ROUTE_SCOPES
-/// can hold the group rule itself (`{"scopes": [...], "groups": ["admins"]}`,
-/// issue 18), the list is kept here.
-const GROUP_ROUTES: &[&str] = &["DELETE /book/{id}"];
+/// Routes that have a groups rule. M2M tokens never carry `cognito:groups`,
+/// so their scopes would be of no use to the M2M client.
+fn group_routes() -> BTreeSet<String> {
+    route_rules()
+        .into_iter()
+        .filter(|(_, rule)| rule.groups.is_some())
+        .map(|(key, _)| key)
+        .collect()
+}
+
+#[test]
+fn delete_book_needs_book_delete_and_the_admins_group() {
+    assert_eq!(
+        route_rules()["DELETE /book/{id}"],
+        Rule {
+            scopes: vec!["API/book.delete".into()],
+            groups: Some(vec!["admins".into()]),
+        }
+    );
+    assert_eq!(
+        group_routes(),
+        BTreeSet::from(["DELETE /book/{id}".to_string()])
+    );
+}
+
+#[test]
+fn every_group_a_rule_names_is_a_group_of_the_pool() {
+    let yaml = raw_template();
+    let pool_groups: BTreeSet<String> = yaml["Resources"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::Cognito::UserPoolGroup"))
+        .filter_map(|r| r["Properties"]["GroupName"].as_str().map(String::from))
+        .collect();
+    assert_eq!(
+        pool_groups,
+        BTreeSet::from(["admins".to_string(), "editors".to_string()])
+    );
+    for (route, rule) in route_rules() {
+        for group in rule.groups.iter().flatten() {
+            assert!(pool_groups.contains(group), "{route}: no group {group}");
+        }
+    }
+}
 
 /// Scopes of the routes only signed-in users may call (the `/user` routes
 /// and the group routes).
@@ -40,7 +99,7 @@ fn user_route_scopes() -> BTreeSet<String> {
     route_scopes()
         .into_iter()
         .filter(|(key, _)| {
-            GROUP_ROUTES.contains(&key.as_str())
+            group_routes().contains(key)
                 || key
                     .split_once(' ')
                     .is_some_and(|(_, p)| p == "/user" || p.starts_with("/user/"))

@@ -23,11 +23,11 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use authorizer::{Authorizer, KeySet, policy};
-use testkit::{Issuer, m2m_claims};
-use testkit::{FunctionError, RuntimeApi};
 use local::Template;
 use serde_json::{Value, json};
 use shared::AccessTokenClaims;
+use testkit::{FunctionError, RuntimeApi};
+use testkit::{Issuer, m2m_claims};
 use tokio::process::{Child, Command};
 
 /// Where `sam build` leaves the functions; `PACKAGED_BUILD_DIR` overrides it.

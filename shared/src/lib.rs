@@ -9,6 +9,7 @@ pub mod iam;
 mod route_trie;
 pub mod routes;
 pub mod scopes;
+pub mod stage;
 
 pub use claims::AccessTokenClaims;
 pub use context::{AuthorizerContext, ContextError};

@@ -201,6 +201,32 @@ impl Route {
         parts.next().is_none()
     }
 
+    /// True if `path` is this route's path template, parameter names aside:
+    /// `/book/{bookId}` is the template of a route configured as
+    /// `/book/{id}` or `/book/*`. An HTTP API's `routeKey` names the route
+    /// this way.
+    fn has_template(&self, path: &str) -> bool {
+        let Some(body) = path.strip_prefix('/') else {
+            return false;
+        };
+        let mut parts = body.split('/').filter(|_| !body.is_empty());
+        for segment in &self.segments {
+            let Some(part) = parts.next() else {
+                return false;
+            };
+            let name = part.strip_prefix('{').and_then(|p| p.strip_suffix('}'));
+            let same = match segment {
+                Segment::Literal(lit) => part == lit,
+                Segment::Param => part == "*" || name.is_some_and(|n| !n.ends_with('+')),
+                Segment::Greedy => name.is_some_and(|n| n.ends_with('+')),
+            };
+            if !same {
+                return false;
+            }
+        }
+        parts.next().is_none()
+    }
+
     /// Ordering key: more specific routes compare greater.
     fn specificity(&self) -> Specificity<'_> {
         Specificity(&self.segments, self.method != Method::Any)
@@ -555,6 +581,17 @@ impl RouteTable {
             .filter(|(_, r)| r.matches(method, path))
             .max_by(|(_, a), (_, b)| a.specificity().cmp(&b.specificity()))
             .map(|(i, _)| i)
+    }
+
+    /// The route an HTTP API `routeKey` such as `GET /book/{id}` names:
+    /// the same method and path template (parameter names may differ).
+    /// `None` for `$default` and for routes the table does not list.
+    pub fn find_key(&self, route_key: &str) -> Option<usize> {
+        let (method, path) = route_key.split_once(' ')?;
+        let method = Method::parse(method)?;
+        self.routes
+            .iter()
+            .position(|r| r.method == method && r.has_template(path))
     }
 
     /// The path template of the resource that serves `path` whatever the
@@ -919,6 +956,34 @@ mod tests {
 
     fn table(json: &str) -> RouteTable {
         RouteTable::from_json(json).unwrap()
+    }
+
+    #[test]
+    fn find_key_names_the_route_of_an_http_api_route_key() {
+        let t = table(
+            r#"{"GET /":[],"GET /book/{id}":[],"ANY /files/{path+}":[],"GET /a/*/c":[],"GET /book":[]}"#,
+        );
+        let key = |k: &str| t.find_key(k).map(|i| t.routes()[i].key.as_str());
+        let cases = [
+            ("GET /", Some("GET /")),
+            ("GET /book", Some("GET /book")),
+            ("GET /book/{id}", Some("GET /book/{id}")),
+            ("GET /book/{bookId}", Some("GET /book/{id}")),
+            ("ANY /files/{path+}", Some("ANY /files/{path+}")),
+            ("GET /a/{b}/c", Some("GET /a/*/c")),
+            // The method and template must both be the route's.
+            ("POST /book", None),
+            ("GET /files/{path+}", None),
+            ("GET /book/{id+}", None),
+            ("GET /book/1", None),
+            ("GET /book/{id}/x", None),
+            ("GET book", None),
+            ("$default", None),
+            ("", None),
+        ];
+        for (route_key, expected) in cases {
+            assert_eq!(key(route_key), expected, "{route_key:?}");
+        }
     }
 
     #[test]

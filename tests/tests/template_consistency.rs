@@ -608,6 +608,12 @@ fn every_http_api_event_is_on_the_http_api_with_the_authorizer() {
         expr(at(authorizer, &["AuthorizerPayloadFormatVersion"])),
         "2.0"
     );
+    // SAM grants an HTTP API no invoke permission on its authorizer
+    // function otherwise (every call would be a 500).
+    assert_eq!(
+        expr(at(authorizer, &["EnableFunctionDefaultPermissions"])),
+        "true"
+    );
     let ttl = expr(at(authorizer, &["Identity", "ReauthorizeEvery"]));
     assert_eq!(ttl, "Ref AuthorizerCacheTtl");
     let headers: Vec<String> = at(authorizer, &["Identity", "Headers"])

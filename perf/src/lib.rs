@@ -710,6 +710,19 @@ pub fn expect_allow(outcome: &Outcome) -> Result<(), PerfError> {
     }
 }
 
+/// Checks an answer is an HTTP API simple answer that authorizes the call.
+pub fn expect_authorized(outcome: &Outcome) -> Result<(), PerfError> {
+    let answer = outcome
+        .result
+        .as_ref()
+        .map_err(|e| PerfError::WrongAnswer(format!("{}: {}", e.error_type, e.error_message)))?;
+    if answer["isAuthorized"] == true {
+        Ok(())
+    } else {
+        Err(PerfError::WrongAnswer(answer.to_string()))
+    }
+}
+
 /// Checks an answer is the `Unauthorized` error.
 pub fn expect_unauthorized(outcome: &Outcome) -> Result<(), PerfError> {
     match &outcome.result {

@@ -485,7 +485,7 @@ fn report(
     );
     println!();
     println!(
-        "{:<16} {:>8} {:>10} {:>10} {:>8} {:>14} {:>22} {:>9} {:>10}",
+        "{:<19} {:>8} {:>10} {:>10} {:>8} {:>14} {:>22} {:>9} {:>10}",
         "subject",
         "pinned",
         "p50 µs",
@@ -503,7 +503,7 @@ fn report(
         let rounds: Vec<String> = subject.cpu_us.iter().map(|c| format!("{c:.0}")).collect();
         let (peak, _) = subject.running.memory_kib()?;
         println!(
-            "{:<16} {:>8} {:>10.1} {:>10.1} {:>8.2} {:>14.1} {:>22} {:>9.1} {:>10}",
+            "{:<19} {:>8} {:>10.1} {:>10.1} {:>8.2} {:>14.1} {:>22} {:>9.1} {:>10}",
             subject.name,
             if subject.pinned { "yes" } else { "no" },
             p50,
@@ -518,7 +518,7 @@ fn report(
     let raw = median(raw_us);
     let rounds: Vec<String> = raw_us.iter().map(|c| format!("{c:.1}")).collect();
     println!(
-        "{:<16} {:>8} {:>10} {:>10} {:>8} {:>14.1} {:>22}",
+        "{:<19} {:>8} {:>10} {:>10} {:>8} {:>14.1} {:>22}",
         "raw RSA verify",
         "-",
         "-",

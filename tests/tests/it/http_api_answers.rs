@@ -10,6 +10,7 @@ use authorizer::service::App;
 use authorizer::{Authorizer, Config, KeySet, Unauthorized};
 use integration_tests::fixtures::{
     Fixture, ISSUER, M2M_CLIENT, NOW, POOL, SEED_ROUTES, STAGE, WEB_CLIENT, token_event,
+    user_claims,
 };
 use serde_json::{Value, json};
 use shared::iam::{Evaluation, INVOKE_ACTION, evaluate};
@@ -20,10 +21,15 @@ const SCOPE: &str = "API/book.get awesomeapi-resource-server/awesomeapi.read";
 /// The authorizer with the fixture's keys and `SIMPLE_RESPONSES` as given.
 /// Its JWKS URL is never fetched: every token's `kid` is known.
 fn app(fx: &Fixture, simple_responses: Option<&str>) -> App<HttpJwks> {
+    app_with_routes(fx, SEED_ROUTES, simple_responses)
+}
+
+/// [`app`] with `routes` as `ROUTE_SCOPES`.
+fn app_with_routes(fx: &Fixture, routes: &str, simple_responses: Option<&str>) -> App<HttpJwks> {
     let mut vars = vec![
         ("USER_POOL_ID", POOL.to_string()),
         ("APP_CLIENT_IDS", format!("{M2M_CLIENT},{WEB_CLIENT}")),
-        ("ROUTE_SCOPES", SEED_ROUTES.to_string()),
+        ("ROUTE_SCOPES", routes.to_string()),
     ];
     if let Some(value) = simple_responses {
         vars.push(("SIMPLE_RESPONSES", value.to_string()));
@@ -306,5 +312,96 @@ async fn rest_events_keep_their_answers_whatever_simple_responses_says() {
         );
         let refused = answer(&app, &token_event("Bearer abc", "GET", "/book")).await;
         assert_eq!(refused, Err(Unauthorized), "{simple:?}");
+    }
+}
+
+/// The template's group rule: deleting needs `API/book.delete` and the
+/// `admins` group (issue 18).
+const GROUP_ROUTES: &str = r#"{"GET /book":["API/book.get"],
+    "DELETE /book/{id}":{"scopes":["API/book.delete"],"groups":["admins"]}}"#;
+
+/// True if the REST answer (an IAM policy cached per token) lets the
+/// caller `DELETE /book/42`.
+fn rest_allows_delete(answer: &Value) -> bool {
+    let arn = format!("{STAGE}/DELETE/book/42");
+    evaluate(&answer["policyDocument"], INVOKE_ACTION, &arn).unwrap() == Evaluation::Allow
+}
+
+#[tokio::test]
+async fn group_rules_decide_http_api_calls_exactly_as_rest_calls() {
+    let fx = Fixture::with_routes(GROUP_ROUTES);
+    let with_groups = |scope: &str, groups: Option<&[&str]>| {
+        let mut claims = user_claims(scope);
+        claims.groups = groups.map(|g| g.iter().map(|s| s.to_string()).collect());
+        fx.token(&claims)
+    };
+    let delete = "API/book.delete";
+    // (name, token, may delete)
+    let cases = [
+        (
+            "admin with the scope",
+            with_groups(delete, Some(&["readers", "admins"])),
+            true,
+        ),
+        ("only admins", with_groups(delete, Some(&["admins"])), true),
+        (
+            "scope without the group",
+            with_groups(delete, Some(&["readers"])),
+            false,
+        ),
+        ("no groups at all", with_groups(delete, None), false),
+        (
+            "group without the scope",
+            with_groups("API/book.get", Some(&["admins"])),
+            false,
+        ),
+        (
+            "group names are exact",
+            with_groups(delete, Some(&["Admins"])),
+            false,
+        ),
+        ("M2M token with the scope", fx.m2m_token(delete), false),
+    ];
+    let simple = app_with_routes(&fx, GROUP_ROUTES, Some("true"));
+    let iam = app_with_routes(&fx, GROUP_ROUTES, Some("false"));
+    for (name, token, may_delete) in &cases {
+        let authorization = bearer(token);
+        let rest = answer(&simple, &token_event(&authorization, "DELETE", "/book/42"))
+            .await
+            .unwrap();
+        assert_eq!(rest_allows_delete(&rest), *may_delete, "REST: {name}");
+        let event = http_event(
+            Some(&authorization),
+            "DELETE /book/{id}",
+            "DELETE",
+            "/book/42",
+        );
+        let answered = answer(&simple, &event).await.unwrap();
+        assert_eq!(
+            answered["isAuthorized"],
+            json!(may_delete),
+            "2.0 simple: {name}"
+        );
+        assert_eq!(
+            answered["context"], rest["context"],
+            "2.0 simple context: {name}"
+        );
+        let answered = answer(&iam, &event).await.unwrap();
+        assert_eq!(
+            answered["policyDocument"], rest["policyDocument"],
+            "2.0 IAM: {name}"
+        );
+        assert_eq!(
+            answered["context"], rest["context"],
+            "2.0 IAM context: {name}"
+        );
+        // `$default` names the route by the request instead: the same rule.
+        let event = http_event(Some(&authorization), "$default", "DELETE", "/book/42");
+        let answered = answer(&simple, &event).await.unwrap();
+        assert_eq!(
+            answered["isAuthorized"],
+            json!(may_delete),
+            "2.0 $default: {name}"
+        );
     }
 }

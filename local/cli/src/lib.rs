@@ -245,7 +245,8 @@ mod tests {
     #[test]
     fn parameters_are_key_value_pairs() {
         // (argument, parsed pair or the start of the error)
-        let cases: [(&str, Result<(&str, &str), &str>); 5] = [
+        type Case<'a> = (&'a str, Result<(&'a str, &'a str), &'a str>);
+        let cases: [Case; 5] = [
             (
                 "PreTokenGenerationVersion=V2_0",
                 Ok(("PreTokenGenerationVersion", "V2_0")),

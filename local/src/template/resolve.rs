@@ -438,7 +438,8 @@ mod tests {
         .unwrap();
         let value = |text: &str| -> Value { yaml_serde::from_str(text).unwrap() };
         // (parameter V, the value, the chosen text or None, or an error's start)
-        let cases: [(&str, &str, Result<Option<&str>, &str>); 6] = [
+        type Case<'a> = (&'a str, &'a str, Result<Option<&'a str>, &'a str>);
+        let cases: [Case; 6] = [
             ("NONE", "!If [On, yes, !Ref AWS::NoValue]", Ok(None)),
             ("V2_0", "!If [On, yes, !Ref AWS::NoValue]", Ok(Some("yes"))),
             ("V2_0", "!If [Both, yes, no]", Ok(Some("yes"))),

@@ -60,7 +60,7 @@ impl TokenEvent<'_> {
     /// `groupConfiguration` and an empty `clientMetadata` (the hosted
     /// sign-in and the token endpoint take none); an M2M event has no
     /// `userName`, empty attributes and a null `groupConfiguration`.
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(self) -> Value {
         let caller = json!({"awsSdkVersion": UNKNOWN_SDK, "clientId": self.client_id});
         let mut event = serde_json::Map::new();
         event.insert("version".into(), self.version.event_version().into());

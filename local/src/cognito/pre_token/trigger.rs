@@ -133,10 +133,11 @@ pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
-    /// A trigger answering with a function of the event; `None` never answers.
-    pub(crate) struct FakeTrigger(
-        pub(crate) Box<dyn Fn(&Value) -> Option<Result<Value, TriggerFailure>> + Send + Sync>,
-    );
+    /// What a fake function answers to an event; `None` never answers.
+    pub(crate) type FakeAnswer = Option<Result<Value, TriggerFailure>>;
+
+    /// A trigger answering with a function of the event.
+    pub(crate) struct FakeTrigger(pub(crate) Box<dyn Fn(&Value) -> FakeAnswer + Send + Sync>);
 
     impl PreTokenTrigger for FakeTrigger {
         fn invoke<'a>(&'a self, event: &'a Value) -> Invocation<'a> {
@@ -152,7 +153,7 @@ pub(crate) mod tests {
 
     pub(crate) fn pre_token(
         version: LambdaVersion,
-        answer: impl Fn(&Value) -> Option<Result<Value, TriggerFailure>> + Send + Sync + 'static,
+        answer: impl Fn(&Value) -> FakeAnswer + Send + Sync + 'static,
     ) -> PreToken {
         PreToken {
             version,
@@ -166,13 +167,13 @@ pub(crate) mod tests {
 
     #[tokio::test(flavor = "current_thread")]
     async fn failures_become_cognitos_errors() {
-        type Answer = Option<Result<Value, TriggerFailure>>;
         let function_error = TriggerFailure::Function {
             error_type: "PreTokenGeneration.WrongTrigger".into(),
             message: "not a token event".into(),
         };
         // (case, the function's answer, the outcome: changed?, or the error and its exception)
-        let cases: [(&str, Answer, Result<bool, (&str, &str)>); 5] = [
+        type Case<'a> = (&'a str, FakeAnswer, Result<bool, (&'a str, &'a str)>);
+        let cases: [Case; 5] = [
             ("unchanged", Some(Ok(json!({"response": {}}))), Ok(false)),
             (
                 "a scope added",

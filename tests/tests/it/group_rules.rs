@@ -248,7 +248,10 @@ async fn an_admin_may_delete_a_book_and_a_reader_or_m2m_token_may_not() {
     let m2m_token = m2m_token(&stack).await;
     let m2m_claims = claims(&m2m_token);
     assert!(m2m_claims.get("cognito:groups").is_none());
-    assert!(m2m_claims.get("caller_kind").is_none(), "no trigger, no claim");
+    assert!(
+        m2m_claims.get("caller_kind").is_none(),
+        "no trigger, no claim"
+    );
     let (status, body) = delete_book(&stack, &m2m_token).await;
     assert_eq!(status, 403, "{body}");
 }

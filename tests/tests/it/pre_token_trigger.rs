@@ -42,7 +42,10 @@ async fn with_the_trigger_editors_may_post_a_book_readers_may_not_and_m2m_still_
 
     let editor_token = sign_in(&stack, "editor@example.com").await;
     let editor_claims = claims(&editor_token);
-    assert_eq!(editor_claims["cognito:groups"], serde_json::json!(["editors"]));
+    assert_eq!(
+        editor_claims["cognito:groups"],
+        serde_json::json!(["editors"])
+    );
     assert!(
         scopes(&editor_token).iter().any(|s| s == POST_SCOPE),
         "the trigger adds the editor scope: {editor_claims}\n{}",
@@ -53,7 +56,10 @@ async fn with_the_trigger_editors_may_post_a_book_readers_may_not_and_m2m_still_
 
     let reader_token = sign_in(&stack, "reader@example.com").await;
     assert!(!scopes(&reader_token).iter().any(|s| s == POST_SCOPE));
-    assert_eq!(claims(&reader_token)["cognito:groups"], serde_json::json!(["readers"]));
+    assert_eq!(
+        claims(&reader_token)["cognito:groups"],
+        serde_json::json!(["readers"])
+    );
     let (status, body) = call(&stack, Method::POST, "/book", &reader_token).await;
     assert_eq!(status, 403, "{body}");
 

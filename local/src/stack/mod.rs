@@ -26,7 +26,7 @@ use crate::apigateway::api_front::{ApiFront, FrontConfig, UNAUTHORIZED, token_ev
 use crate::apigateway::auth_cache::SystemClock;
 use crate::apigateway::authorizer_answer::AuthorizerAnswer;
 use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event};
-use crate::clock::unix_secs;
+use crate::clock::{unix_millis, unix_secs};
 use crate::cognito::clients::{AppClient, Clients};
 use crate::cognito::pool::{ID_KEY_FILE, SigningKeys, UserPool};
 use crate::cognito::pool_server::PoolServer;
@@ -484,7 +484,7 @@ impl WarmUp<'_> {
                 request_id: &request_id,
                 source_ip: "127.0.0.1",
                 authorizer: context,
-                now_ms: unix_secs() * 1000,
+                now_ms: unix_millis(),
             },
         );
         if let Invocation::Failed { error_type, .. } = self

@@ -807,6 +807,54 @@ mod tests {
     }
 
     #[test]
+    fn parameters_from_the_command_line_reach_the_template() {
+        let scratch = testkit::temp_dir("stack-parameters-").unwrap();
+        let (mut options, _) = options_for(scratch.path());
+        // (--parameter values, the trigger's version, or the error's start)
+        type Case<'a> = (
+            &'a [(&'a str, &'a str)],
+            Result<Option<LambdaVersion>, &'a str>,
+        );
+        let cases: [Case; 5] = [
+            (&[], Ok(None)),
+            (
+                &[("PreTokenGenerationVersion", "V2_0")],
+                Ok(Some(LambdaVersion::V2_0)),
+            ),
+            (
+                &[
+                    ("PreTokenGenerationVersion", "V2_0"),
+                    ("PreTokenGenerationVersion", "V3_0"),
+                ],
+                Ok(Some(LambdaVersion::V3_0)),
+            ),
+            (
+                &[("PreTokenGenerationVersion", "V9")],
+                Err("parameter override PreTokenGenerationVersion: \"V9\" is not one of"),
+            ),
+            (
+                &[("Nope", "x")],
+                Err("parameter override Nope: the template declares no such"),
+            ),
+        ];
+        for (parameters, want) in cases {
+            options.parameters = parameters
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let got = read_spec(&options).map(|s| s.pre_token.map(|t| t.version));
+            match (got, want) {
+                (Ok(got), Ok(want)) => assert_eq!(got, want, "{parameters:?}"),
+                (Err(error), Err(start)) => {
+                    let message = error.to_string();
+                    assert!(message.contains(start), "{parameters:?}: {message}");
+                }
+                (got, want) => panic!("{parameters:?}: {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn sample_paths_fill_parameters() {
         for (template, path) in [
             ("/book", "/book"),

@@ -107,7 +107,7 @@ impl UserPool {
     /// The trigger's answer for tokens of `client_id` (`user`'s, or an M2M
     /// client's when `None`) with `scopes`; nothing changes without a
     /// trigger, or for an M2M token with `V2_0`.
-    async fn pre_token(
+    async fn run_trigger(
         &self,
         source: TriggerSource,
         client_id: &str,
@@ -176,7 +176,7 @@ impl UserPool {
             GrantRequest::ClientCredentials { scope } => {
                 let scopes: Vec<String> = scope.split(' ').map(str::to_owned).collect();
                 let overrides = self
-                    .pre_token(
+                    .run_trigger(
                         TriggerSource::ClientCredentials,
                         &client.client_id,
                         None,
@@ -239,7 +239,7 @@ impl UserPool {
                     .by_sub(&sign_in.sub)
                     .ok_or(TokenError::InvalidGrant)?;
                 let overrides = self
-                    .pre_token(
+                    .run_trigger(
                         TriggerSource::RefreshTokens,
                         &client.client_id,
                         Some(user),
@@ -320,7 +320,7 @@ impl UserPool {
         user: &User,
     ) -> Result<Overrides, TriggerError> {
         let source = TriggerSource::HostedAuth;
-        self.pre_token(source, &request.client_id, Some(user), &request.scopes)
+        self.run_trigger(source, &request.client_id, Some(user), &request.scopes)
             .await
     }
 

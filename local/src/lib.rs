@@ -6,11 +6,12 @@
 //! service: any static host serves `web/` when deployed). Below them, the
 //! plain data read from the SAM template (`template`), the one module that
 //! reads and writes the state folder (`state`) and support code (`ids`,
-//! `http_server`). On top, the `stack` that wires them together, with its
+//! `http_server`, `clock`). On top, the `stack` that wires them together, with its
 //! command line (`stack::cli`). docs/design.md, "Who may import what", gives the
 //! rule; the modules are private and this facade is what other crates use.
 
 mod apigateway;
+mod clock;
 mod cognito;
 mod http_server;
 mod ids;

@@ -76,6 +76,21 @@ pub struct Args {
     #[arg(long = "user", value_name = "EMAIL:PASSWORD[:GROUPS]", env = USERS_VARIABLE,
           hide_env_values = true)]
     pub users: Vec<String>,
+    /// A template parameter as deployed, KEY=VALUE (as `sam deploy
+    /// --parameter-overrides`), e.g. PreTokenGenerationVersion=V2_0; repeat for more.
+    /// Wins over the web-app parameters the stack sets itself
+    #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = parse_parameter)]
+    pub parameters: Vec<(String, String)>,
+}
+
+/// `KEY=VALUE`, with a non-empty key; the value may be empty or hold `=`.
+fn parse_parameter(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("{text:?} is not KEY=VALUE")),
+    }
 }
 
 /// One port of the stack, with the flag and variable that set it.
@@ -224,6 +239,40 @@ mod tests {
                 matches,
                 "{token} {api} {web} {watch}: {got:?}, want {want:?}"
             );
+        }
+    }
+
+    #[test]
+    fn parameters_are_key_value_pairs() {
+        // (argument, parsed pair or the start of the error)
+        type Case<'a> = (&'a str, Result<(&'a str, &'a str), &'a str>);
+        let cases: [Case; 5] = [
+            (
+                "PreTokenGenerationVersion=V2_0",
+                Ok(("PreTokenGenerationVersion", "V2_0")),
+            ),
+            ("Urls=a=b,c", Ok(("Urls", "a=b,c"))),
+            ("Empty=", Ok(("Empty", ""))),
+            (
+                "NoValue",
+                Err("error: invalid value 'NoValue' for '--parameter"),
+            ),
+            (
+                "=V2_0",
+                Err("error: invalid value '=V2_0' for '--parameter"),
+            ),
+        ];
+        for (argument, want) in cases {
+            let got = Args::try_parse_from(["local-stack", "--parameter", argument])
+                .map(|a| a.parameters)
+                .map_err(|e| e.to_string());
+            match (got, want) {
+                (Ok(pairs), Ok((key, value))) => {
+                    assert_eq!(pairs, [(key.to_string(), value.to_string())], "{argument}");
+                }
+                (Err(error), Err(start)) => assert!(error.starts_with(start), "{error}"),
+                (got, want) => panic!("{argument}: {got:?}, want {want:?}"),
+            }
         }
     }
 

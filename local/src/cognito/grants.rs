@@ -9,6 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::cognito::authorize::AuthorizeRequest;
+use crate::cognito::pre_token::Overrides;
 use crate::cognito::user_tokens::SignIn;
 use crate::ids::{self, RandomError};
 
@@ -28,6 +29,10 @@ pub struct CodeGrant {
     pub code_challenge: Option<String>,
     /// For the ID token.
     pub nonce: Option<String>,
+    /// The pre-token-generation trigger's answer at sign-in, applied when
+    /// the code is exchanged (Cognito calls the trigger at sign-in, so a
+    /// failure reaches the callback instead of a code).
+    pub overrides: Overrides,
     expires_at: i64,
 }
 
@@ -39,6 +44,7 @@ impl CodeGrant {
             redirect_uri: request.redirect_uri.clone(),
             code_challenge: request.code_challenge.clone(),
             nonce: request.nonce.clone(),
+            overrides: Overrides::default(),
             expires_at: now + CODE_LIFETIME_SECS,
         }
     }

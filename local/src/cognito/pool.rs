@@ -2,16 +2,22 @@
 //! the grants it remembers. The HTTP face ([`crate::cognito::pool_server`])
 //! calls these methods with the request's parts and the time; the rules
 //! they apply are in [`crate::cognito::authorize`],
-//! [`crate::cognito::token_endpoint`] and [`crate::cognito::grants`].
+//! [`crate::cognito::token_endpoint`] and [`crate::cognito::grants`]; with
+//! a pre-token-generation trigger, every token goes through
+//! [`crate::cognito::pre_token`] first.
 
 use std::sync::{Mutex, MutexGuard};
 
+use serde::Serialize;
 use serde_json::{Value, json};
 use thiserror::Error;
 
 use crate::cognito::authorize::{AuthorizeRequest, pkce_matches};
 use crate::cognito::clients::{AppClient, Clients};
 use crate::cognito::grants::{CodeGrant, Grants};
+use crate::cognito::pre_token::{
+    Overrides, PreToken, TokenEvent, TokenUse, TriggerError, TriggerSource, apply_claims, claims_of,
+};
 use crate::cognito::token_endpoint::{
     GrantRequest, TokenError, TokenRequest, TokenResponse, client_request, grant,
 };
@@ -42,6 +48,10 @@ pub enum SignInError {
     /// No randomness for the code or session.
     #[error(transparent)]
     Random(#[from] RandomError),
+    /// The pre-token-generation trigger refused or failed: the browser
+    /// goes back to the callback with the error instead of a code.
+    #[error(transparent)]
+    Trigger(#[from] TriggerError),
 }
 
 /// A successful sign-in: the code for the client and the browser's session.
@@ -72,6 +82,7 @@ pub struct UserPool {
     clients: Clients,
     users: UserStore,
     grants: Mutex<Grants>,
+    pre_token: Option<PreToken>,
 }
 
 impl UserPool {
@@ -83,7 +94,44 @@ impl UserPool {
             clients,
             users,
             grants: Mutex::new(Grants::default()),
+            pre_token: None,
         }
+    }
+
+    /// The same pool calling `trigger` before it issues tokens.
+    pub fn with_pre_token(mut self, trigger: PreToken) -> Self {
+        self.pre_token = Some(trigger);
+        self
+    }
+
+    /// The trigger's answer for tokens of `client_id` (`user`'s, or an M2M
+    /// client's when `None`) with `scopes`; nothing changes without a
+    /// trigger, or for an M2M token with `V2_0`.
+    async fn run_trigger(
+        &self,
+        source: TriggerSource,
+        client_id: &str,
+        user: Option<&User>,
+        scopes: &[String],
+    ) -> Result<Overrides, TriggerError> {
+        let Some(trigger) = &self.pre_token else {
+            return Ok(Overrides::default());
+        };
+        if source == TriggerSource::ClientCredentials
+            && !trigger.version.covers_client_credentials()
+        {
+            return Ok(Overrides::default());
+        }
+        let event = TokenEvent {
+            version: trigger.version,
+            source,
+            region: &trigger.region,
+            user_pool_id: &trigger.user_pool_id,
+            client_id,
+            user,
+            scopes,
+        };
+        trigger.run(&event).await
     }
 
     /// The `iss` written into tokens.
@@ -117,18 +165,28 @@ impl UserPool {
     }
 
     /// Answers `/oauth2/token` at `now` (seconds since the epoch).
-    pub fn token(&self, request: &TokenRequest<'_>, now: i64) -> Result<TokenResponse, TokenError> {
+    pub async fn token(
+        &self,
+        request: &TokenRequest<'_>,
+        now: i64,
+    ) -> Result<TokenResponse, TokenError> {
         let grant = grant(request, &self.clients)?;
         let client = grant.client;
         match grant.request {
             GrantRequest::ClientCredentials { scope } => {
+                let scopes: Vec<String> = scope.split(' ').map(str::to_owned).collect();
+                let overrides = self
+                    .run_trigger(
+                        TriggerSource::ClientCredentials,
+                        &client.client_id,
+                        None,
+                        &scopes,
+                    )
+                    .await
+                    .map_err(trigger_refused)?;
                 let lifetime = client.validity.access_secs;
                 let claims = m2m_claims(&self.issuer_url, &client.client_id, &scope, now, lifetime);
-                let access_token = self
-                    .keys
-                    .access
-                    .access_token(&claims)
-                    .map_err(|_| TokenError::Server)?;
+                let access_token = sign(&self.keys.access, &claims, &overrides, TokenUse::Access)?;
                 Ok(TokenResponse {
                     id_token: None,
                     access_token,
@@ -156,8 +214,13 @@ impl UserPool {
                         return Err(TokenError::InvalidGrant);
                     }
                 }
-                let mut answer =
-                    self.user_tokens(client, &code.sign_in, code.nonce.as_deref(), now)?;
+                let mut answer = self.user_tokens(
+                    client,
+                    &code.sign_in,
+                    code.nonce.as_deref(),
+                    &code.overrides,
+                    now,
+                )?;
                 let refresh = self
                     .grants()
                     .issue_refresh(code.sign_in, now, client.validity.refresh_secs)
@@ -171,17 +234,32 @@ impl UserPool {
                     .refresh(&refresh_token, &client.client_id, now)
                     .map(|g| g.sign_in.clone())
                     .ok_or(TokenError::InvalidGrant)?;
-                self.user_tokens(client, &sign_in, None, now)
+                let user = self
+                    .users
+                    .by_sub(&sign_in.sub)
+                    .ok_or(TokenError::InvalidGrant)?;
+                let overrides = self
+                    .run_trigger(
+                        TriggerSource::RefreshTokens,
+                        &client.client_id,
+                        Some(user),
+                        &sign_in.scopes,
+                    )
+                    .await
+                    .map_err(trigger_refused)?;
+                self.user_tokens(client, &sign_in, None, &overrides, now)
             }
         }
     }
 
-    /// An access token and, with `openid`, an ID token for `sign_in`.
+    /// An access token and, with `openid`, an ID token for `sign_in`,
+    /// with the trigger's `overrides` applied.
     fn user_tokens(
         &self,
         client: &AppClient,
         sign_in: &SignIn,
         nonce: Option<&str>,
+        overrides: &Overrides,
         now: i64,
     ) -> Result<TokenResponse, TokenError> {
         let user = self
@@ -191,11 +269,7 @@ impl UserPool {
         let jti = || ids::uuid().map_err(|_| TokenError::Server);
         let lifetime = client.validity.access_secs;
         let access = UserAccessClaims::new(&self.issuer_url, user, sign_in, now, lifetime, jti()?);
-        let access_token = self
-            .keys
-            .access
-            .sign_claims(&access)
-            .map_err(|_| TokenError::Server)?;
+        let access_token = sign(&self.keys.access, &access, overrides, TokenUse::Access)?;
         let id_token = if sign_in.has_openid() {
             let input = IdTokenInput {
                 issuer: &self.issuer_url,
@@ -205,12 +279,7 @@ impl UserPool {
                 lifetime: client.validity.id_secs,
             };
             let claims = IdClaims::new(input, user, sign_in, jti()?);
-            Some(
-                self.keys
-                    .id
-                    .sign_claims(&claims)
-                    .map_err(|_| TokenError::Server)?,
-            )
+            Some(sign(&self.keys.id, &claims, overrides, TokenUse::Id)?)
         } else {
             None
         };
@@ -224,8 +293,9 @@ impl UserPool {
     }
 
     /// Signs a user in on the hosted page for a validated authorize
-    /// request: a code for the client and a session for the browser.
-    pub fn sign_in(
+    /// request: a code for the client and a session for the browser. The
+    /// trigger runs here, as in Cognito; its answer waits with the code.
+    pub async fn sign_in(
         &self,
         request: &AuthorizeRequest,
         username: &str,
@@ -237,28 +307,43 @@ impl UserPool {
             .users
             .authenticate(username, password)
             .ok_or(SignInError::Incorrect)?;
+        let overrides = self.hosted_auth(request, user).await?;
         let mut grants = self.grants();
         let session = grants.open_session(&user.sub, now)?;
-        let code = issue_code(&mut grants, request, user, now, now)?;
+        let code = issue_code(&mut grants, request, user, overrides, now, now)?;
         Ok(SignedIn { code, session })
     }
 
+    async fn hosted_auth(
+        &self,
+        request: &AuthorizeRequest,
+        user: &User,
+    ) -> Result<Overrides, TriggerError> {
+        let source = TriggerSource::HostedAuth;
+        self.run_trigger(source, &request.client_id, Some(user), &request.scopes)
+            .await
+    }
+
     /// A code for a browser whose session is still live (a later
-    /// `/oauth2/authorize` skips the form); `None` without one.
-    pub fn code_for_session(
+    /// `/oauth2/authorize` skips the form); `None` without one. Tokens
+    /// come of it, so the trigger runs here too.
+    pub async fn code_for_session(
         &self,
         request: &AuthorizeRequest,
         session: &str,
         now: i64,
-    ) -> Result<Option<String>, RandomError> {
-        let mut grants = self.grants();
-        let Some(live) = grants.session(session, now).cloned() else {
+    ) -> Result<Option<String>, SignInError> {
+        let Some(live) = self.grants().session(session, now).cloned() else {
             return Ok(None);
         };
         let Some(user) = self.users.by_sub(&live.sub) else {
             return Ok(None);
         };
-        issue_code(&mut grants, request, user, live.auth_time, now).map(Some)
+        // The lock is not held while the trigger runs.
+        let overrides = self.hosted_auth(request, user).await?;
+        let mut grants = self.grants();
+        let code = issue_code(&mut grants, request, user, overrides, live.auth_time, now)?;
+        Ok(Some(code))
     }
 
     /// Ends a browser's session (`/logout`).
@@ -318,10 +403,34 @@ impl UserPool {
     }
 }
 
+/// Signs `claims` of a `token`, through the trigger's `overrides` when
+/// there are any (claims otherwise keep their `Serialize` form exactly).
+fn sign(
+    key: &Issuer,
+    claims: &impl Serialize,
+    overrides: &Overrides,
+    token: TokenUse,
+) -> Result<String, TokenError> {
+    let signed = if overrides.is_empty() {
+        key.sign_claims(claims)
+    } else {
+        let mut map = claims_of(claims).map_err(|_| TokenError::Server)?;
+        apply_claims(&mut map, overrides, token);
+        key.sign_claims(&map)
+    };
+    signed.map_err(|_| TokenError::Server)
+}
+
+/// A failed trigger as the token endpoint answers it.
+fn trigger_refused(error: TriggerError) -> TokenError {
+    TokenError::Trigger(error.to_string())
+}
+
 fn issue_code(
     grants: &mut Grants,
     request: &AuthorizeRequest,
     user: &User,
+    overrides: Overrides,
     auth_time: i64,
     now: i64,
 ) -> Result<String, RandomError> {
@@ -333,5 +442,7 @@ fn issue_code(
         client_id: request.client_id.clone(),
         scopes: request.scopes.clone(),
     };
-    grants.issue_code(CodeGrant::new(request, sign_in, now), now)
+    let mut grant = CodeGrant::new(request, sign_in, now);
+    grant.overrides = overrides;
+    grants.issue_code(grant, now)
 }

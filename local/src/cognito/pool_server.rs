@@ -5,7 +5,6 @@
 //! HTTP parts in and out; [`UserPool`] and [`authorize`] decide.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::constant_time::verify_slices_are_equal;
 use axum::Router;
@@ -15,6 +14,7 @@ use axum::http::{HeaderMap, Method};
 use axum::routing::{any, get, post};
 use serde_json::{Value, json};
 
+use crate::clock::{Clock, SystemClock};
 use crate::cognito::authorize::{self, AuthorizeError, AuthorizeRequest};
 use crate::cognito::grants::SESSION_LIFETIME_SECS;
 use crate::cognito::hosted_ui::{
@@ -22,28 +22,17 @@ use crate::cognito::hosted_ui::{
 };
 use crate::cognito::paths;
 use crate::cognito::pool::{SignInError, UserInfoError, UserPool};
+use crate::cognito::pre_token::TriggerError;
 use crate::cognito::token_endpoint::TokenRequest;
 use crate::http_server::{HttpResponse, WholeBody, json_response, response};
 use crate::ids;
-
-/// The time in seconds since the epoch; tests inject their own.
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
-
-/// The system clock.
-pub fn system_clock() -> Clock {
-    Arc::new(|| {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-    })
-}
 
 /// Serves the user pool over HTTP.
 pub struct PoolServer {
     pool: UserPool,
     pool_id: String,
     base_url: String,
-    clock: Clock,
+    clock: Arc<dyn Clock>,
 }
 
 impl PoolServer {
@@ -53,12 +42,12 @@ impl PoolServer {
             pool,
             pool_id,
             base_url,
-            clock: system_clock(),
+            clock: Arc::new(SystemClock),
         }
     }
 
     /// The same server reading the time from `clock`.
-    pub fn with_clock(mut self, clock: Clock) -> Self {
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
     }
@@ -126,7 +115,7 @@ impl PoolServer {
     }
 
     fn now(&self) -> i64 {
-        (self.clock)()
+        self.clock.unix_secs()
     }
 
     /// Where an invalid authorize or login request sends the browser.
@@ -215,7 +204,7 @@ async fn token(
         query: query.as_deref(),
         body: &body,
     };
-    match server.pool.token(&request, server.now()) {
+    match server.pool.token(&request, server.now()).await {
         Ok(answer) => {
             tracing::info!("token issued");
             json_response(
@@ -292,16 +281,32 @@ async fn authorize_endpoint(
         match server
             .pool
             .code_for_session(&request, session, server.now())
+            .await
         {
             Ok(Some(code)) => {
                 tracing::info!("signed in by session");
                 return redirect(&code_redirect(&request, &code), &[]);
             }
             Ok(None) => {}
+            Err(SignInError::Trigger(error)) => return trigger_redirect(&request, &error),
             Err(_) => return server.authorize_error(server_error(&request)),
         }
     }
     redirect(&format!("{}{}?{query}", server.base_url, paths::LOGIN), &[])
+}
+
+/// Back to the client's callback when the pre-token-generation trigger
+/// failed, as Cognito sends it: `error_description` and `error`, then `state`.
+fn trigger_redirect(request: &AuthorizeRequest, error: &TriggerError) -> HttpResponse {
+    let description = error.to_string();
+    let mut pairs = vec![
+        ("error_description", description.as_str()),
+        ("error", "invalid_request"),
+    ];
+    if let Some(state) = &request.state {
+        pairs.push(("state", state));
+    }
+    redirect(&with_query(&request.redirect_uri, &pairs), &[])
 }
 
 fn server_error(request: &AuthorizeRequest) -> AuthorizeError {
@@ -366,6 +371,7 @@ async fn login_submit(
     match server
         .pool
         .sign_in(&request, username.trim(), &password, server.now())
+        .await
     {
         Ok(signed_in) => {
             tracing::info!("user signed in");
@@ -381,6 +387,7 @@ async fn login_submit(
             html(200, login_page(&query, &csrf, Some(INCORRECT)), &[])
         }
         Err(SignInError::Random(_)) => server.authorize_error(server_error(&request)),
+        Err(SignInError::Trigger(error)) => trigger_redirect(&request, &error),
     }
 }
 

@@ -16,7 +16,7 @@ use thiserror::Error;
 use crate::cognito::clients::{AppClient, Clients};
 
 /// An OAuth error as the token endpoint reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TokenError {
     /// Malformed request: wrong content type, a missing or repeated
     /// parameter, or more than one way of authenticating.
@@ -46,11 +46,15 @@ pub enum TokenError {
     /// The token could not be signed.
     #[error("server_error")]
     Server,
+    /// The pre-token-generation trigger failed, timed out or answered
+    /// something unreadable: `invalid_request` with its description.
+    #[error("invalid_request ({0})")]
+    Trigger(String),
 }
 
 impl TokenError {
     /// The HTTP status Cognito answers with.
-    pub fn status(self) -> u16 {
+    pub fn status(&self) -> u16 {
         match self {
             TokenError::Server => 500,
             _ => 400,
@@ -58,12 +62,18 @@ impl TokenError {
     }
 
     /// The JSON body, `{"error":"<code>"}` (with Cognito's
-    /// `error_description` for a redirect mismatch).
-    pub fn body(self) -> String {
+    /// `error_description` for a redirect mismatch, and the trigger's
+    /// failure).
+    pub fn body(&self) -> String {
         match self {
             TokenError::InvalidRedirect => serde_json::json!({
                 "error": "unauthorized_client",
                 "error_description": "invalid_redirect",
+            })
+            .to_string(),
+            TokenError::Trigger(description) => serde_json::json!({
+                "error": "invalid_request",
+                "error_description": description,
             })
             .to_string(),
             other => serde_json::json!({ "error": other.to_string() }).to_string(),
@@ -555,7 +565,7 @@ mod tests {
                 GrantRequest::ClientCredentials { scope } => scope,
                 other => format!("{other:?}"),
             });
-            assert_eq!(got.as_deref().map_err(|e| *e), expected, "{name}");
+            assert_eq!(got.as_deref().map_err(|e| e.clone()), expected, "{name}");
         }
     }
 

@@ -21,9 +21,9 @@ pub enum WatchError {
         "environment variable {0} has a value an env file cannot hold (a single quote or a line break)"
     )]
     EnvValue(String),
-    /// Both functions set a variable, and watch gives them one env file.
+    /// Two functions set a variable, and watch gives them one env file.
     #[error(
-        "both the authorizer and the handler set {0}, but cargo lambda watch gives them one env file: rename one"
+        "two functions (authorizer, handler, pre-token trigger) set {0}, but cargo lambda watch gives them one env file: rename one"
     )]
     SharedVariable(String),
     /// The process could not be started.

@@ -35,6 +35,8 @@ pub struct Options {
     pub ready_timeout: Duration,
     /// The users given with `--user` or `LOCAL_USERS`.
     pub users: Vec<UserSpec>,
+    /// Template parameter values given with `--parameter KEY=VALUE`.
+    pub parameters: Vec<(String, String)>,
 }
 
 /// A command line that does not give [`Options`].
@@ -85,6 +87,7 @@ where
         workspace,
         ready_timeout: Duration::from_secs(args.ready_timeout),
         users,
+        parameters: args.parameters,
     };
     Ok(options)
 }

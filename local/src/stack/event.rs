@@ -6,7 +6,7 @@
 //! template for the routes, gets a token by client credentials, and builds
 //! the event with the code the local API front uses.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use hyper::HeaderMap;
 use hyper::header::{AUTHORIZATION, HOST, HeaderValue};
@@ -19,6 +19,7 @@ pub use local_cli::{EventArgs, Kind};
 use crate::apigateway::api_front::{FrontConfig, token_event};
 use crate::apigateway::authorizer_event::request_event;
 use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest};
+use crate::clock::unix_millis;
 use crate::stack::ACCOUNT_ID;
 use crate::stack::info::{StackInfo, StackInfoError};
 use crate::state::REGION;
@@ -171,7 +172,7 @@ pub async fn event(args: &EventArgs, workspace: &std::path::Path) -> Result<Valu
                     request_id: &request_id,
                     source_ip: "127.0.0.1",
                     authorizer: Map::new(),
-                    now_ms: now_ms(),
+                    now_ms: unix_millis(),
                 },
                 &method_arn,
             )
@@ -253,12 +254,6 @@ fn in_stage<'a>(routes: &RouteTable, stage: &str, method: &str, path: &'a str) -
 fn api_host(api_url: &str) -> Option<&str> {
     let rest = api_url.split_once("://").map_or(api_url, |(_, r)| r);
     rest.split('/').next().filter(|h| !h.is_empty())
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

@@ -5,12 +5,13 @@
 pub mod cli;
 pub mod event;
 pub mod info;
+pub mod trigger;
 pub mod urls;
 pub mod walkthrough;
 
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use hyper::HeaderMap;
 use serde_json::{Map, Value};
@@ -25,6 +26,7 @@ use crate::apigateway::api_front::{ApiFront, FrontConfig, UNAUTHORIZED, token_ev
 use crate::apigateway::auth_cache::SystemClock;
 use crate::apigateway::authorizer_answer::AuthorizerAnswer;
 use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event};
+use crate::clock::{unix_millis, unix_secs};
 use crate::cognito::clients::{AppClient, Clients};
 use crate::cognito::pool::{ID_KEY_FILE, SigningKeys, UserPool};
 use crate::cognito::pool_server::PoolServer;
@@ -128,9 +130,12 @@ pub fn read_spec(options: &Options) -> Result<StackSpec, StackError> {
         source,
     };
     let template = Template::load(&options.template).map_err(|e| spec_error(SpecError::from(e)))?;
+    // `--parameter` values come last: they win over the web app's.
     let parameters: Vec<_> = web_app::template_parameters(&web_app::origin(options.web_port))
         .into_iter()
         .filter(|(name, _)| template.declares_parameter(name))
+        .map(|(name, value)| (name.to_string(), value))
+        .chain(options.parameters.iter().cloned())
         .collect();
     let template = template
         .with_parameters(parameters)
@@ -174,7 +179,28 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
         .demo_user()
         .map(|demo| (demo.email.clone(), Some(demo.password.clone())))
         .or_else(|| users.users().first().map(|u| (u.email.clone(), None)));
-    let user_pool = UserPool::new(keys, issuer_url.to_string(), clients.clone(), users);
+    let watch_url = format!("http://127.0.0.1:{}", options.watch_port);
+    let pre_token = spec
+        .pre_token
+        .as_ref()
+        .map(|t| -> Result<_, StackError> {
+            let invoker = WatchInvoker::new(watch_url.clone(), REQUEST_TIMEOUT)?;
+            Ok(trigger::pre_token(t, invoker, &state.pool_id))
+        })
+        .transpose()?;
+    let mut user_pool = UserPool::new(keys, issuer_url.to_string(), clients.clone(), users);
+    if let Some(pre_token) = &pre_token {
+        tracing::info!(version = ?pre_token.version, "the pool runs the pre-token-generation trigger");
+        user_pool = user_pool.with_pre_token(pre_token.clone());
+    }
+    let trigger_warm_up = spec
+        .pre_token
+        .as_ref()
+        .zip(pre_token.as_ref())
+        .map(|(t, p)| {
+            let client = m2m.map_or("warm-up", |c| c.client_id.as_str());
+            (t.binary.clone(), trigger::warm_up_event(p, client))
+        });
     let pool = PoolServer::new(user_pool, state.pool_id.clone(), pool_url.clone()).router();
     let pool_task = tokio::spawn(serve(token_listener, pool, stopped.clone()));
     tracing::info!(url = %pool_url, "token endpoint listening");
@@ -201,7 +227,6 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
         mut child,
         mut exits,
     } = watch_command.spawn()?;
-    let watch_url = format!("http://127.0.0.1:{}", options.watch_port);
     let front_config = FrontConfig {
         routes,
         api_id: state.api_id.clone(),
@@ -221,6 +246,7 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
             config: &front_config,
             port: options.watch_port,
             timeout: options.ready_timeout,
+            trigger: trigger_warm_up,
         };
         tokio::select! {
             ready = warm.run(spec.routes.first(), warm_token.as_deref()) => ready?,
@@ -293,15 +319,16 @@ fn warm_up_token(
         issuer_url,
         &client.client_id,
         &scope,
-        unix_now(),
+        unix_secs(),
         client.validity.access_secs,
     );
     issuer.access_token(&claims)
 }
 
-/// The functions' variables (watch gives both one env file): the
+/// The functions' variables (watch gives them one env file): the
 /// authorizer's as the template sets them but naming the local pool, clients
-/// and issuer, then the handler's exactly as the template sets them.
+/// and issuer, then the handler's and, when the pool runs it, the
+/// pre-token-generation trigger's, exactly as the template sets them.
 fn functions_env(
     spec: &StackSpec,
     pool_id: &str,
@@ -324,7 +351,9 @@ fn functions_env(
         ("JWKS_URL", urls.jwks()),
         ("TOKEN_ISSUER", urls.issuer.clone()),
     ];
-    for (name, value) in &spec.handler_environment {
+    // The trigger's only when the pool runs it: it refuses to start without them.
+    let trigger = spec.pre_token.iter().flat_map(|t| &t.environment);
+    for (name, value) in spec.handler_environment.iter().chain(trigger) {
         if vars.iter().any(|(taken, _)| taken == name) {
             return Err(WatchError::SharedVariable(name.clone()));
         }
@@ -372,12 +401,6 @@ fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Unpin> {
     }))
 }
 
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// First invocations: watch builds each function on its first call, so the
 /// stack is only ready once both have answered.
 struct WarmUp<'a> {
@@ -385,6 +408,8 @@ struct WarmUp<'a> {
     config: &'a FrontConfig,
     port: u16,
     timeout: Duration,
+    /// The pre-token-generation function and an event for it, when the pool runs it.
+    trigger: Option<(String, Value)>,
 }
 
 impl WarmUp<'_> {
@@ -459,7 +484,7 @@ impl WarmUp<'_> {
                 request_id: &request_id,
                 source_ip: "127.0.0.1",
                 authorizer: context,
-                now_ms: unix_now() * 1000,
+                now_ms: unix_millis(),
             },
         );
         if let Invocation::Failed { error_type, .. } = self
@@ -468,6 +493,15 @@ impl WarmUp<'_> {
             .await?
         {
             tracing::warn!(error_type, "the handler failed on the warm-up call");
+        }
+        if let Some((function, event)) = &self.trigger {
+            // Built now: the pool gives it only Cognito's 5 seconds later.
+            tracing::info!("warming up the pre-token-generation trigger");
+            if let Invocation::Failed { error_type, .. } =
+                self.invoker.invoke(function, event).await?
+            {
+                tracing::warn!(error_type, "the trigger failed on the warm-up call");
+            }
         }
         tracing::info!(secs = started.elapsed().as_secs(), "functions ready");
         Ok(())
@@ -518,6 +552,7 @@ mod tests {
     }
 
     use super::*;
+    use crate::template::pre_token::{LambdaVersion, PreTokenSpec};
 
     #[test]
     fn the_authorizer_env_names_the_local_pool_and_the_templates_clients() {
@@ -548,6 +583,7 @@ mod tests {
                 "CORS_ALLOWED_ORIGINS".into(),
                 "http://localhost:8080".into(),
             )],
+            pre_token: None,
         };
         let env = functions_env(
             &spec,
@@ -564,6 +600,20 @@ mod tests {
              JWKS_URL='http://127.0.0.1:9100/us-east-1_abc/.well-known/jwks.json'\n\
              TOKEN_ISSUER='http://127.0.0.1:9100/us-east-1_abc'\n\
              CORS_ALLOWED_ORIGINS='http://localhost:8080'\n"
+        );
+        let with_trigger = StackSpec {
+            pre_token: Some(PreTokenSpec {
+                function_id: "PreTokenFunction".into(),
+                binary: "pretoken".into(),
+                version: LambdaVersion::V2_0,
+                environment: vec![("EDITOR_GROUP".into(), "editors".into())],
+            }),
+            ..spec.clone()
+        };
+        let env = functions_env(&with_trigger, "p", &clients, &test_urls("http://x")).unwrap();
+        assert!(
+            env.ends_with("CORS_ALLOWED_ORIGINS='http://localhost:8080'\nEDITOR_GROUP='editors'\n"),
+            "{env}"
         );
         let clash = StackSpec {
             handler_environment: vec![("USER_POOL_ID".into(), "x".into())],
@@ -617,6 +667,7 @@ mod tests {
             // Far longer than the test may take: only the exit can end it.
             ready_timeout: Duration::from_secs(900),
             users: Vec::new(),
+            parameters: Vec::new(),
         };
         (options, spec)
     }
@@ -751,6 +802,54 @@ mod tests {
                 if !accepted {
                     assert!(location.contains("error"), "{uri_of} {uri}: {location}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn parameters_from_the_command_line_reach_the_template() {
+        let scratch = testkit::temp_dir("stack-parameters-").unwrap();
+        let (mut options, _) = options_for(scratch.path());
+        // (--parameter values, the trigger's version, or the error's start)
+        type Case<'a> = (
+            &'a [(&'a str, &'a str)],
+            Result<Option<LambdaVersion>, &'a str>,
+        );
+        let cases: [Case; 5] = [
+            (&[], Ok(None)),
+            (
+                &[("PreTokenGenerationVersion", "V2_0")],
+                Ok(Some(LambdaVersion::V2_0)),
+            ),
+            (
+                &[
+                    ("PreTokenGenerationVersion", "V2_0"),
+                    ("PreTokenGenerationVersion", "V3_0"),
+                ],
+                Ok(Some(LambdaVersion::V3_0)),
+            ),
+            (
+                &[("PreTokenGenerationVersion", "V9")],
+                Err("parameter override PreTokenGenerationVersion: \"V9\" is not one of"),
+            ),
+            (
+                &[("Nope", "x")],
+                Err("parameter override Nope: the template declares no such"),
+            ),
+        ];
+        for (parameters, want) in cases {
+            options.parameters = parameters
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let got = read_spec(&options).map(|s| s.pre_token.map(|t| t.version));
+            match (got, want) {
+                (Ok(got), Ok(want)) => assert_eq!(got, want, "{parameters:?}"),
+                (Err(error), Err(start)) => {
+                    let message = error.to_string();
+                    assert!(message.contains(start), "{parameters:?}: {message}");
+                }
+                (got, want) => panic!("{parameters:?}: {got:?}, want {want:?}"),
             }
         }
     }

@@ -1,9 +1,11 @@
 //! The SAM template: reading template.yaml offline ([`sam`]) and the plain
-//! data the stack takes from it ([`spec`], [`password_policy`]).
+//! data the stack takes from it ([`spec`], [`password_policy`],
+//! [`pre_token`]).
 
 pub mod api_responses;
 pub mod error;
 pub mod password_policy;
+pub mod pre_token;
 pub mod resolve;
 pub mod sam;
 pub mod spec;

@@ -12,6 +12,10 @@ use yaml_serde::Value;
 use crate::template::error::TemplateError;
 
 const RESOURCE_SERVER: &str = "AWS::Cognito::UserPoolResourceServer";
+/// `!Ref AWS::NoValue`: the property is left out.
+const NO_VALUE: &str = "AWS::NoValue";
+/// How deep conditions may name conditions.
+const MAX_CONDITION_DEPTH: usize = 32;
 
 /// Resolves values against a template's parameters (overridden or default)
 /// and resource servers.
@@ -70,6 +74,97 @@ impl Resolver<'_> {
                 at: at.to_owned(),
                 problem: format!("{other:?} is not true or false"),
             }),
+        }
+    }
+
+    /// `value` with a top-level `!If [condition, then, else]` decided, as
+    /// CloudFormation does at deploy time; `None` for `!Ref AWS::NoValue`.
+    pub(crate) fn chosen<'v>(
+        &self,
+        value: &'v Value,
+        at: &str,
+    ) -> Result<Option<&'v Value>, TemplateError> {
+        if ref_target(value) == Some(NO_VALUE) {
+            return Ok(None);
+        }
+        let Some((function, argument)) = intrinsic(value) else {
+            return Ok(Some(value));
+        };
+        if function != "Fn::If" {
+            return Ok(Some(value));
+        }
+        let [name, then, otherwise] = sequence(argument, at)? else {
+            return Err(TemplateError::Invalid {
+                at: at.to_owned(),
+                problem: "!If needs [condition, value if true, value if false]".into(),
+            });
+        };
+        let name = plain_str(Some(name)).ok_or_else(|| TemplateError::Invalid {
+            at: at.to_owned(),
+            problem: "!If needs a condition name first".into(),
+        })?;
+        let branch = if self.condition(name, at, 0)? {
+            then
+        } else {
+            otherwise
+        };
+        self.chosen(branch, at)
+    }
+
+    /// The value of the condition `name` in `Conditions`.
+    fn condition(&self, name: &str, at: &str, depth: usize) -> Result<bool, TemplateError> {
+        let definition = self
+            .root
+            .get("Conditions")
+            .and_then(|c| c.get(name))
+            .ok_or_else(|| TemplateError::Missing(format!("Conditions.{name} (named at {at})")))?;
+        self.condition_value(definition, &format!("Conditions.{name}"), depth + 1)
+    }
+
+    /// `!Equals`, `!Not`, `!And`, `!Or` and `!Condition`, the condition
+    /// functions CloudFormation has.
+    fn condition_value(
+        &self,
+        value: &Value,
+        at: &str,
+        depth: usize,
+    ) -> Result<bool, TemplateError> {
+        // Conditions naming each other in a loop would never end.
+        if depth > MAX_CONDITION_DEPTH {
+            return Err(TemplateError::Invalid {
+                at: at.to_owned(),
+                problem: "conditions nest too deep (a loop?)".into(),
+            });
+        }
+        let invalid = |problem: &str| TemplateError::Invalid {
+            at: at.to_owned(),
+            problem: problem.to_owned(),
+        };
+        let (function, argument) = intrinsic(value)
+            .ok_or_else(|| invalid("expected !Equals, !Not, !And, !Or or !Condition"))?;
+        let each = |items: &[Value]| -> Result<Vec<bool>, TemplateError> {
+            items
+                .iter()
+                .map(|item| self.condition_value(item, at, depth + 1))
+                .collect()
+        };
+        match function.as_str() {
+            "Fn::Equals" => match sequence(argument, at)? {
+                [a, b] => Ok(self.text(a, at)? == self.text(b, at)?),
+                _ => Err(invalid("!Equals needs two values")),
+            },
+            "Fn::Not" => match sequence(argument, at)? {
+                [inner] => Ok(!self.condition_value(inner, at, depth + 1)?),
+                _ => Err(invalid("!Not needs one condition")),
+            },
+            "Fn::And" => Ok(each(sequence(argument, at)?)?.into_iter().all(|b| b)),
+            "Fn::Or" => Ok(each(sequence(argument, at)?)?.into_iter().any(|b| b)),
+            "Condition" => {
+                let name = plain_str(Some(argument))
+                    .ok_or_else(|| invalid("!Condition needs a condition name"))?;
+                self.condition(name, at, depth)
+            }
+            _ => Err(invalid("expected !Equals, !Not, !And, !Or or !Condition")),
         }
     }
 
@@ -331,6 +426,53 @@ pub(crate) fn sequence<'a>(value: &'a Value, at: &str) -> Result<&'a [Value], Te
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn if_picks_the_branch_its_condition_gives() {
+        let root: Value = yaml_serde::from_str(
+            "Parameters:\n  V: {Type: String, Default: NONE}\n\
+             Conditions:\n  On: !Not [!Equals [!Ref V, NONE]]\n\
+             \x20 Both: !And [!Condition On, !Or [!Equals [a, b], !Equals [c, c]]]\n\
+             \x20 Loop: !Condition Loop\n",
+        )
+        .unwrap();
+        let value = |text: &str| -> Value { yaml_serde::from_str(text).unwrap() };
+        // (parameter V, the value, the chosen text or None, or an error's start)
+        type Case<'a> = (&'a str, &'a str, Result<Option<&'a str>, &'a str>);
+        let cases: [Case; 6] = [
+            ("NONE", "!If [On, yes, !Ref AWS::NoValue]", Ok(None)),
+            ("V2_0", "!If [On, yes, !Ref AWS::NoValue]", Ok(Some("yes"))),
+            ("V2_0", "!If [Both, yes, no]", Ok(Some("yes"))),
+            ("V2_0", "plain", Ok(Some("plain"))),
+            (
+                "V2_0",
+                "!If [Nope, yes, no]",
+                Err("Conditions.Nope (named at x) is missing"),
+            ),
+            (
+                "V2_0",
+                "!If [Loop, yes, no]",
+                Err("Conditions.Loop: conditions nest too deep"),
+            ),
+        ];
+        for (parameter, text, want) in cases {
+            let overrides = BTreeMap::from([("V".to_string(), parameter.to_string())]);
+            let resolver = Resolver {
+                root: &root,
+                overrides: &overrides,
+            };
+            let input = value(text);
+            let got = resolver
+                .chosen(&input, "x")
+                .map(|v| v.and_then(|v| plain_str(Some(v))).map(str::to_owned))
+                .map_err(|e| e.to_string());
+            match (got, want) {
+                (Ok(got), Ok(want)) => assert_eq!(got.as_deref(), want, "{parameter} {text}"),
+                (Err(got), Err(start)) => assert!(got.starts_with(start), "{text}: {got}"),
+                (got, want) => panic!("{parameter} {text}: {got:?}, want {want:?}"),
+            }
+        }
+    }
 
     #[test]
     fn sub_pieces_split_variables_and_escapes() {

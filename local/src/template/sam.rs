@@ -18,6 +18,7 @@ use yaml_serde::Value;
 
 pub use crate::template::error::TemplateError;
 use crate::template::password_policy::PasswordPolicy;
+use crate::template::pre_token::{LambdaVersion, PreTokenSpec};
 use crate::template::resolve::{
     Resolver, collect_attributes, collect_references, get_att, key_text, plain_str, ref_target,
     sequence,
@@ -228,7 +229,26 @@ impl Template {
             if !self.declares_parameter(&name) {
                 return Err(TemplateError::UnknownParameter(name));
             }
-            self.overrides.insert(name, value.into());
+            let value = value.into();
+            let allowed = self
+                .root
+                .get("Parameters")
+                .and_then(|p| p.get(&name))
+                .and_then(|p| p.get("AllowedValues"))
+                .and_then(Value::as_sequence);
+            if let Some(allowed) = allowed {
+                let texts: Vec<String> = allowed
+                    .iter()
+                    .filter_map(|v| self.resolve_text(v, &name).ok())
+                    .collect();
+                if !texts.contains(&value) {
+                    return Err(TemplateError::Invalid {
+                        at: format!("parameter override {name}"),
+                        problem: format!("{value:?} is not one of its AllowedValues {texts:?}"),
+                    });
+                }
+            }
+            self.overrides.insert(name, value);
         }
         Ok(self)
     }
@@ -636,6 +656,100 @@ impl Template {
         Ok(out)
     }
 
+    /// The user pool's pre-token-generation trigger, if a deploy with these
+    /// parameters would attach one: `LambdaConfig.PreTokenGenerationConfig`
+    /// with `!If` decided, its `LambdaVersion`, and the function its
+    /// `LambdaArn` names (binary and environment). `None` without a pool or
+    /// without the trigger; `V1_0` (the older `LambdaConfig.PreTokenGeneration`
+    /// or `LambdaVersion: V1_0`) is an error: the local pool runs only V2_0/V3_0.
+    pub fn pre_token_trigger(&self) -> Result<Option<PreTokenSpec>, TemplateError> {
+        let (pool, properties) = match self.single(USER_POOL) {
+            Ok(found) => found,
+            Err(TemplateError::Missing(_)) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        let resolver = self.resolver();
+        let config_at = format!("{pool}.LambdaConfig");
+        let Some(config) = properties.get("LambdaConfig") else {
+            return Ok(None);
+        };
+        let Some(config) = resolver.chosen(config, &config_at)? else {
+            return Ok(None);
+        };
+        let v1_only = || TemplateError::Invalid {
+            at: config_at.clone(),
+            problem: "a V1_0 pre-token-generation trigger: the local pool runs only \
+                      PreTokenGenerationConfig with LambdaVersion V2_0 or V3_0"
+                .into(),
+        };
+        if config.get("PreTokenGeneration").is_some() {
+            return Err(v1_only());
+        }
+        let Some(trigger) = config.get("PreTokenGenerationConfig") else {
+            return Ok(None);
+        };
+        let at = format!("{config_at}.PreTokenGenerationConfig");
+        let Some(trigger) = resolver.chosen(trigger, &at)? else {
+            return Ok(None);
+        };
+        let field = |key: &str| {
+            trigger
+                .get(key)
+                .ok_or_else(|| TemplateError::Missing(format!("{at}.{key}")))
+        };
+        let version_text = self.resolve_text(field("LambdaVersion")?, &at)?;
+        let version = match LambdaVersion::parse(&version_text) {
+            Some(version) => version,
+            None if version_text == "V1_0" => return Err(v1_only()),
+            None => {
+                return Err(TemplateError::Invalid {
+                    at: format!("{at}.LambdaVersion"),
+                    problem: format!("expected V2_0 or V3_0, found {version_text:?}"),
+                });
+            }
+        };
+        let arn_at = format!("{at}.LambdaArn");
+        let (function_id, _) =
+            get_att(field("LambdaArn")?).ok_or_else(|| TemplateError::Invalid {
+                at: arn_at.clone(),
+                problem: "expected !GetAtt <Function>.Arn".into(),
+            })?;
+        let (_, resource) = self
+            .resources()
+            .find(|(id, r)| *id == function_id && plain_str(r.get("Type")) == Some(FUNCTION))
+            .ok_or_else(|| {
+                TemplateError::Missing(format!("function {function_id} named by {arn_at}"))
+            })?;
+        let binary = plain_str(
+            resource
+                .get("Metadata")
+                .and_then(|m| m.get("BuildProperties"))
+                .and_then(|b| b.get("Binary")),
+        )
+        .ok_or_else(|| {
+            TemplateError::Missing(format!("{function_id}.Metadata.BuildProperties.Binary"))
+        })?
+        .to_owned();
+        let mut environment = Vec::new();
+        let variables = resource
+            .get("Properties")
+            .and_then(|p| p.get("Environment"))
+            .and_then(|e| e.get("Variables"))
+            .and_then(Value::as_mapping);
+        let var_at = format!("{function_id}.Environment.Variables");
+        for (name, value) in variables.into_iter().flatten() {
+            let name = key_text(name, &var_at)?;
+            let value = self.resolve_text(value, &format!("{var_at}.{name}"))?;
+            environment.push((name.to_owned(), value));
+        }
+        Ok(Some(PreTokenSpec {
+            function_id,
+            binary,
+            version,
+            environment,
+        }))
+    }
+
     /// Every resource attribute the outputs expose, from `!GetAtt` and from
     /// `${Resource.Attribute}` in `!Sub` strings.
     pub fn output_attributes(&self) -> Vec<OutputAttribute> {
@@ -848,6 +962,59 @@ Outputs:
         let clients = t.app_clients().unwrap();
         assert_eq!(clients[0].allowed_scopes, ["openid", "beta-api/read"]);
         assert!(!clients[0].generate_secret && !clients[0].allows_client_credentials());
+    }
+
+    fn project_template() -> Template {
+        Template::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml")).unwrap()
+    }
+
+    #[test]
+    fn the_trigger_is_attached_as_pre_token_generation_version_says() {
+        // (parameter value, the version attached, or an error's start)
+        let cases: [(&str, Result<Option<LambdaVersion>, &str>); 4] = [
+            ("NONE", Ok(None)),
+            ("V2_0", Ok(Some(LambdaVersion::V2_0))),
+            ("V3_0", Ok(Some(LambdaVersion::V3_0))),
+            (
+                "V1_0",
+                Err("parameter override PreTokenGenerationVersion: \"V1_0\" is not one"),
+            ),
+        ];
+        for (value, want) in cases {
+            let got = project_template()
+                .with_parameters([("PreTokenGenerationVersion", value)])
+                .and_then(|t| t.pre_token_trigger())
+                .map_err(|e| e.to_string());
+            match (got, want) {
+                (Ok(None), Ok(None)) => {}
+                (Ok(Some(spec)), Ok(Some(version))) => {
+                    assert_eq!(spec.version, version, "{value}");
+                    assert_eq!(spec.function_id, "PreTokenFunction");
+                    assert_eq!(spec.binary, "pretoken");
+                    assert_eq!(
+                        spec.environment,
+                        [
+                            ("EDITOR_GROUP".to_string(), "editors".to_string()),
+                            ("EDITOR_SCOPE".to_string(), "API/book.post".to_string()),
+                        ]
+                    );
+                }
+                (Err(error), Err(start)) => assert!(error.starts_with(start), "{error}"),
+                (got, want) => panic!("{value}: {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_v1_trigger_is_refused_by_name() {
+        let yaml = "Resources:\n  Pool:\n    Type: AWS::Cognito::UserPool\n    Properties:\n\
+                    \x20     LambdaConfig: {PreTokenGeneration: !GetAtt F.Arn}\n";
+        let error = Template::from_yaml(yaml)
+            .unwrap()
+            .pre_token_trigger()
+            .unwrap_err()
+            .to_string();
+        assert!(error.starts_with("Pool.LambdaConfig: a V1_0"), "{error}");
     }
 
     #[test]

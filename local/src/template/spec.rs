@@ -7,6 +7,7 @@ use thiserror::Error;
 
 use crate::template::api_responses::{CorsPreflight, GatewayResponses, ResponseConfigError};
 use crate::template::password_policy::PasswordPolicy;
+use crate::template::pre_token::PreTokenSpec;
 use crate::template::sam::{Template, TemplateError, TokenValidity};
 
 /// One API route served by the handler, with the scopes (and groups) it requires.
@@ -86,6 +87,9 @@ pub struct StackSpec {
     pub gateway_responses: GatewayResponses,
     /// The handler's environment variables, as the template sets them.
     pub handler_environment: Vec<(String, String)>,
+    /// The pool's pre-token-generation trigger, when the template (with its
+    /// parameters) attaches one.
+    pub pre_token: Option<PreTokenSpec>,
 }
 
 impl StackSpec {
@@ -164,6 +168,7 @@ impl StackSpec {
                 .transpose()?,
             gateway_responses: GatewayResponses::from_specs(&template.gateway_responses()?)?,
             handler_environment: template.handler_variables()?,
+            pre_token: template.pre_token_trigger()?,
         })
     }
 }

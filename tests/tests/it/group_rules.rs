@@ -40,12 +40,12 @@ fn location(response: &reqwest::Response) -> String {
         .to_string()
 }
 
-fn claims(token: &str) -> Value {
+pub(crate) fn claims(token: &str) -> Value {
     let payload = token.split('.').nth(1).expect("a JWT");
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("JSON")
 }
 
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
         .cookie_store(true)
@@ -57,7 +57,7 @@ fn client() -> reqwest::Client {
 
 /// Signs `email` in through the hosted sign-in with the banner's query
 /// (asking for `openid API/book.delete`) and answers the access token.
-async fn sign_in(stack: &LocalStack, email: &str) -> String {
+pub(crate) async fn sign_in(stack: &LocalStack, email: &str) -> String {
     let pool = stack.pool_url();
     let browser = client();
     let mut printed = printed_query(&stack.banner);
@@ -133,7 +133,7 @@ fn url_param(url: &str, name: &str) -> Option<String> {
 }
 
 /// Posts a token request and answers its access token.
-async fn token(
+pub(crate) async fn token(
     http: &reqwest::Client,
     url: &str,
     form: String,
@@ -157,6 +157,41 @@ async fn token(
         .to_string()
 }
 
+/// The M2M client's access token with all its scopes.
+pub(crate) async fn m2m_token(stack: &LocalStack) -> String {
+    let info = stack.info();
+    let m2m = info
+        .clients
+        .iter()
+        .find(|c| c.flows.iter().any(|f| f == "client_credentials"))
+        .expect("an M2M client");
+    let secret = m2m.client_secret.as_deref().expect("a secret");
+    token(
+        &client(),
+        &info.token_endpoint,
+        "grant_type=client_credentials".to_string(),
+        Some((&m2m.client_id, secret)),
+    )
+    .await
+}
+
+/// Calls `method /book...` with `token`: status and body.
+pub(crate) async fn call(
+    stack: &LocalStack,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+) -> (u16, String) {
+    let response = client()
+        .request(method, format!("{}{path}", stack.api_url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("API request");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
+}
+
 async fn delete_book(stack: &LocalStack, token: &str) -> (u16, String) {
     let response = client()
         .delete(format!("{}/book/1", stack.api_url()))
@@ -173,7 +208,9 @@ async fn delete_book(stack: &LocalStack, token: &str) -> (u16, String) {
 async fn an_admin_may_delete_a_book_and_a_reader_or_m2m_token_may_not() {
     let admin = format!("admin@example.com:{PASSWORD}:admins");
     let reader = format!("reader@example.com:{PASSWORD}:readers");
-    let stack = LocalStack::start("group-rules", &["--user", &admin, "--user", &reader]);
+    let editor = format!("editor@example.com:{PASSWORD}:editors");
+    let users = ["--user", &admin, "--user", &reader, "--user", &editor];
+    let stack = LocalStack::start("group-rules", &users);
 
     let admin_token = sign_in(&stack, "admin@example.com").await;
     let admin_claims = claims(&admin_token);
@@ -200,22 +237,21 @@ async fn an_admin_may_delete_a_book_and_a_reader_or_m2m_token_may_not() {
     let (status, body) = delete_book(&stack, &reader_token).await;
     assert_eq!(status, 403, "{body}");
 
+    // Without the pre-token-generation trigger (PreTokenGenerationVersion
+    // NONE), being an editor adds nothing: POST /book stays out of reach.
+    let editor_token = sign_in(&stack, "editor@example.com").await;
+    assert_eq!(claims(&editor_token)["scope"], admin_claims["scope"]);
+    let (status, body) = call(&stack, reqwest::Method::POST, "/book", &editor_token).await;
+    assert_eq!(status, 403, "{body}");
+
     // An M2M token has no groups, whatever its scopes.
-    let info = stack.info();
-    let m2m = info
-        .clients
-        .iter()
-        .find(|c| c.flows.iter().any(|f| f == "client_credentials"))
-        .expect("an M2M client");
-    let secret = m2m.client_secret.as_deref().expect("a secret");
-    let m2m_token = token(
-        &client(),
-        &info.token_endpoint,
-        "grant_type=client_credentials".to_string(),
-        Some((&m2m.client_id, secret)),
-    )
-    .await;
-    assert!(claims(&m2m_token).get("cognito:groups").is_none());
+    let m2m_token = m2m_token(&stack).await;
+    let m2m_claims = claims(&m2m_token);
+    assert!(m2m_claims.get("cognito:groups").is_none());
+    assert!(
+        m2m_claims.get("caller_kind").is_none(),
+        "no trigger, no claim"
+    );
     let (status, body) = delete_book(&stack, &m2m_token).await;
     assert_eq!(status, 403, "{body}");
 }

@@ -13,6 +13,7 @@ mod moto_interop;
 mod oauth_interop;
 mod policy_properties;
 mod policy_replay;
+mod pre_token_trigger;
 mod readme_cargo_lambda;
 mod route_table_file;
 mod sign_in;

@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use aws_lc_rs::constant_time::verify_slices_are_equal;
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, ORIGIN};
 use axum::http::{HeaderMap, Method};
 use axum::routing::{any, get, post};
 use serde_json::{Value, json};
@@ -23,7 +23,7 @@ use crate::cognito::hosted_ui::{
 use crate::cognito::paths;
 use crate::cognito::pool::{SignInError, UserInfoError, UserPool};
 use crate::cognito::token_endpoint::TokenRequest;
-use crate::http_server::{HttpResponse, WholeBody, json_response, response};
+use crate::http_server::{HttpResponse, WholeBody, is_own_origin, json_response, response};
 use crate::ids;
 
 /// The time in seconds since the epoch; tests inject their own.
@@ -43,16 +43,22 @@ pub struct PoolServer {
     pool: UserPool,
     pool_id: String,
     base_url: String,
+    /// The port of `base_url`: `POST /login` is taken only from its origin.
+    port: Option<u16>,
     clock: Clock,
 }
 
 impl PoolServer {
     /// A server for `pool_id` reachable at `base_url` (e.g. `http://127.0.0.1:9100`).
     pub fn new(pool: UserPool, pool_id: String, base_url: String) -> Self {
+        let port = base_url
+            .rsplit_once(':')
+            .and_then(|(_, port)| port.trim_end_matches('/').parse().ok());
         Self {
             pool,
             pool_id,
             base_url,
+            port,
             clock: system_clock(),
         }
     }
@@ -337,6 +343,23 @@ async fn login_submit(
     RawQuery(query): RawQuery,
     WholeBody(body): WholeBody,
 ) -> HttpResponse {
+    // A browser sends `Origin` with every form POST; another site's page
+    // (a rebinding one too) must not use the form as a password oracle.
+    if let Some(origin) = headers.get(ORIGIN) {
+        let own = origin
+            .to_str()
+            .ok()
+            .zip(server.port)
+            .is_some_and(|(origin, port)| is_own_origin(origin, port));
+        if !own {
+            tracing::info!("sign-in form posted from another origin");
+            return response(
+                403,
+                [("content-type", "text/plain; charset=utf-8")],
+                "Forbidden: the sign-in form was posted from another origin\n",
+            );
+        }
+    }
     let query = query.unwrap_or_default();
     let request = match authorize::validate(&query, server.pool.clients()) {
         Ok(request) => request,
@@ -702,6 +725,50 @@ mod tests {
             ]);
             self.send(Method::POST, &format!("/login?{query}"), Some(&form))
                 .await
+        }
+    }
+
+    #[tokio::test]
+    async fn the_sign_in_form_is_taken_only_from_the_pools_own_origin_or_none() {
+        for (origin, status) in [
+            (None, 302),
+            (Some("http://127.0.0.1:9100"), 302),
+            (Some("http://localhost:9100"), 302),
+            (Some("http://localhost:8080"), 403),
+            (Some("http://attacker.example:9100"), 403),
+            (Some("https://127.0.0.1:9100"), 403),
+            (Some("null"), 403),
+        ] {
+            let harness = harness();
+            let q = query("web", "openid");
+            let page = harness
+                .send(Method::GET, &format!("/login?{q}"), &[], "")
+                .await;
+            let csrf_cookie = page.cookies[0].split(';').next().unwrap().to_string();
+            let csrf = csrf_cookie.split_once('=').unwrap().1.to_string();
+            let mut headers = vec![
+                ("cookie", csrf_cookie.clone()),
+                (
+                    "content-type",
+                    "application/x-www-form-urlencoded".to_string(),
+                ),
+            ];
+            if let Some(origin) = origin {
+                headers.push(("origin", origin.to_string()));
+            }
+            let form = form_body(&[
+                ("_csrf", &csrf),
+                ("username", EMAIL),
+                ("password", PASSWORD),
+            ]);
+            let answer = harness
+                .send(Method::POST, &format!("/login?{q}"), &headers, &form)
+                .await;
+            assert_eq!(answer.status, status, "{origin:?}: {}", answer.body);
+            if status == 403 {
+                assert!(answer.cookies.is_empty(), "{origin:?}");
+                assert!(answer.body.contains("another origin"), "{origin:?}");
+            }
         }
     }
 

@@ -77,14 +77,17 @@ pub fn response<'a>(
 const LOOPBACK_NAMES: [&str; 2] = ["127.0.0.1", "localhost"];
 
 /// Whether `host` (a `Host` header's value) names this machine's loopback
-/// interface on `port`, case-insensitively.
+/// interface on `port`, case-insensitively. Without a port it means 80, as
+/// clients leave out http's default port.
 pub fn is_own_host(host: &str, port: u16) -> bool {
-    let Some((name, given_port)) = host.rsplit_once(':') else {
-        return false;
+    let (name, given_port) = match host.rsplit_once(':') {
+        Some((name, given_port)) if given_port.bytes().all(|b| b.is_ascii_digit()) => {
+            (name, given_port.parse::<u16>().ok())
+        }
+        Some(_) => return false,
+        None => (host, Some(80)),
     };
-    given_port.parse::<u16>().ok() == Some(port)
-        && given_port.bytes().all(|b| b.is_ascii_digit())
-        && LOOPBACK_NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
+    given_port == Some(port) && LOOPBACK_NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
 /// Whether `origin` (an `Origin` header's value) is a local server's own
@@ -209,6 +212,53 @@ mod tests {
         );
     }
 
+    /// What a client connecting to a served router on 127.0.0.1 sends as
+    /// `Host` (reqwest writes the URL's, as curl and browsers do, unless
+    /// told otherwise) and what it gets.
+    #[tokio::test]
+    async fn served_routers_answer_their_loopback_urls_and_refuse_other_hosts() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (stop, stopped) = watch::channel(false);
+        let router = Router::new().fallback(|| async { json_response(200, "ok", &[]) });
+        let server = tokio::spawn(serve(listener, router, stopped));
+        // Always connect to 127.0.0.1, whatever the URL's host name.
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .resolve("rebound.example", ([127, 0, 0, 1], port).into())
+            .resolve("localhost", ([127, 0, 0, 1], port).into())
+            .build()
+            .unwrap();
+        for (url, host, status) in [
+            (format!("http://127.0.0.1:{port}/config.json"), None, 200),
+            (format!("http://localhost:{port}/config.json"), None, 200),
+            (format!("http://LOCALHOST:{port}/"), None, 200),
+            (format!("http://rebound.example:{port}/config.json"), None, 421),
+            (
+                format!("http://127.0.0.1:{port}/"),
+                Some("attacker.example".to_string()),
+                421,
+            ),
+            (
+                format!("http://127.0.0.1:{port}/"),
+                Some(format!("localhost:{}", port.wrapping_add(1))),
+                421,
+            ),
+        ] {
+            let mut request = client.get(&url);
+            if let Some(host) = &host {
+                request = request.header("host", host);
+            }
+            let answer = request.send().await.unwrap();
+            assert_eq!(answer.status().as_u16(), status, "{url} {host:?}");
+        }
+        stop.send(true).unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(5), server)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
     #[tokio::test]
     async fn bodies_over_the_limit_get_api_gateways_413() {
         use tower::ServiceExt;
@@ -256,9 +306,20 @@ mod tests {
             ("localhost.evil.example:9100", false),
             ("127.0.0.2:9100", false),
             ("[::1]:9100", false),
+            ("localhost.:9100", false),
+            ("127.0.0.1:9100:9100", false),
             ("", false),
         ] {
             assert_eq!(is_own_host(host, 9100), own, "{host}");
+        }
+        // Clients leave out http's default port.
+        for (host, own) in [
+            ("localhost", true),
+            ("127.0.0.1", true),
+            ("localhost:80", true),
+            ("evil.example", false),
+        ] {
+            assert_eq!(is_own_host(host, 80), own, "{host} on port 80");
         }
     }
 

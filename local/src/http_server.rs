@@ -233,7 +233,11 @@ mod tests {
             (format!("http://127.0.0.1:{port}/config.json"), None, 200),
             (format!("http://localhost:{port}/config.json"), None, 200),
             (format!("http://LOCALHOST:{port}/"), None, 200),
-            (format!("http://rebound.example:{port}/config.json"), None, 421),
+            (
+                format!("http://rebound.example:{port}/config.json"),
+                None,
+                421,
+            ),
             (
                 format!("http://127.0.0.1:{port}/"),
                 Some("attacker.example".to_string()),

@@ -39,7 +39,7 @@ use crate::stack::walkthrough::Banner;
 use crate::state::{REGION, StateDir, StateError};
 use crate::template::sam::Template;
 use crate::template::spec::{RouteSpec, SpecError, StackSpec};
-use crate::web_app::{self, WebApp, WebConfig};
+use crate::web_app::{self, CspError, WebApp, WebConfig};
 use testkit::process_tree::stop_tree;
 use testkit::{Issuer, IssuerError, m2m_claims};
 
@@ -107,6 +107,9 @@ pub enum StackError {
     /// Nothing answered in time.
     #[error("cargo lambda watch did not answer on port {0} in time")]
     NotReady(u16),
+    /// The template's web-app policy cannot be served locally.
+    #[error(transparent)]
+    WebApp(#[from] CspError),
     /// Stopped by a signal before the stack was ready.
     #[error("interrupted before the stack was ready")]
     Interrupted,
@@ -186,7 +189,8 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
         let declared = spec.clients.iter().find(|c| c.name == client.name)?;
         WebConfig::for_client(declared, &client.client_id, pool_url, &api_base)
     });
-    let web = WebApp::new(options.workspace.join("web"), web_config.as_ref()).router();
+    let csp = spec.web_app_csp.as_deref();
+    let web = WebApp::new(options.workspace.join("web"), web_config.as_ref(), csp)?.router();
     let web_task = tokio::spawn(serve(web_listener, web, stopped.clone()));
     tracing::info!(url = %web_url, "web app listening");
 
@@ -548,6 +552,7 @@ mod tests {
                 "CORS_ALLOWED_ORIGINS".into(),
                 "http://localhost:8080".into(),
             )],
+            web_app_csp: None,
         };
         let env = functions_env(
             &spec,

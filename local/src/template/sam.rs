@@ -20,7 +20,7 @@ pub use crate::template::error::TemplateError;
 use crate::template::password_policy::PasswordPolicy;
 use crate::template::resolve::{
     Resolver, collect_attributes, collect_references, get_att, key_text, plain_str, ref_target,
-    sequence,
+    sequence, sub_text,
 };
 
 const FUNCTION: &str = "AWS::Serverless::Function";
@@ -658,6 +658,22 @@ impl Template {
             );
         }
         found
+    }
+
+    /// The `!Sub` text of the output `name` (placeholders such as `${Api}`
+    /// left in), or `None` without that output; an output of another form
+    /// is an error naming it.
+    pub fn output_sub_text(&self, name: &str) -> Result<Option<String>, TemplateError> {
+        let Some(output) = self.root.get("Outputs").and_then(|o| o.get(name)) else {
+            return Ok(None);
+        };
+        let value = output.get("Value").unwrap_or(&Value::Null);
+        sub_text(value)
+            .map(|text| Some(text.to_owned()))
+            .ok_or_else(|| TemplateError::Invalid {
+                at: format!("Outputs.{name}.Value"),
+                problem: "expected !Sub \"text\"".into(),
+            })
     }
 
     /// The names of all outputs.

@@ -9,6 +9,9 @@ use crate::template::api_responses::{CorsPreflight, GatewayResponses, ResponseCo
 use crate::template::password_policy::PasswordPolicy;
 use crate::template::sam::{Template, TemplateError, TokenValidity};
 
+/// The output holding the web app's Content-Security-Policy header.
+pub const WEB_APP_CSP_OUTPUT: &str = "WebAppContentSecurityPolicy";
+
 /// One API route served by the handler, with the scopes (and groups) it requires.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteSpec {
@@ -86,6 +89,9 @@ pub struct StackSpec {
     pub gateway_responses: GatewayResponses,
     /// The handler's environment variables, as the template sets them.
     pub handler_environment: Vec<(String, String)>,
+    /// The `WebAppContentSecurityPolicy` output's `!Sub` text, placeholders
+    /// left in: the header the web app is served with.
+    pub web_app_csp: Option<String>,
 }
 
 impl StackSpec {
@@ -164,6 +170,7 @@ impl StackSpec {
                 .transpose()?,
             gateway_responses: GatewayResponses::from_specs(&template.gateway_responses()?)?,
             handler_environment: template.handler_variables()?,
+            web_app_csp: template.output_sub_text(WEB_APP_CSP_OUTPUT)?,
         })
     }
 }

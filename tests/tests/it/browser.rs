@@ -440,7 +440,7 @@ async fn bind_web() -> (TcpListener, String) {
 /// local-stack's web host serving `web/` with `config` on `listener`.
 fn serve_web(listener: TcpListener, config: Option<&WebConfig>) -> Served {
     let port = listener.local_addr().unwrap().port();
-    let app = WebApp::new(WEB_DIR, config).router();
+    let app = WebApp::new(WEB_DIR, config, None).unwrap().router();
     Served {
         port,
         task: tokio::spawn(async move {

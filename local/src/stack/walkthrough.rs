@@ -219,7 +219,10 @@ impl Banner<'_> {
         )?;
         match password {
             Some(p) => writeln!(out, "  # Demo user: {email}, password {}", p.expose())?,
-            None => writeln!(out, "  # User: {email} (the password given with --user)")?,
+            None => writeln!(
+                out,
+                "  # User: {email} (the password given with --users-file, LOCAL_USERS or --user)"
+            )?,
         }
         writeln!(out, "  # 1. A PKCE verifier and its S256 challenge")?;
         writeln!(

@@ -94,13 +94,17 @@ async fn form(http: &reqwest::Client, url: &str, pairs: &[(&str, &str)]) -> (u16
 #[tokio::test(flavor = "current_thread")]
 #[ignore = "needs cargo-lambda from .venv; run scripts/test"]
 async fn a_user_signs_in_calls_the_api_refreshes_revokes_and_signs_out() {
-    let user = format!("{EMAIL}:{PASSWORD}:readers");
-    let mut stack = LocalStack::start("sign-in", &["--user", &user]);
+    // The way to keep passwords off the command line (and out of `ps`).
+    let users = testkit::temp_dir("sign-in-users-").expect("scratch folder");
+    let users_file = users.path().join("users.txt");
+    std::fs::write(&users_file, format!("{EMAIL}:{PASSWORD}:readers\n")).expect("users file");
+    let users_file = users_file.to_str().expect("UTF-8 path");
+    let mut stack = LocalStack::start("sign-in", &["--users-file", users_file]);
     let pool = stack.pool_url();
     let api_url = stack.api_url();
     assert!(
         !stack.banner.contains(PASSWORD),
-        "a password given with --user is never printed"
+        "a password given in a users file is never printed"
     );
     let printed = printed_query(&stack.banner);
     let client_id = param(&printed, "client_id").to_string();

@@ -4,7 +4,7 @@
 use aws_lc_rs::constant_time::verify_slices_are_equal;
 
 use crate::state::LocalState;
-use crate::template::sam::TokenValidity;
+use crate::template::sam::{RefreshRotation, TokenValidity};
 use crate::template::spec::ClientSpec;
 
 /// One app client with its local credentials.
@@ -26,6 +26,8 @@ pub struct AppClient {
     pub logout_urls: Vec<String>,
     /// Token lifetimes.
     pub validity: TokenValidity,
+    /// Refresh-token rotation, when the template enables it.
+    pub refresh_rotation: Option<RefreshRotation>,
 }
 
 impl AppClient {
@@ -68,6 +70,7 @@ impl AppClient {
             callback_urls: Vec::new(),
             logout_urls: Vec::new(),
             validity: TokenValidity::default(),
+            refresh_rotation: None,
         }
     }
 }
@@ -100,6 +103,7 @@ impl Clients {
                     callback_urls: spec.callback_urls.clone(),
                     logout_urls: spec.logout_urls.clone(),
                     validity: spec.validity,
+                    refresh_rotation: spec.refresh_rotation,
                 })
             })
             .collect();

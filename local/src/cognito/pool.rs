@@ -166,14 +166,33 @@ impl UserPool {
                 Ok(answer)
             }
             GrantRequest::RefreshToken { refresh_token } => {
-                let sign_in = self
-                    .grants()
-                    .refresh(&refresh_token, &client.client_id, now)
-                    .map(|g| g.sign_in.clone())
-                    .ok_or(TokenError::InvalidGrant)?;
-                self.user_tokens(client, &sign_in, None, now)
+                let (sign_in, rotated) = self.renew(client, &refresh_token, now)?;
+                let mut answer = self.user_tokens(client, &sign_in, None, now)?;
+                answer.refresh_token = rotated;
+                Ok(answer)
             }
         }
+    }
+
+    /// The sign-in a refresh token of `client` renews and, when the client
+    /// rotates refresh tokens, the new one that replaces it.
+    fn renew(
+        &self,
+        client: &AppClient,
+        token: &str,
+        now: i64,
+    ) -> Result<(SignIn, Option<String>), TokenError> {
+        let mut grants = self.grants();
+        match client.refresh_rotation {
+            Some(rotation) => grants
+                .rotate(token, &client.client_id, now, rotation.grace_secs)
+                .map_err(|_| TokenError::Server)?
+                .map(|(sign_in, new)| (sign_in, Some(new))),
+            None => grants
+                .refresh(token, &client.client_id, now)
+                .map(|g| (g.sign_in.clone(), None)),
+        }
+        .ok_or(TokenError::InvalidGrant)
     }
 
     /// An access token and, with `openid`, an ID token for `sign_in`.

@@ -328,6 +328,7 @@ mod tests {
                 callback_urls: c.callback_urls.clone(),
                 logout_urls: c.logout_urls.clone(),
                 validity: Default::default(),
+                refresh_rotation: None,
             })
             .collect();
         let urls = StackUrls {

@@ -288,14 +288,37 @@ impl Banner<'_> {
         writeln!(out, "  curl -i {user_bearer} {api}/book")?;
         writeln!(out, "  # 5. The user's attributes (needs openid)")?;
         writeln!(out, "  curl -s {user_bearer} {pool}{}", paths::USER_INFO)?;
-        writeln!(
-            out,
-            "  # 6. New ID and access tokens from the refresh token"
-        )?;
-        writeln!(
-            out,
-            "  curl -s {auth} -d grant_type=refresh_token -d \"refresh_token=$REFRESH\" {token_url}"
-        )?;
+        match web.refresh_rotation {
+            Some(rotation) => {
+                writeln!(
+                    out,
+                    "  # 6. New ID, access and refresh tokens (the client rotates refresh tokens):"
+                )?;
+                writeln!(
+                    out,
+                    "  #    keep the new refresh token; the old one works {} s more, then never",
+                    rotation.grace_secs
+                )?;
+                writeln!(
+                    out,
+                    "  TOKENS=$(curl -s {auth} -d grant_type=refresh_token -d \"refresh_token=$REFRESH\" {token_url}); echo \"$TOKENS\""
+                )?;
+                writeln!(
+                    out,
+                    "  REFRESH=$(printf %s \"$TOKENS\" | sed -E 's/.*\"refresh_token\":\"([^\"]+)\".*/\\1/')"
+                )?;
+            }
+            None => {
+                writeln!(
+                    out,
+                    "  # 6. New ID and access tokens from the refresh token"
+                )?;
+                writeln!(
+                    out,
+                    "  curl -s {auth} -d grant_type=refresh_token -d \"refresh_token=$REFRESH\" {token_url}"
+                )?;
+            }
+        }
         writeln!(
             out,
             "  # 7. Revoke it: refreshing is refused (invalid_grant), userInfo answers 401"
@@ -341,6 +364,7 @@ impl Banner<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::template::sam::RefreshRotation;
 
     #[test]
     fn the_walkthrough_names_the_real_credentials_and_steps() {
@@ -441,5 +465,52 @@ mod tests {
             "{with_demo}"
         );
         assert!(banner(None).contains("no sign-in walkthrough"));
+    }
+
+    #[test]
+    fn with_rotation_the_walkthrough_keeps_the_new_refresh_token() {
+        let client = |refresh_rotation| AppClient {
+            client_id: "webid".into(),
+            flows: vec!["code".into()],
+            scopes: vec!["openid".into()],
+            callback_urls: vec!["http://localhost:5173/cb".into()],
+            logout_urls: vec!["http://localhost:5173/".into()],
+            refresh_rotation,
+            ..AppClient::example()
+        };
+        let render = |web: &AppClient| {
+            Banner {
+                api_url: "http://127.0.0.1:3000/prod",
+                pool_url: "http://127.0.0.1:9100",
+                issuer: "http://127.0.0.1:9100/us-east-1_x",
+                watch_url: "http://127.0.0.1:9000",
+                stage: "prod",
+                clients: &[],
+                routes: &[],
+                m2m: None,
+                web: Some(web),
+                web_url: "http://localhost:5173/",
+                user: Some(("alice@example.com", None)),
+            }
+            .render()
+        };
+        let rotating = render(&client(Some(RefreshRotation { grace_secs: 10 })));
+        let step = rotating
+            .split("# 6.")
+            .nth(1)
+            .and_then(|rest| rest.split("# 7.").next())
+            .unwrap();
+        assert!(step.contains("old one works 10 s more"), "{step}");
+        assert!(
+            step.contains("TOKENS=$(curl -s -d client_id=webid -d grant_type=refresh_token"),
+            "{step}"
+        );
+        assert!(step.contains("REFRESH=$(printf %s \"$TOKENS\""), "{step}");
+        let plain = render(&client(None));
+        let step = plain.split("# 6.").nth(1).unwrap();
+        assert!(
+            !step.split("# 7.").next().unwrap().contains("REFRESH=$("),
+            "{step}"
+        );
     }
 }

@@ -91,6 +91,16 @@ pub struct AppClient {
     pub logout_urls: Vec<String>,
     /// The token lifetimes, from `*TokenValidity` and `TokenValidityUnits`.
     pub validity: TokenValidity,
+    /// `RefreshTokenRotation`, when its `Feature` is `ENABLED`.
+    pub refresh_rotation: Option<RefreshRotation>,
+}
+
+/// Refresh-token rotation on an app client: each refresh grant answers a
+/// new refresh token, and the one it replaces works `grace_secs` more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshRotation {
+    /// `RetryGracePeriodSeconds` (0 to 60; 0 when left out).
+    pub grace_secs: i64,
 }
 
 /// An app client's token lifetimes in seconds.
@@ -344,9 +354,55 @@ impl Template {
                     callback_urls: self.url_list(id, properties, "CallbackURLs")?,
                     logout_urls: self.url_list(id, properties, "LogoutURLs")?,
                     validity: self.token_validity(id, properties)?,
+                    refresh_rotation: self.refresh_rotation(id, properties)?,
                 })
             })
             .collect()
+    }
+
+    /// `RefreshTokenRotation`: `Some` when `Feature` is `ENABLED`, with
+    /// `RetryGracePeriodSeconds` in Cognito's range of 0 to 60.
+    fn refresh_rotation(
+        &self,
+        id: &str,
+        properties: &Value,
+    ) -> Result<Option<RefreshRotation>, TemplateError> {
+        let Some(rotation) = properties.get("RefreshTokenRotation") else {
+            return Ok(None);
+        };
+        let at = format!("{id}.RefreshTokenRotation");
+        let feature = match rotation.get("Feature") {
+            Some(feature) => self.resolve_text(feature, &format!("{at}.Feature"))?,
+            None => "DISABLED".to_owned(),
+        };
+        match feature.as_str() {
+            "ENABLED" => {}
+            "DISABLED" => return Ok(None),
+            other => {
+                return Err(TemplateError::Invalid {
+                    at: format!("{at}.Feature"),
+                    problem: format!("expected ENABLED or DISABLED, found {other:?}"),
+                });
+            }
+        }
+        let grace_at = format!("{at}.RetryGracePeriodSeconds");
+        let grace_secs = match rotation.get("RetryGracePeriodSeconds") {
+            None => 0,
+            Some(value) => {
+                let text = self.resolve_text(value, &grace_at)?;
+                text.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|secs| (0..=60).contains(secs))
+                    .ok_or_else(|| TemplateError::Invalid {
+                        at: grace_at,
+                        problem: format!(
+                            "expected a whole number of 0 to 60 seconds, found {text:?}"
+                        ),
+                    })?
+            }
+        };
+        Ok(Some(RefreshRotation { grace_secs }))
     }
 
     /// The user pool (exactly one is expected).

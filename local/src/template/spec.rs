@@ -7,7 +7,7 @@ use thiserror::Error;
 
 use crate::template::api_responses::{CorsPreflight, GatewayResponses, ResponseConfigError};
 use crate::template::password_policy::PasswordPolicy;
-use crate::template::sam::{Template, TemplateError, TokenValidity};
+use crate::template::sam::{RefreshRotation, Template, TemplateError, TokenValidity};
 
 /// The output holding the web app's Content-Security-Policy header.
 pub const WEB_APP_CSP_OUTPUT: &str = "WebAppContentSecurityPolicy";
@@ -57,6 +57,8 @@ pub struct ClientSpec {
     pub logout_urls: Vec<String>,
     /// Token lifetimes.
     pub validity: TokenValidity,
+    /// `RefreshTokenRotation`, when enabled.
+    pub refresh_rotation: Option<RefreshRotation>,
 }
 
 impl ClientSpec {
@@ -150,6 +152,7 @@ impl StackSpec {
                 callback_urls: client.callback_urls,
                 logout_urls: client.logout_urls,
                 validity: client.validity,
+                refresh_rotation: client.refresh_rotation,
             })
             .collect();
         Ok(Self {
@@ -308,6 +311,62 @@ mod tests {
             let error = client(bad).unwrap_err().to_string();
             assert!(error.starts_with("C."), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn refresh_rotation_is_on_only_when_enabled_with_a_grace_period_cognito_allows() {
+        let client = |props: &str| {
+            let yaml = format!(
+                "Resources:\n  C:\n    Type: AWS::Cognito::UserPoolClient\n    Properties: {props}\n"
+            );
+            Template::from_yaml(&yaml)
+                .unwrap()
+                .app_clients()
+                .map(|c| c[0].refresh_rotation.map(|r| r.grace_secs))
+                .map_err(|e| e.to_string())
+        };
+        let cases: [(&str, Result<Option<i64>, &str>); 8] = [
+            ("{}", Ok(None)),
+            (
+                "{RefreshTokenRotation: {Feature: DISABLED, RetryGracePeriodSeconds: 10}}",
+                Ok(None),
+            ),
+            ("{RefreshTokenRotation: {}}", Ok(None)),
+            ("{RefreshTokenRotation: {Feature: ENABLED}}", Ok(Some(0))),
+            (
+                "{RefreshTokenRotation: {Feature: ENABLED, RetryGracePeriodSeconds: 60}}",
+                Ok(Some(60)),
+            ),
+            (
+                "{RefreshTokenRotation: {Feature: ENABLED, RetryGracePeriodSeconds: 61}}",
+                Err("C.RefreshTokenRotation.RetryGracePeriodSeconds"),
+            ),
+            (
+                "{RefreshTokenRotation: {Feature: ENABLED, RetryGracePeriodSeconds: soon}}",
+                Err("C.RefreshTokenRotation.RetryGracePeriodSeconds"),
+            ),
+            (
+                "{RefreshTokenRotation: {Feature: ON}}",
+                Err("C.RefreshTokenRotation.Feature"),
+            ),
+        ];
+        for (props, expected) in cases {
+            match (client(props), expected) {
+                (Ok(got), Ok(expected)) => assert_eq!(got, expected, "{props}"),
+                (Err(error), Err(at)) => assert!(error.contains(at), "{props}: {error}"),
+                (got, expected) => panic!("{props}: {got:?}, expected {expected:?}"),
+            }
+        }
+        // The template's web client rotates with a 10 s grace.
+        let template =
+            Template::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml")).unwrap();
+        let spec = StackSpec::from_template(&template).unwrap();
+        let web = spec.clients.iter().find(|c| c.name == "WebClient").unwrap();
+        assert_eq!(
+            web.refresh_rotation,
+            Some(RefreshRotation { grace_secs: 10 })
+        );
+        assert_eq!(spec.m2m_client().unwrap().refresh_rotation, None);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Interop with OAuth 2.0 / OpenID Connect clients nobody here wrote: the
 //! `openidconnect` crate (discovery, authorization code with PKCE and
 //! nonce, ID-token verification with `at_hash`) and the `oauth2` crate
-//! (client credentials, code exchange, refresh) against the local user pool
+//! (client credentials, code exchange, rotating refresh) against the local user pool
 //! served on 127.0.0.1, configured from the real template.yaml. The tokens
 //! they obtain then go through the real authorizer.
 
@@ -365,17 +365,36 @@ async fn oauth2_gets_client_credentials_exchanges_a_code_and_refreshes() {
     let error = format!("{:?}", reused.expect_err("a used code"));
     assert!(error.contains("error: invalid_grant"), "{error}");
 
-    // Refresh: a new access token for the same sign-in, accepted too.
+    // Refresh: a new access token for the same sign-in, accepted too, and
+    // (the web client has RefreshTokenRotation) a new refresh token, which
+    // the client library takes and uses in turn.
     let renewed = public
         .exchange_refresh_token(&RefreshToken::new(refresh.secret().clone()))
         .request_async(&http)
         .await
         .expect("refresh");
-    assert!(renewed.refresh_token().is_none());
+    let rotated = renewed.refresh_token().expect("a rotated refresh token");
+    assert_ne!(rotated.secret(), refresh.secret());
     let renewed_access = renewed.access_token().secret();
     assert_ne!(renewed_access, &access);
     assert_eq!(
         decide(&authorizer, &keys, renewed_access, "/awesomeapi"),
+        "Allow"
+    );
+    let again = public
+        .exchange_refresh_token(rotated)
+        .request_async(&http)
+        .await
+        .expect("refresh with the rotated token");
+    let third = again.refresh_token().expect("rotated again");
+    assert_ne!(third.secret(), rotated.secret());
+    assert_eq!(
+        decide(
+            &authorizer,
+            &keys,
+            again.access_token().secret(),
+            "/awesomeapi"
+        ),
         "Allow"
     );
 }

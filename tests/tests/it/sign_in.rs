@@ -1,7 +1,7 @@
 //! The hosted sign-in end to end through the real servers: `local-stack`
-//! started with `--user`, an HTTP client that keeps cookies as a browser
+//! started with a users file, an HTTP client that keeps cookies as a browser
 //! does, and the real authorizer and handler behind the API front:
-//! authorize → login → code → tokens → API 200/403 → refresh → revoke →
+//! authorize → login → code → tokens → API 200/403 → refresh (rotated) → revoke →
 //! refresh refused → logout. The banner's walkthrough gives the client and
 //! URLs, so the test follows what a person would.
 
@@ -243,7 +243,13 @@ async fn a_user_signs_in_calls_the_api_refreshes_revokes_and_signs_out() {
     ];
     let (status, renewed) = form(&browser, &token_url, &renew).await;
     assert_eq!(status, 200, "{renewed}");
-    assert!(renewed.get("refresh_token").is_none());
+    // The web client rotates refresh tokens (RefreshTokenRotation): a new
+    // one each refresh, the old one usable for the grace period only.
+    let rotated = renewed["refresh_token"]
+        .as_str()
+        .expect("a rotated refresh_token")
+        .to_string();
+    assert_ne!(rotated, refresh);
     let renewed_access = renewed["access_token"].as_str().expect("access_token");
     assert_eq!(
         api(&browser, &format!("{api_url}/awesomeapi"), renewed_access)
@@ -252,10 +258,11 @@ async fn a_user_signs_in_calls_the_api_refreshes_revokes_and_signs_out() {
         200
     );
 
-    // Revoke: refresh is refused and userInfo too; the API's authorizer, like
-    // API Gateway's, does not see revocation.
+    // Revoke the rotated token: the whole family (the first one too, still
+    // in its grace period) is refused, and userInfo too; the API's
+    // authorizer, like API Gateway's, does not see revocation.
     let revoke = [
-        ("token", refresh.as_str()),
+        ("token", rotated.as_str()),
         ("client_id", client_id.as_str()),
     ];
     assert_eq!(
@@ -264,11 +271,18 @@ async fn a_user_signs_in_calls_the_api_refreshes_revokes_and_signs_out() {
             .0,
         200
     );
-    let (status, refused) = form(&browser, &token_url, &renew).await;
-    assert_eq!(
-        (status, &refused["error"]),
-        (400, &Value::from("invalid_grant"))
-    );
+    for token in [&refresh, &rotated] {
+        let renew = [
+            ("grant_type", "refresh_token"),
+            ("client_id", client_id.as_str()),
+            ("refresh_token", token.as_str()),
+        ];
+        let (status, refused) = form(&browser, &token_url, &renew).await;
+        assert_eq!(
+            (status, &refused["error"]),
+            (400, &Value::from("invalid_grant"))
+        );
+    }
     let info = browser
         .get(format!("{pool}/oauth2/userInfo"))
         .bearer_auth(&access)

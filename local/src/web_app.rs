@@ -40,7 +40,8 @@ use thiserror::Error;
 use tower_http::services::ServeDir;
 
 use crate::http_server::{HttpResponse, response};
-use crate::template::spec::{ClientSpec, WEB_APP_CSP_OUTPUT};
+use crate::template::app_client::AppClient;
+use crate::template::spec::WEB_APP_CSP_OUTPUT;
 
 /// The template parameters that say where the web app lives, with the value
 /// each takes for a web app at `origin` (e.g. `http://localhost:8080`):
@@ -84,7 +85,7 @@ impl WebConfig {
     /// `client_id`, signing in at `pool_url` and calling `api_url`; `None`
     /// when the client has no callback or sign-out URL.
     pub fn for_client(
-        client: &ClientSpec,
+        client: &AppClient,
         client_id: &str,
         pool_url: &str,
         api_url: &str,
@@ -322,6 +323,7 @@ async fn with_headers(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::template::app_client::OAuthFlow;
     use axum::body::Body;
     use axum::http::Request;
     use std::path::Path;
@@ -458,13 +460,13 @@ mod tests {
 
     #[test]
     fn the_config_is_the_clients_first_urls_and_all_its_scopes() {
-        let client = ClientSpec {
+        let client = AppClient {
             name: "WebClient".into(),
-            flows: vec!["code".into()],
+            flows: vec![OAuthFlow::Code],
             scopes: vec!["openid".into(), "r/read".into()],
             callback_urls: vec!["http://localhost:8080/".into(), "https://x.io/".into()],
             logout_urls: vec!["http://localhost:8080/".into()],
-            ..ClientSpec::default()
+            ..AppClient::default()
         };
         let got = WebConfig::for_client(
             &client,
@@ -473,7 +475,7 @@ mod tests {
             "http://127.0.0.1:3000/prod/",
         );
         assert_eq!(got, Some(config()));
-        let no_logout = ClientSpec {
+        let no_logout = AppClient {
             logout_urls: vec![],
             ..client
         };
@@ -483,12 +485,10 @@ mod tests {
     /// The template's `WebAppConfig` output (what a deployed app is given) as
     /// `!Sub` text: JSON with `${…}` placeholders inside its strings.
     /// The template's client of the authorization-code flow: the web app's.
-    fn sign_in_client(
-        spec: &crate::template::spec::StackSpec,
-    ) -> &crate::template::spec::ClientSpec {
+    fn sign_in_client(spec: &crate::template::spec::StackSpec) -> &AppClient {
         spec.clients
             .iter()
-            .find(|c| c.flows.iter().any(|f| f == "code"))
+            .find(|c| c.allows(OAuthFlow::Code))
             .unwrap()
     }
 

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use thiserror::Error;
 
 use crate::cognito::authorize::{AuthorizeRequest, pkce_matches};
-use crate::cognito::clients::{AppClient, Clients};
+use crate::cognito::clients::Clients;
 use crate::cognito::grants::{CodeGrant, Grants};
 use crate::cognito::token_endpoint::{
     GrantRequest, TokenError, TokenRequest, TokenResponse, client_request, grant,
@@ -18,6 +18,7 @@ use crate::cognito::token_endpoint::{
 use crate::cognito::user_tokens::{IdClaims, IdTokenInput, SignIn, UserAccessClaims};
 use crate::cognito::users::{User, UserStore};
 use crate::ids::{self, RandomError};
+use crate::template::app_client::AppClient;
 use testkit::{Issuer, jwks, m2m_claims};
 
 /// The state-folder file of the ID tokens' signing key.

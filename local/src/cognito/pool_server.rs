@@ -495,12 +495,14 @@ async fn not_found() -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cognito::clients::{AppClient, Clients};
+    use crate::cognito::clients::Clients;
     use crate::cognito::pool::SigningKeys;
     use crate::cognito::user_spec::UserSpec;
     use crate::cognito::users::UserStore;
+    use crate::template::app_client::AppClient;
+    use crate::template::app_client::OAuthFlow;
+    use crate::template::app_client::RefreshRotation;
     use crate::template::password_policy::PasswordPolicy;
-    use crate::template::sam::RefreshRotation;
     use axum::body::Body;
     use axum::http::Request;
     use base64::Engine;
@@ -532,7 +534,7 @@ mod tests {
         let web = |name: &str, id: &str| AppClient {
             name: name.into(),
             client_id: id.into(),
-            flows: vec!["code".into()],
+            flows: vec![OAuthFlow::Code],
             scopes: vec!["openid".into(), READ.into()],
             callback_urls: vec![CALLBACK.into()],
             logout_urls: vec![LOGOUT.into()],
@@ -543,7 +545,7 @@ mod tests {
                 name: "M2M".into(),
                 client_id: "m2m".into(),
                 client_secret: Some("secret".into()),
-                flows: vec!["client_credentials".into()],
+                flows: vec![OAuthFlow::ClientCredentials],
                 scopes: vec!["API/book.get".into()],
                 callback_urls: vec![CALLBACK.into()],
                 ..AppClient::example()

@@ -25,7 +25,7 @@ use crate::apigateway::api_front::{ApiFront, FrontConfig, UNAUTHORIZED, token_ev
 use crate::apigateway::auth_cache::SystemClock;
 use crate::apigateway::authorizer_answer::AuthorizerAnswer;
 use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event};
-use crate::cognito::clients::{AppClient, Clients};
+use crate::cognito::clients::Clients;
 use crate::cognito::pool::{ID_KEY_FILE, SigningKeys, UserPool};
 use crate::cognito::pool_server::PoolServer;
 use crate::cognito::users::{UserStore, UsersError};
@@ -37,6 +37,7 @@ use crate::stack::info::{StackInfo, StackInfoError};
 use crate::stack::urls::StackUrls;
 use crate::stack::walkthrough::Banner;
 use crate::state::{REGION, StateDir, StateError};
+use crate::template::app_client::{AppClient, OAuthFlow};
 use crate::template::sam::Template;
 use crate::template::spec::{RouteSpec, SpecError, StackSpec};
 use crate::web_app::{self, CspError, WebApp, WebConfig};
@@ -184,7 +185,7 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
 
     let (api_url, web_url) = (&urls.api, &urls.web);
     let api_base = urls.api_base();
-    let web_client = clients.all().iter().find(|c| c.allows_code());
+    let web_client = clients.all().iter().find(|c| c.allows(OAuthFlow::Code));
     let web_config = web_client.and_then(|client| {
         let declared = spec.clients.iter().find(|c| c.name == client.name)?;
         WebConfig::for_client(declared, &client.client_id, pool_url, &api_base)
@@ -723,7 +724,11 @@ mod tests {
             let state_dir = StateDir::new(workspace.join(format!("state-{web_port}")));
             let (state, issuer) = state_dir.load_or_init(&spec.clients).unwrap();
             let clients = Clients::from_state(&spec.clients, &state);
-            let web = clients.all().iter().find(|c| c.allows_code()).unwrap();
+            let web = clients
+                .all()
+                .iter()
+                .find(|c| c.allows(OAuthFlow::Code))
+                .unwrap();
             let query = |key: &str| {
                 form_urlencoded::Serializer::new(String::new())
                     .append_pair("client_id", &web.client_id)

@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
-use crate::cognito::clients::AppClient;
 use crate::cognito::passwords::Password;
 use crate::cognito::paths;
+use crate::template::app_client::AppClient;
 use crate::template::spec::RouteSpec;
 
 /// What the banner shows.
@@ -98,7 +98,7 @@ impl Banner<'_> {
             writeln!(out, "  {}", client.name)?;
             writeln!(out, "    client_id:     {}", client.client_id)?;
             writeln!(out, "    client_secret: {secret}")?;
-            writeln!(out, "    flows:         {}", client.flows.join(" "))?;
+            writeln!(out, "    flows:         {}", client.flow_names())?;
             writeln!(out, "    scopes:        {}", client.scopes.join(" "))?;
         }
         writeln!(out, "\nRoutes and the scopes (and groups) they require:")?;
@@ -364,7 +364,8 @@ impl Banner<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::sam::RefreshRotation;
+    use crate::template::app_client::OAuthFlow;
+    use crate::template::app_client::RefreshRotation;
 
     #[test]
     fn the_walkthrough_names_the_real_credentials_and_steps() {
@@ -372,7 +373,7 @@ mod tests {
             name: "M2MClient".into(),
             client_id: "cid".into(),
             client_secret: Some("csecret".into()),
-            flows: vec!["client_credentials".into()],
+            flows: vec![OAuthFlow::ClientCredentials],
             scopes: vec!["awesomeapi-resource-server/awesomeapi.read".into()],
             ..AppClient::example()
         };
@@ -416,7 +417,7 @@ mod tests {
         let web = AppClient {
             name: "WebClient".into(),
             client_id: "webid".into(),
-            flows: vec!["code".into()],
+            flows: vec![OAuthFlow::Code],
             scopes: vec![
                 "openid".into(),
                 "awesomeapi-resource-server/awesomeapi.read".into(),
@@ -471,7 +472,7 @@ mod tests {
     fn with_rotation_the_walkthrough_keeps_the_new_refresh_token() {
         let client = |refresh_rotation| AppClient {
             client_id: "webid".into(),
-            flows: vec!["code".into()],
+            flows: vec![OAuthFlow::Code],
             scopes: vec!["openid".into()],
             callback_urls: vec!["http://localhost:5173/cb".into()],
             logout_urls: vec!["http://localhost:5173/".into()],

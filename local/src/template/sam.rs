@@ -16,6 +16,7 @@ use std::path::Path;
 
 use yaml_serde::Value;
 
+use crate::template::app_client::{AppClient, AuthFlow, OAuthFlow, RefreshRotation, TokenValidity};
 pub use crate::template::error::TemplateError;
 use crate::template::password_policy::PasswordPolicy;
 use crate::template::resolve::{
@@ -74,63 +75,23 @@ impl ResourceServer {
     }
 }
 
-/// A user-pool app client.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppClient {
-    /// The resource's logical id.
-    pub logical_id: String,
-    /// `AllowedOAuthScopes`, resolved.
-    pub allowed_scopes: Vec<String>,
-    /// `AllowedOAuthFlows`, e.g. `client_credentials` or `code`.
-    pub flows: Vec<String>,
-    /// `GenerateSecret`.
-    pub generate_secret: bool,
-    /// `CallbackURLs`, resolved (a `!Ref` to a `CommaDelimitedList` is split).
-    pub callback_urls: Vec<String>,
-    /// `LogoutURLs`, resolved like `callback_urls`.
-    pub logout_urls: Vec<String>,
-    /// The token lifetimes, from `*TokenValidity` and `TokenValidityUnits`.
-    pub validity: TokenValidity,
-    /// `RefreshTokenRotation`, when its `Feature` is `ENABLED`.
-    pub refresh_rotation: Option<RefreshRotation>,
-}
-
-/// Refresh-token rotation on an app client: each refresh grant answers a
-/// new refresh token, and the one it replaces works `grace_secs` more.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RefreshRotation {
-    /// `RetryGracePeriodSeconds` (0 to 60; 0 when left out).
-    pub grace_secs: i64,
-}
-
-/// An app client's token lifetimes in seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TokenValidity {
-    /// Access tokens' lifetime.
-    pub access_secs: i64,
-    /// ID tokens' lifetime.
-    pub id_secs: i64,
-    /// Refresh tokens' lifetime.
-    pub refresh_secs: i64,
-}
-
-impl Default for TokenValidity {
-    /// Cognito's defaults: one hour for access and ID tokens, 30 days for
-    /// refresh tokens.
-    fn default() -> Self {
-        Self {
-            access_secs: 3600,
-            id_secs: 3600,
-            refresh_secs: 30 * 86_400,
-        }
-    }
-}
-
-impl AppClient {
-    /// True if the client may use the client-credentials grant.
-    pub fn allows_client_credentials(&self) -> bool {
-        self.flows.iter().any(|f| f == "client_credentials")
-    }
+/// The list property `key` of resource `id` (read with `list`) as values
+/// of a closed set; a name `parse` does not know is an error naming it.
+fn closed_set<T>(
+    id: &str,
+    key: &str,
+    list: impl Fn(&str) -> Result<Vec<String>, TemplateError>,
+    parse: fn(&str) -> Option<T>,
+) -> Result<Vec<T>, TemplateError> {
+    list(key)?
+        .iter()
+        .map(|name| {
+            parse(name).ok_or_else(|| TemplateError::Invalid {
+                at: format!("{id}.{key}"),
+                problem: format!("{name:?} is not one of Cognito's values"),
+            })
+        })
+        .collect()
 }
 
 /// The user pool's sign-in settings.
@@ -347,14 +308,16 @@ impl Template {
                     }
                 };
                 Ok(AppClient {
-                    logical_id: id.to_owned(),
-                    allowed_scopes: list("AllowedOAuthScopes")?,
-                    flows: list("AllowedOAuthFlows")?,
+                    name: id.to_owned(),
+                    scopes: list("AllowedOAuthScopes")?,
+                    flows: closed_set(id, "AllowedOAuthFlows", list, OAuthFlow::parse)?,
+                    auth_flows: closed_set(id, "ExplicitAuthFlows", list, AuthFlow::parse)?,
                     generate_secret,
                     callback_urls: self.url_list(id, properties, "CallbackURLs")?,
                     logout_urls: self.url_list(id, properties, "LogoutURLs")?,
                     validity: self.token_validity(id, properties)?,
                     refresh_rotation: self.refresh_rotation(id, properties)?,
+                    ..AppClient::default()
                 })
             })
             .collect()
@@ -918,8 +881,8 @@ Outputs:
             r#"{"get /x":["beta-api/read"],"k":"${Literal}","s":"beta"}"#
         );
         let clients = t.app_clients().unwrap();
-        assert_eq!(clients[0].allowed_scopes, ["openid", "beta-api/read"]);
-        assert!(!clients[0].generate_secret && !clients[0].allows_client_credentials());
+        assert_eq!(clients[0].scopes, ["openid", "beta-api/read"]);
+        assert!(!clients[0].generate_secret && !clients[0].allows(OAuthFlow::ClientCredentials));
     }
 
     #[test]
@@ -970,10 +933,7 @@ Outputs:
             t.route_scopes_json().unwrap(),
             r#"{"get /x":["gamma-api/read"],"k":"${Literal}","s":"gamma"}"#
         );
-        assert_eq!(
-            t.app_clients().unwrap()[0].allowed_scopes[1],
-            "gamma-api/read"
-        );
+        assert_eq!(t.app_clients().unwrap()[0].scopes[1], "gamma-api/read");
         // A parameter without a default resolves once it is given a value.
         let (_, pool) = t.authorizer_variable("BAD").unwrap();
         assert_eq!(t.resolve_text(pool, "BAD").unwrap(), "p1");

@@ -6,8 +6,9 @@ use shared::{RouteTable, Rule};
 use thiserror::Error;
 
 use crate::template::api_responses::{CorsPreflight, GatewayResponses, ResponseConfigError};
+use crate::template::app_client::{AppClient, OAuthFlow};
 use crate::template::password_policy::PasswordPolicy;
-use crate::template::sam::{RefreshRotation, Template, TemplateError, TokenValidity};
+use crate::template::sam::{Template, TemplateError};
 
 /// The output holding the web app's Content-Security-Policy header.
 pub const WEB_APP_CSP_OUTPUT: &str = "WebAppContentSecurityPolicy";
@@ -40,41 +41,13 @@ impl RouteSpec {
     }
 }
 
-/// An app client of the user pool.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ClientSpec {
-    /// The template's logical id, e.g. `M2MClient`; local ids and secrets are kept under it.
-    pub name: String,
-    /// `AllowedOAuthFlows`, e.g. `client_credentials`.
-    pub flows: Vec<String>,
-    /// `AllowedOAuthScopes`.
-    pub scopes: Vec<String>,
-    /// `GenerateSecret`.
-    pub generate_secret: bool,
-    /// `CallbackURLs`: where the hosted sign-in may send the browser back.
-    pub callback_urls: Vec<String>,
-    /// `LogoutURLs`: where `/logout` may send the browser.
-    pub logout_urls: Vec<String>,
-    /// Token lifetimes.
-    pub validity: TokenValidity,
-    /// `RefreshTokenRotation`, when enabled.
-    pub refresh_rotation: Option<RefreshRotation>,
-}
-
-impl ClientSpec {
-    /// True if the client may use the client-credentials grant.
-    pub fn allows_client_credentials(&self) -> bool {
-        self.flows.iter().any(|f| f == "client_credentials")
-    }
-}
-
 /// Everything the local stack takes from the template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StackSpec {
     /// The handler's API routes.
     pub routes: Vec<RouteSpec>,
-    /// The user pool's app clients.
-    pub clients: Vec<ClientSpec>,
+    /// The user pool's app clients (without local ids and secrets).
+    pub clients: Vec<AppClient>,
     /// The authorizer's `ROUTE_SCOPES`, resolved, exactly as deployed.
     pub route_scopes: String,
     /// Logical ids of the clients in the authorizer's `APP_CLIENT_IDS`.
@@ -99,8 +72,10 @@ pub struct StackSpec {
 impl StackSpec {
     /// The first client allowed the client-credentials grant: the one the
     /// walkthrough uses.
-    pub fn m2m_client(&self) -> Option<&ClientSpec> {
-        self.clients.iter().find(|c| c.allows_client_credentials())
+    pub fn m2m_client(&self) -> Option<&AppClient> {
+        self.clients
+            .iter()
+            .find(|c| c.allows(OAuthFlow::ClientCredentials))
     }
 }
 
@@ -141,20 +116,7 @@ impl StackSpec {
                 }
             })
             .collect();
-        let clients = template
-            .app_clients()?
-            .into_iter()
-            .map(|client| ClientSpec {
-                name: client.logical_id,
-                flows: client.flows,
-                scopes: client.allowed_scopes,
-                generate_secret: client.generate_secret,
-                callback_urls: client.callback_urls,
-                logout_urls: client.logout_urls,
-                validity: client.validity,
-                refresh_rotation: client.refresh_rotation,
-            })
-            .collect();
+        let clients = template.app_clients()?;
         Ok(Self {
             routes,
             clients,
@@ -364,7 +326,7 @@ mod tests {
         let web = spec.clients.iter().find(|c| c.name == "WebClient").unwrap();
         assert_eq!(
             web.refresh_rotation,
-            Some(RefreshRotation { grace_secs: 10 })
+            Some(crate::template::app_client::RefreshRotation { grace_secs: 10 })
         );
         assert_eq!(spec.m2m_client().unwrap().refresh_rotation, None);
     }

@@ -17,7 +17,7 @@ use local::StackSpec;
 use local::StateDir;
 use local::Template;
 use local::serve;
-use local::{AppClient, Clients};
+use local::{AppClient, Clients, OAuthFlow};
 use local::{ID_KEY_FILE, SigningKeys, UserPool};
 use local::{UserSpec, UserStore};
 use oauth2::basic::BasicClient;
@@ -110,11 +110,11 @@ impl LocalPool {
         }
     }
 
-    fn client(&self, flow: &str) -> &AppClient {
+    fn client(&self, flow: OAuthFlow) -> &AppClient {
         self.clients
             .all()
             .iter()
-            .find(|c| c.flows.iter().any(|f| f == flow))
+            .find(|c| c.allows(flow))
             .unwrap_or_else(|| panic!("the template has a {flow} client"))
     }
 
@@ -231,7 +231,7 @@ fn decide(authorizer: &Authorizer, keys: &KeySet, token: &str, path: &str) -> St
 async fn openidconnect_discovers_signs_in_with_pkce_and_verifies_the_id_token() {
     let pool = LocalPool::start("openidconnect").await;
     let http = http_client(no_redirects());
-    let web = pool.client("code");
+    let web = pool.client(OAuthFlow::Code);
     let callback = web.callback_urls.first().expect("a callback URL").clone();
 
     let issuer = IssuerUrl::new(pool.issuer.clone()).expect("issuer URL");
@@ -307,7 +307,7 @@ async fn oauth2_gets_client_credentials_exchanges_a_code_and_refreshes() {
     let (authorizer, keys) = pool.authorizer();
 
     // Client credentials, Basic auth, one scope.
-    let m2m = pool.client("client_credentials");
+    let m2m = pool.client(OAuthFlow::ClientCredentials);
     let machine = BasicClient::new(ClientId::new(m2m.client_id.clone()))
         .set_client_secret(ClientSecret::new(
             m2m.client_secret.clone().expect("a secret"),
@@ -330,7 +330,7 @@ async fn oauth2_gets_client_credentials_exchanges_a_code_and_refreshes() {
     assert_eq!(decide(&authorizer, &keys, m2m_token, "/awesomeapi"), "Deny");
 
     // Authorization code with PKCE for the public web client.
-    let web = pool.client("code");
+    let web = pool.client(OAuthFlow::Code);
     let callback = web.callback_urls.first().expect("a callback URL").clone();
     let public = BasicClient::new(ClientId::new(web.client_id.clone()))
         .set_auth_uri(auth_url)

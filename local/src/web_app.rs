@@ -81,19 +81,14 @@ pub struct WebConfig {
 }
 
 impl WebConfig {
-    /// The configuration for the template's `client`, with its local
-    /// `client_id`, signing in at `pool_url` and calling `api_url`; `None`
-    /// when the client has no callback or sign-out URL.
-    pub fn for_client(
-        client: &AppClient,
-        client_id: &str,
-        pool_url: &str,
-        api_url: &str,
-    ) -> Option<Self> {
+    /// The configuration for the template's `client` (with its local id),
+    /// signing in at `pool_url` and calling `api_url`; `None` when the
+    /// client has no callback or sign-out URL.
+    pub fn for_client(client: &AppClient, pool_url: &str, api_url: &str) -> Option<Self> {
         // The first of each, as the template's output selects them.
         Some(Self {
             domain: pool_url.trim_end_matches('/').to_string(),
-            client_id: client_id.to_string(),
+            client_id: client.client_id.clone(),
             redirect_uri: client.callback_urls.first()?.clone(),
             logout_uri: client.logout_urls.first()?.clone(),
             api_url: api_url.to_string(),
@@ -462,6 +457,7 @@ mod tests {
     fn the_config_is_the_clients_first_urls_and_all_its_scopes() {
         let client = AppClient {
             name: "WebClient".into(),
+            client_id: "web-id".into(),
             flows: vec![OAuthFlow::Code],
             scopes: vec!["openid".into(), "r/read".into()],
             callback_urls: vec!["http://localhost:8080/".into(), "https://x.io/".into()],
@@ -470,7 +466,6 @@ mod tests {
         };
         let got = WebConfig::for_client(
             &client,
-            "web-id",
             "http://127.0.0.1:9100/",
             "http://127.0.0.1:3000/prod/",
         );
@@ -479,7 +474,7 @@ mod tests {
             logout_urls: vec![],
             ..client
         };
-        assert_eq!(WebConfig::for_client(&no_logout, "web-id", "d", "a"), None);
+        assert_eq!(WebConfig::for_client(&no_logout, "d", "a"), None);
     }
 
     /// The template's `WebAppConfig` output (what a deployed app is given) as

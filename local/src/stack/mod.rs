@@ -186,10 +186,8 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     let (api_url, web_url) = (&urls.api, &urls.web);
     let api_base = urls.api_base();
     let web_client = clients.all().iter().find(|c| c.allows(OAuthFlow::Code));
-    let web_config = web_client.and_then(|client| {
-        let declared = spec.clients.iter().find(|c| c.name == client.name)?;
-        WebConfig::for_client(declared, &client.client_id, pool_url, &api_base)
-    });
+    let web_config =
+        web_client.and_then(|client| WebConfig::for_client(client, pool_url, &api_base));
     let csp = spec.web_app_csp.as_deref();
     let web = WebApp::new(options.workspace.join("web"), web_config.as_ref(), csp)?.router();
     let web_task = tokio::spawn(serve(web_listener, web, stopped.clone()));

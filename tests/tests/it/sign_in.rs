@@ -116,6 +116,29 @@ async fn a_user_signs_in_calls_the_api_refreshes_revokes_and_signs_out() {
         .timeout(Duration::from_secs(120))
         .build()
         .expect("http client");
+    // Every server of the stack answers its own loopback URLs only: a page
+    // whose host name was rebound to 127.0.0.1 sends its own name as Host.
+    for url in [
+        format!("{pool}/.well-known/openid-configuration"),
+        format!("{api_url}/awesomeapi"),
+        format!("{}config.json", stack.web_url()),
+    ] {
+        let own = browser.get(&url).send().await.expect("own host");
+        assert_ne!(own.status().as_u16(), 421, "{url}");
+        let port = url
+            .rsplit_once(':')
+            .and_then(|(_, rest)| rest.split('/').next());
+        let rebound = browser
+            .get(&url)
+            .header(
+                "host",
+                format!("rebound.example:{}", port.unwrap_or_default()),
+            )
+            .send()
+            .await
+            .expect("rebound host");
+        assert_eq!(rebound.status().as_u16(), 421, "{url}");
+    }
     let mut query = form_urlencoded::Serializer::new(String::new());
     query
         .extend_pairs(printed.iter())

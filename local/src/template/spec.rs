@@ -276,6 +276,49 @@ mod tests {
     }
 
     #[test]
+    fn flows_are_read_into_their_enums_and_unknown_names_are_refused() {
+        let client = |props: &str| {
+            let yaml = format!(
+                "Resources:\n  C:\n    Type: AWS::Cognito::UserPoolClient\n    Properties: {props}\n"
+            );
+            Template::from_yaml(&yaml).unwrap().app_clients()
+        };
+        let read = client(
+            "{AllowedOAuthFlows: [code, client_credentials], ExplicitAuthFlows: [ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH]}",
+        )
+        .unwrap();
+        assert_eq!(
+            read[0].flows,
+            [OAuthFlow::Code, OAuthFlow::ClientCredentials]
+        );
+        assert_eq!(
+            read[0].auth_flows,
+            [
+                crate::template::app_client::AuthFlow::UserSrpAuth,
+                crate::template::app_client::AuthFlow::RefreshTokenAuth
+            ]
+        );
+        for (props, at, name) in [
+            (
+                "{AllowedOAuthFlows: [authorization_code]}",
+                "C.AllowedOAuthFlows",
+                "authorization_code",
+            ),
+            (
+                "{ExplicitAuthFlows: [USER_SRP_AUTH]}",
+                "C.ExplicitAuthFlows",
+                "USER_SRP_AUTH",
+            ),
+        ] {
+            let error = client(props).unwrap_err().to_string();
+            assert!(
+                error.contains(at) && error.contains(name),
+                "{props}: {error}"
+            );
+        }
+    }
+
+    #[test]
     fn refresh_rotation_is_on_only_when_enabled_with_a_grace_period_cognito_allows() {
         let client = |props: &str| {
             let yaml = format!(

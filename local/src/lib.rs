@@ -27,7 +27,7 @@ pub use apigateway::authorizer_event::request_event;
 pub use apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event};
 pub use apigateway::responses::{MappedValue, PREFLIGHT_BODY};
 pub use cognito::authorize::{AuthorizeError, pkce_matches, validate as validate_authorize};
-pub use cognito::clients::{AppClient, Clients};
+pub use cognito::clients::Clients;
 pub use cognito::hosted_ui::{cookie, login_page};
 pub use cognito::pool::{ID_KEY_FILE, SigningKeys, UserPool};
 pub use cognito::pool_server::PoolServer;
@@ -40,6 +40,7 @@ pub use stack::event::{EventArgs, event};
 pub use stack::info::StackInfo;
 pub use stack::{ACCOUNT_ID, READY_LINE, run_from_template};
 pub use state::StateDir;
+pub use template::app_client::{AppClient, AuthFlow, OAuthFlow};
 pub use template::sam::{STANDARD_SCOPES, Template, defined_scopes};
 pub use template::spec::StackSpec;
 pub use web_app::{

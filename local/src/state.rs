@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::ids::{self, RandomError};
-use crate::template::spec::ClientSpec;
+use crate::template::app_client::AppClient;
 use testkit::{Issuer, IssuerError};
 
 /// The region local ids and ARNs name.
@@ -122,7 +122,7 @@ impl StateDir {
 
     /// Loads the state and key, making whatever is missing: a new folder, a
     /// new key, or credentials for clients added to the template since.
-    pub fn load_or_init(&self, clients: &[ClientSpec]) -> Result<(LocalState, Issuer), StateError> {
+    pub fn load_or_init(&self, clients: &[AppClient]) -> Result<(LocalState, Issuer), StateError> {
         let state_path = self.dir.join(STATE_FILE);
         let key_path = self.dir.join(KEY_FILE);
         let mut changed = false;
@@ -395,14 +395,15 @@ fn write_private(path: &Path, contents: &[u8]) -> Result<(), StateError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::template::app_client::OAuthFlow;
 
-    fn client(name: &str, secret: bool) -> ClientSpec {
-        ClientSpec {
+    fn client(name: &str, secret: bool) -> AppClient {
+        AppClient {
             name: name.into(),
-            flows: vec!["client_credentials".into()],
+            flows: vec![OAuthFlow::ClientCredentials],
             scopes: vec!["API/book.get".into()],
             generate_secret: secret,
-            ..ClientSpec::default()
+            ..AppClient::default()
         }
     }
 

@@ -90,6 +90,7 @@ impl LocalStack {
                 .arg(scratch.join("state"))
                 .args(extra)
                 .env_remove("LOCAL_USERS")
+                .env_remove("LOCAL_USERS_FILE")
                 .env_remove("LOCAL_WEB_PORT")
                 .current_dir(workspace())
                 .stdin(Stdio::null())

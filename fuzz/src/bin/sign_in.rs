@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use local::{AuthorizeError, pkce_matches, validate_authorize as validate};
-use local::{AppClient, Clients};
+use local::{AppClient, Clients, OAuthFlow};
 use local::{cookie, login_page};
 
 const CALLBACK: &str = "http://localhost:8080/";
@@ -17,14 +17,14 @@ fn clients() -> Clients {
         name: "WebClient".into(),
         client_id: "web".into(),
         client_secret: None,
-        flows: vec!["code".into()],
+        flows: vec![OAuthFlow::Code],
         scopes: vec![
             "openid".into(),
             "awesomeapi-resource-server/awesomeapi.read".into(),
         ],
         callback_urls: vec![CALLBACK.into()],
         logout_urls: vec![CALLBACK.into()],
-        validity: Default::default(),
+        ..AppClient::default()
     }])
 }
 

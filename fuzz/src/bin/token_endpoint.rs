@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use local::{AppClient, Clients};
+use local::{AppClient, Clients, OAuthFlow};
 use local::{TokenRequest, grant};
 
 fn clients() -> Clients {
@@ -14,21 +14,21 @@ fn clients() -> Clients {
             name: "M2M".into(),
             client_id: "m2m".into(),
             client_secret: Some("secret".into()),
-            flows: vec!["client_credentials".into()],
+            flows: vec![OAuthFlow::ClientCredentials],
             scopes: vec!["API/book.get".into(), "API/book.post".into()],
             callback_urls: Vec::new(),
             logout_urls: Vec::new(),
-            validity: Default::default(),
+            ..AppClient::default()
         },
         AppClient {
             name: "Web".into(),
             client_id: "web".into(),
             client_secret: None,
-            flows: vec!["code".into()],
+            flows: vec![OAuthFlow::Code],
             scopes: vec!["openid".into(), "API/book.get".into()],
             callback_urls: vec!["http://localhost:8080/".into()],
             logout_urls: vec!["http://localhost:8080/".into()],
-            validity: Default::default(),
+            ..AppClient::default()
         },
     ])
 }

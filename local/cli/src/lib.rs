@@ -34,6 +34,8 @@ pub const DEFAULT_WEB_PORT: u16 = 8080;
 pub const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// The variable that holds users, one `EMAIL:PASSWORD[:GROUPS]` per line.
 pub const USERS_VARIABLE: &str = "LOCAL_USERS";
+/// The variable that names a file of users, one `EMAIL:PASSWORD[:GROUPS]` per line.
+pub const USERS_FILE_VARIABLE: &str = "LOCAL_USERS_FILE";
 
 /// The flags as clap reads them.
 #[derive(Debug, Parser)]
@@ -70,12 +72,17 @@ pub struct Args {
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_READY_TIMEOUT.as_secs())]
     pub ready_timeout: u64,
     /// A user of the local pool, EMAIL:PASSWORD[:GROUP,GROUP...]; repeat for more.
-    /// LOCAL_USERS holds one per line. Without either: the users kept in the
-    /// state folder, or a demo user with a generated password
+    /// LOCAL_USERS holds one per line. Without either (or a users file): the
+    /// users kept in the state folder, or a demo user with a generated
+    /// password. On the command line, ps shows the password: prefer --users-file
     // The variable's value holds passwords: `--help` must not show it.
     #[arg(long = "user", value_name = "EMAIL:PASSWORD[:GROUPS]", env = USERS_VARIABLE,
           hide_env_values = true)]
     pub users: Vec<String>,
+    /// A file of users, one EMAIL:PASSWORD[:GROUPS] per line, besides any --user:
+    /// passwords kept off the command line
+    #[arg(long, value_name = "PATH", env = USERS_FILE_VARIABLE)]
+    pub users_file: Option<PathBuf>,
     /// A template parameter as deployed, KEY=VALUE (as `sam deploy
     /// --parameter-overrides`), e.g. PreTokenGenerationVersion=V2_0; repeat for more.
     /// Wins over the web-app parameters the stack sets itself

@@ -14,7 +14,8 @@ use aws_lc_rs::digest::{SHA256, digest};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::cognito::clients::{AppClient, Clients};
+use crate::cognito::clients::Clients;
+use crate::template::app_client::{AppClient, OAuthFlow};
 
 /// A valid authorize request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,10 +101,10 @@ pub fn validate(query: &str, clients: &Clients) -> Result<AuthorizeRequest, Auth
         return Err(back("invalid_request"));
     }
     match get("response_type") {
-        Some("code") if client.allows_code() => {}
+        Some("code") if client.allows(OAuthFlow::Code) => {}
         Some("code") => return Err(back("unauthorized_client")),
         // The implicit grant is not emulated (docs/local-fidelity.md).
-        Some("token") if client.flows.iter().any(|f| f == "implicit") => {
+        Some("token") if client.allows(OAuthFlow::Implicit) => {
             return Err(back("unsupported_response_type"));
         }
         Some("token") => return Err(back("unauthorized_client")),
@@ -190,7 +191,7 @@ mod tests {
             AppClient {
                 name: "Web".into(),
                 client_id: "web".into(),
-                flows: vec!["code".into()],
+                flows: vec![OAuthFlow::Code],
                 scopes: vec!["openid".into(), "r/read".into(), "r/write".into()],
                 callback_urls: vec![CALLBACK.into(), "https://app.example.com/cb".into()],
                 ..AppClient::example()
@@ -199,7 +200,7 @@ mod tests {
                 name: "M2M".into(),
                 client_id: "m2m".into(),
                 client_secret: Some("s".into()),
-                flows: vec!["client_credentials".into()],
+                flows: vec![OAuthFlow::ClientCredentials],
                 scopes: vec!["r/read".into()],
                 callback_urls: vec![CALLBACK.into()],
                 ..AppClient::example()

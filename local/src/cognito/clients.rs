@@ -1,76 +1,11 @@
-//! The local user pool's app clients: their credentials, grants and scopes,
-//! and client authentication as Cognito's token endpoint performs it.
+//! The local user pool's app clients (the template's, with the ids and
+//! secrets the state folder keeps), and client authentication as
+//! Cognito's token endpoint performs it.
 
 use aws_lc_rs::constant_time::verify_slices_are_equal;
 
 use crate::state::LocalState;
-use crate::template::sam::TokenValidity;
-use crate::template::spec::ClientSpec;
-
-/// One app client with its local credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppClient {
-    /// The template's logical id.
-    pub name: String,
-    /// The client id.
-    pub client_id: String,
-    /// The client secret; public clients have none.
-    pub client_secret: Option<String>,
-    /// `AllowedOAuthFlows`.
-    pub flows: Vec<String>,
-    /// `AllowedOAuthScopes`, in template order.
-    pub scopes: Vec<String>,
-    /// `CallbackURLs`; a sign-in redirect must equal one of them exactly.
-    pub callback_urls: Vec<String>,
-    /// `LogoutURLs`; `/logout`'s `logout_uri` must equal one of them.
-    pub logout_urls: Vec<String>,
-    /// Token lifetimes.
-    pub validity: TokenValidity,
-}
-
-impl AppClient {
-    /// True if the client may use the client-credentials grant.
-    pub fn allows_client_credentials(&self) -> bool {
-        self.flows.iter().any(|f| f == "client_credentials")
-    }
-
-    /// True if the client may use the authorization-code grant.
-    pub fn allows_code(&self) -> bool {
-        self.flows.iter().any(|f| f == "code")
-    }
-
-    /// True for a client with a secret (it must authenticate at the token endpoint).
-    pub fn is_confidential(&self) -> bool {
-        self.client_secret.is_some()
-    }
-
-    /// The scopes a client-credentials token may carry: Cognito grants only
-    /// custom `<resource-server>/<scope>` scopes to machines, never `openid`
-    /// and the like.
-    pub fn custom_scopes(&self) -> impl Iterator<Item = &str> {
-        self.scopes
-            .iter()
-            .map(String::as_str)
-            .filter(|s| s.contains('/'))
-    }
-}
-
-impl AppClient {
-    /// A public client with no flows, scopes or URLs and Cognito's default
-    /// lifetimes: a base for tests' `..AppClient::example()`.
-    pub fn example() -> Self {
-        Self {
-            name: "Example".into(),
-            client_id: "example".into(),
-            client_secret: None,
-            flows: Vec::new(),
-            scopes: Vec::new(),
-            callback_urls: Vec::new(),
-            logout_urls: Vec::new(),
-            validity: TokenValidity::default(),
-        }
-    }
-}
+use crate::template::app_client::AppClient;
 
 /// The pool's app clients.
 #[derive(Debug, Clone, Default)]
@@ -84,22 +19,17 @@ impl Clients {
         Self { clients }
     }
 
-    /// Pairs the template's clients with their stored credentials; clients
+    /// The template's clients with their stored ids and secrets; clients
     /// without stored credentials are left out.
-    pub fn from_state(specs: &[ClientSpec], state: &LocalState) -> Self {
-        let clients = specs
+    pub fn from_state(declared: &[AppClient], state: &LocalState) -> Self {
+        let clients = declared
             .iter()
-            .filter_map(|spec| {
-                let creds = state.clients.get(&spec.name)?;
+            .filter_map(|client| {
+                let creds = state.clients.get(&client.name)?;
                 Some(AppClient {
-                    name: spec.name.clone(),
                     client_id: creds.client_id.clone(),
                     client_secret: creds.client_secret.clone(),
-                    flows: spec.flows.clone(),
-                    scopes: spec.scopes.clone(),
-                    callback_urls: spec.callback_urls.clone(),
-                    logout_urls: spec.logout_urls.clone(),
-                    validity: spec.validity,
+                    ..client.clone()
                 })
             })
             .collect();
@@ -137,6 +67,7 @@ impl Clients {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::template::app_client::OAuthFlow;
 
     fn clients() -> Clients {
         Clients::new(vec![
@@ -144,7 +75,7 @@ mod tests {
                 name: "M2M".into(),
                 client_id: "m2m".into(),
                 client_secret: Some("s3cret".into()),
-                flows: vec!["client_credentials".into()],
+                flows: vec![OAuthFlow::ClientCredentials],
                 scopes: vec!["API/book.get".into(), "openid".into()],
                 ..AppClient::example()
             },
@@ -152,7 +83,7 @@ mod tests {
                 name: "Web".into(),
                 client_id: "web".into(),
                 client_secret: None,
-                flows: vec!["code".into()],
+                flows: vec![OAuthFlow::Code],
                 scopes: vec!["openid".into()],
                 ..AppClient::example()
             },
@@ -181,8 +112,8 @@ mod tests {
     fn machines_get_only_custom_scopes() {
         let c = clients();
         let m2m = c.find("m2m").unwrap();
-        assert!(m2m.allows_client_credentials());
+        assert!(m2m.allows(OAuthFlow::ClientCredentials));
         assert_eq!(m2m.custom_scopes().collect::<Vec<_>>(), ["API/book.get"]);
-        assert!(!c.find("web").unwrap().allows_client_credentials());
+        assert!(!c.find("web").unwrap().allows(OAuthFlow::ClientCredentials));
     }
 }

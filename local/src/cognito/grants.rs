@@ -1,7 +1,13 @@
 //! What the hosted sign-in remembers between requests: authorization
-//! codes, browser sessions and refresh tokens, with revocation. Pure and
-//! in memory (a restart signs everyone out): every method takes the time,
-//! so tests inject a clock.
+//! codes, browser sessions and refresh tokens, with rotation and
+//! revocation. Pure and in memory (a restart signs everyone out): every
+//! method takes the time, so tests inject a clock.
+//!
+//! Rotation, as Cognito's app-client setting does it: a refresh answers a
+//! new refresh token of the same sign-in (its family, one `origin_jti`),
+//! expiring when the first one does; the token it replaces works for the
+//! grace period more (a retry after a lost answer), then never again.
+//! Revoking any token of a family ends the whole family.
 
 use std::collections::{HashMap, HashSet};
 
@@ -66,6 +72,14 @@ pub struct RefreshGrant {
     /// The sign-in whose tokens it renews.
     pub sign_in: SignIn,
     expires_at: i64,
+    /// Once rotated out: the end of its grace period.
+    retired_at: Option<i64>,
+}
+
+impl RefreshGrant {
+    fn is_live(&self, now: i64) -> bool {
+        now < self.expires_at && self.retired_at.is_none_or(|end| now < end)
+    }
 }
 
 /// Codes, sessions and refresh tokens.
@@ -124,10 +138,15 @@ impl Grants {
         lifetime: i64,
     ) -> Result<String, RandomError> {
         self.prune(now);
+        self.insert_refresh(sign_in, now + lifetime)
+    }
+
+    fn insert_refresh(&mut self, sign_in: SignIn, expires_at: i64) -> Result<String, RandomError> {
         let token = opaque_refresh_token()?;
         let grant = RefreshGrant {
             sign_in,
-            expires_at: now + lifetime,
+            expires_at,
+            retired_at: None,
         };
         self.refresh.insert(token.clone(), grant);
         Ok(token)
@@ -137,17 +156,46 @@ impl Grants {
     pub fn refresh(&self, token: &str, client_id: &str, now: i64) -> Option<&RefreshGrant> {
         self.refresh
             .get(token)
-            .filter(|g| now < g.expires_at && g.sign_in.client_id == client_id)
+            .filter(|g| g.is_live(now) && g.sign_in.client_id == client_id)
     }
 
-    /// Revokes a refresh token of `client_id` and what was issued from it;
-    /// true if there was one. Other clients' and unknown tokens are left
-    /// alone (the endpoint answers 200 either way).
+    /// Rotates a live refresh token of `client_id`: its sign-in and a new
+    /// token of the same family and expiry; the given token keeps working
+    /// until `now + grace_secs` (a retry within that gets another new
+    /// token, the grace period is not extended). `None` for an unknown,
+    /// expired, revoked or rotated-out token, or another client's.
+    pub fn rotate(
+        &mut self,
+        token: &str,
+        client_id: &str,
+        now: i64,
+        grace_secs: i64,
+    ) -> Result<Option<(SignIn, String)>, RandomError> {
+        self.prune(now);
+        let Some(grant) = self
+            .refresh
+            .get_mut(token)
+            .filter(|g| g.is_live(now) && g.sign_in.client_id == client_id)
+        else {
+            return Ok(None);
+        };
+        let end = now + grace_secs;
+        grant.retired_at = Some(grant.retired_at.map_or(end, |at| at.min(end)));
+        let (sign_in, expires_at) = (grant.sign_in.clone(), grant.expires_at);
+        let new = self.insert_refresh(sign_in.clone(), expires_at)?;
+        Ok(Some((sign_in, new)))
+    }
+
+    /// Revokes a refresh token of `client_id`, the other tokens of its
+    /// family (rotated ones) and what was issued from them; true if there
+    /// was one. Other clients' and unknown tokens are left alone (the
+    /// endpoint answers 200 either way).
     pub fn revoke(&mut self, token: &str, client_id: &str) -> bool {
         match self.refresh.get(token) {
             Some(g) if g.sign_in.client_id == client_id => {
-                self.revoked.insert(g.sign_in.origin_jti.clone());
-                self.refresh.remove(token);
+                let origin = g.sign_in.origin_jti.clone();
+                self.refresh.retain(|_, g| g.sign_in.origin_jti != origin);
+                self.revoked.insert(origin);
                 true
             }
             _ => false,
@@ -163,7 +211,7 @@ impl Grants {
     fn prune(&mut self, now: i64) {
         self.codes.retain(|_, g| now < g.expires_at);
         self.sessions.retain(|_, s| now < s.expires_at);
-        self.refresh.retain(|_, g| now < g.expires_at);
+        self.refresh.retain(|_, g| g.is_live(now));
     }
 }
 
@@ -271,5 +319,83 @@ mod tests {
         assert!(grants.refresh(&token, "web", 1).is_none(), "revoked");
         assert!(grants.is_revoked("oj-web"));
         assert!(!grants.revoke(&token, "web"), "already revoked");
+    }
+
+    #[test]
+    fn a_rotated_token_works_for_the_grace_period_then_never() {
+        // (grace, seconds after the rotation the old token is used, works)
+        let cases = [
+            (10, 0, true),
+            (10, 9, true),
+            (10, 10, false),
+            (10, 3600, false),
+            (0, 0, false),
+        ];
+        for (grace, after, works) in cases {
+            let mut grants = Grants::default();
+            let first = grants.issue_refresh(sign_in("web"), 0, 86_400).unwrap();
+            let (renewed, second) = grants.rotate(&first, "web", 100, grace).unwrap().unwrap();
+            assert_eq!(renewed, sign_in("web"));
+            assert_ne!(second, first);
+            assert_eq!(second.split('.').count(), 5);
+            let now = 100 + after;
+            let old = grants.refresh(&first, "web", now).is_some();
+            assert_eq!(old, works, "grace {grace}, {after} s later");
+            let again = grants.rotate(&first, "web", now, grace).unwrap();
+            assert_eq!(again.is_some(), works, "grace {grace}: a retry");
+            assert!(
+                grants.refresh(&second, "web", now).is_some(),
+                "the new one works"
+            );
+        }
+    }
+
+    #[test]
+    fn a_retry_within_the_grace_period_does_not_extend_it() {
+        let mut grants = Grants::default();
+        let first = grants.issue_refresh(sign_in("web"), 0, 1000).unwrap();
+        grants.rotate(&first, "web", 100, 10).unwrap().unwrap();
+        grants.rotate(&first, "web", 105, 10).unwrap().unwrap();
+        assert!(grants.refresh(&first, "web", 109).is_some());
+        assert!(grants.refresh(&first, "web", 110).is_none());
+    }
+
+    #[test]
+    fn rotated_tokens_keep_the_first_ones_expiry_and_client() {
+        let mut grants = Grants::default();
+        let first = grants.issue_refresh(sign_in("web"), 0, 1000).unwrap();
+        let (_, second) = grants.rotate(&first, "web", 500, 10).unwrap().unwrap();
+        assert!(grants.refresh(&second, "web", 999).is_some());
+        assert!(
+            grants.refresh(&second, "web", 1000).is_none(),
+            "the family's expiry"
+        );
+        assert!(grants.rotate(&second, "web", 1000, 10).unwrap().is_none());
+        assert!(grants.rotate(&second, "other", 600, 10).unwrap().is_none());
+        assert!(grants.rotate("unknown", "web", 600, 10).unwrap().is_none());
+    }
+
+    #[test]
+    fn revoking_any_token_of_a_family_ends_all_of_it() {
+        for revoke_first in [true, false] {
+            let mut grants = Grants::default();
+            let first = grants.issue_refresh(sign_in("web"), 0, 1000).unwrap();
+            let (_, second) = grants.rotate(&first, "web", 100, 60).unwrap().unwrap();
+            let other = grants.issue_refresh(sign_in("m2m"), 0, 1000).unwrap();
+            let revoked = if revoke_first { &first } else { &second };
+            assert!(grants.revoke(revoked, "web"));
+            for token in [&first, &second] {
+                assert!(
+                    grants.refresh(token, "web", 101).is_none(),
+                    "{revoke_first}"
+                );
+                assert!(grants.rotate(token, "web", 101, 60).unwrap().is_none());
+            }
+            assert!(grants.is_revoked("oj-web"));
+            assert!(
+                grants.refresh(&other, "m2m", 101).is_some(),
+                "another sign-in"
+            );
+        }
     }
 }

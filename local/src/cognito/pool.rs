@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use thiserror::Error;
 
 use crate::cognito::authorize::{AuthorizeRequest, pkce_matches};
-use crate::cognito::clients::{AppClient, Clients};
+use crate::cognito::clients::Clients;
 use crate::cognito::grants::{CodeGrant, Grants};
 use crate::cognito::pre_token::{
     Overrides, PreToken, TokenEvent, TokenUse, TriggerError, TriggerSource, apply_claims, claims_of,
@@ -24,6 +24,7 @@ use crate::cognito::token_endpoint::{
 use crate::cognito::user_tokens::{IdClaims, IdTokenInput, SignIn, UserAccessClaims};
 use crate::cognito::users::{User, UserStore};
 use crate::ids::{self, RandomError};
+use crate::template::app_client::AppClient;
 use testkit::{Issuer, jwks, m2m_claims};
 
 /// The state-folder file of the ID tokens' signing key.
@@ -229,11 +230,7 @@ impl UserPool {
                 Ok(answer)
             }
             GrantRequest::RefreshToken { refresh_token } => {
-                let sign_in = self
-                    .grants()
-                    .refresh(&refresh_token, &client.client_id, now)
-                    .map(|g| g.sign_in.clone())
-                    .ok_or(TokenError::InvalidGrant)?;
+                let (sign_in, rotated) = self.renew(client, &refresh_token, now)?;
                 let user = self
                     .users
                     .by_sub(&sign_in.sub)
@@ -247,9 +244,32 @@ impl UserPool {
                     )
                     .await
                     .map_err(trigger_refused)?;
-                self.user_tokens(client, &sign_in, None, &overrides, now)
+                let mut answer = self.user_tokens(client, &sign_in, None, &overrides, now)?;
+                answer.refresh_token = rotated;
+                Ok(answer)
             }
         }
+    }
+
+    /// The sign-in a refresh token of `client` renews and, when the client
+    /// rotates refresh tokens, the new one that replaces it.
+    fn renew(
+        &self,
+        client: &AppClient,
+        token: &str,
+        now: i64,
+    ) -> Result<(SignIn, Option<String>), TokenError> {
+        let mut grants = self.grants();
+        match client.refresh_rotation {
+            Some(rotation) => grants
+                .rotate(token, &client.client_id, now, rotation.grace_secs)
+                .map_err(|_| TokenError::Server)?
+                .map(|(sign_in, new)| (sign_in, Some(new))),
+            None => grants
+                .refresh(token, &client.client_id, now)
+                .map(|g| (g.sign_in.clone(), None)),
+        }
+        .ok_or(TokenError::InvalidGrant)
     }
 
     /// An access token and, with `openid`, an ID token for `sign_in`,

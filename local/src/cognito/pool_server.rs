@@ -9,7 +9,7 @@ use std::sync::Arc;
 use aws_lc_rs::constant_time::verify_slices_are_equal;
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, ORIGIN};
 use axum::http::{HeaderMap, Method};
 use axum::routing::{any, get, post};
 use serde_json::{Value, json};
@@ -24,7 +24,7 @@ use crate::cognito::paths;
 use crate::cognito::pool::{SignInError, UserInfoError, UserPool};
 use crate::cognito::pre_token::TriggerError;
 use crate::cognito::token_endpoint::TokenRequest;
-use crate::http_server::{HttpResponse, WholeBody, json_response, response};
+use crate::http_server::{HttpResponse, WholeBody, is_own_origin, json_response, response};
 use crate::ids;
 
 /// Serves the user pool over HTTP.
@@ -32,16 +32,22 @@ pub struct PoolServer {
     pool: UserPool,
     pool_id: String,
     base_url: String,
+    /// The port of `base_url`: `POST /login` is taken only from its origin.
+    port: Option<u16>,
     clock: Arc<dyn Clock>,
 }
 
 impl PoolServer {
     /// A server for `pool_id` reachable at `base_url` (e.g. `http://127.0.0.1:9100`).
     pub fn new(pool: UserPool, pool_id: String, base_url: String) -> Self {
+        let port = base_url
+            .rsplit_once(':')
+            .and_then(|(_, port)| port.trim_end_matches('/').parse().ok());
         Self {
             pool,
             pool_id,
             base_url,
+            port,
             clock: Arc::new(SystemClock),
         }
     }
@@ -342,6 +348,23 @@ async fn login_submit(
     RawQuery(query): RawQuery,
     WholeBody(body): WholeBody,
 ) -> HttpResponse {
+    // A browser sends `Origin` with every form POST; another site's page
+    // (a rebinding one too) must not use the form as a password oracle.
+    if let Some(origin) = headers.get(ORIGIN) {
+        let own = origin
+            .to_str()
+            .ok()
+            .zip(server.port)
+            .is_some_and(|(origin, port)| is_own_origin(origin, port));
+        if !own {
+            tracing::info!("sign-in form posted from another origin");
+            return response(
+                403,
+                [("content-type", "text/plain; charset=utf-8")],
+                "Forbidden: the sign-in form was posted from another origin\n",
+            );
+        }
+    }
     let query = query.unwrap_or_default();
     let request = match authorize::validate(&query, server.pool.clients()) {
         Ok(request) => request,
@@ -479,10 +502,13 @@ async fn not_found() -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cognito::clients::{AppClient, Clients};
+    use crate::cognito::clients::Clients;
     use crate::cognito::pool::SigningKeys;
     use crate::cognito::user_spec::UserSpec;
     use crate::cognito::users::UserStore;
+    use crate::template::app_client::AppClient;
+    use crate::template::app_client::OAuthFlow;
+    use crate::template::app_client::RefreshRotation;
     use crate::template::password_policy::PasswordPolicy;
     use axum::body::Body;
     use axum::http::Request;
@@ -515,7 +541,7 @@ mod tests {
         let web = |name: &str, id: &str| AppClient {
             name: name.into(),
             client_id: id.into(),
-            flows: vec!["code".into()],
+            flows: vec![OAuthFlow::Code],
             scopes: vec!["openid".into(), READ.into()],
             callback_urls: vec![CALLBACK.into()],
             logout_urls: vec![LOGOUT.into()],
@@ -526,13 +552,17 @@ mod tests {
                 name: "M2M".into(),
                 client_id: "m2m".into(),
                 client_secret: Some("secret".into()),
-                flows: vec!["client_credentials".into()],
+                flows: vec![OAuthFlow::ClientCredentials],
                 scopes: vec!["API/book.get".into()],
                 callback_urls: vec![CALLBACK.into()],
                 ..AppClient::example()
             },
             web("Web", "web"),
             web("Other", "other"),
+            AppClient {
+                refresh_rotation: Some(RefreshRotation { grace_secs: 10 }),
+                ..web("Rotating", "rotating")
+            },
             AppClient {
                 name: "Confidential".into(),
                 client_id: "conf".into(),
@@ -712,6 +742,50 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn the_sign_in_form_is_taken_only_from_the_pools_own_origin_or_none() {
+        for (origin, status) in [
+            (None, 302),
+            (Some("http://127.0.0.1:9100"), 302),
+            (Some("http://localhost:9100"), 302),
+            (Some("http://localhost:8080"), 403),
+            (Some("http://attacker.example:9100"), 403),
+            (Some("https://127.0.0.1:9100"), 403),
+            (Some("null"), 403),
+        ] {
+            let harness = harness();
+            let q = query("web", "openid");
+            let page = harness
+                .send(Method::GET, &format!("/login?{q}"), &[], "")
+                .await;
+            let csrf_cookie = page.cookies[0].split(';').next().unwrap().to_string();
+            let csrf = csrf_cookie.split_once('=').unwrap().1.to_string();
+            let mut headers = vec![
+                ("cookie", csrf_cookie.clone()),
+                (
+                    "content-type",
+                    "application/x-www-form-urlencoded".to_string(),
+                ),
+            ];
+            if let Some(origin) = origin {
+                headers.push(("origin", origin.to_string()));
+            }
+            let form = form_body(&[
+                ("_csrf", &csrf),
+                ("username", EMAIL),
+                ("password", PASSWORD),
+            ]);
+            let answer = harness
+                .send(Method::POST, &format!("/login?{q}"), &headers, &form)
+                .await;
+            assert_eq!(answer.status, status, "{origin:?}: {}", answer.body);
+            if status == 403 {
+                assert!(answer.cookies.is_empty(), "{origin:?}");
+                assert!(answer.body.contains("another origin"), "{origin:?}");
+            }
+        }
+    }
+
     fn form_body(pairs: &[(&str, &str)]) -> String {
         form_urlencoded::Serializer::new(String::new())
             .extend_pairs(pairs)
@@ -763,10 +837,89 @@ mod tests {
 
     /// Signs in and returns a fresh code of the web client.
     async fn code(h: &Harness, scope: &str) -> String {
+        code_of(h, "web", scope).await
+    }
+
+    /// Signs in and returns a fresh code of `client`.
+    async fn code_of(h: &Harness, client: &str, scope: &str) -> String {
         let mut browser = Browser::new(h);
-        let answer = browser.sign_in(&query("web", scope), EMAIL, PASSWORD).await;
+        let answer = browser
+            .sign_in(&query(client, scope), EMAIL, PASSWORD)
+            .await;
         assert_eq!(answer.status, 302, "{answer:?}");
         answer.location_param("code").unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_rotating_client_gets_a_new_refresh_token_and_the_old_one_lasts_the_grace_period() {
+        let h = harness();
+        let code = code_of(&h, "rotating", "openid").await;
+        let body = exchange_body("rotating", &code, Some(CALLBACK), Some(VERIFIER));
+        let tokens = h.token(&body, None).await.json();
+        let first = tokens["refresh_token"].as_str().unwrap().to_string();
+        let origin = payload(tokens["access_token"].as_str().unwrap()).0["origin_jti"].clone();
+        let refresh = |token: &str| {
+            form_body(&[
+                ("grant_type", "refresh_token"),
+                ("client_id", "rotating"),
+                ("refresh_token", token),
+            ])
+        };
+
+        let rotated = h.token(&refresh(&first), None).await;
+        assert_eq!(rotated.status, 200, "{}", rotated.body);
+        let rotated = rotated.json();
+        let keys: Vec<&str> = rotated
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "access_token",
+                "expires_in",
+                "id_token",
+                "refresh_token",
+                "token_type"
+            ]
+        );
+        let second = rotated["refresh_token"].as_str().unwrap().to_string();
+        assert_ne!(second, first);
+        assert_eq!(second.split('.').count(), 5);
+        let renewed = payload(rotated["access_token"].as_str().unwrap()).0;
+        assert_eq!(renewed["origin_jti"], origin, "the same sign-in");
+
+        // A retry within the grace period (the answer was lost) still works.
+        h.advance(9);
+        let retry = h.token(&refresh(&first), None).await;
+        assert_eq!(retry.status, 200, "{}", retry.body);
+        assert!(retry.json()["refresh_token"].is_string());
+        // Then the old one is refused; the new one keeps working.
+        h.advance(1);
+        assert_eq!(
+            h.token(&refresh(&first), None).await.json(),
+            json!({"error": "invalid_grant"})
+        );
+        let third = h.token(&refresh(&second), None).await;
+        assert_eq!(third.status, 200, "{}", third.body);
+        let third = third.json()["refresh_token"].as_str().unwrap().to_string();
+
+        // Revoking one token of the family ends it all.
+        let form = [(
+            "content-type",
+            "application/x-www-form-urlencoded".to_string(),
+        )];
+        let revoke = form_body(&[("token", &second), ("client_id", "rotating")]);
+        let revoked = h.send(Method::POST, "/oauth2/revoke", &form, &revoke).await;
+        assert_eq!(revoked.status, 200);
+        for token in [&second, &third] {
+            assert_eq!(
+                h.token(&refresh(token), None).await.json(),
+                json!({"error": "invalid_grant"})
+            );
+        }
     }
 
     #[tokio::test]

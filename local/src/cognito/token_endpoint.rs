@@ -13,7 +13,8 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::cognito::clients::{AppClient, Clients};
+use crate::cognito::clients::Clients;
+use crate::template::app_client::{AppClient, OAuthFlow};
 
 /// An OAuth error as the token endpoint reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -173,14 +174,14 @@ pub fn grant<'c>(
         .ok_or(TokenError::InvalidRequest)?;
     let request = match grant_type.as_str() {
         "client_credentials" => {
-            if !client.allows_client_credentials() {
+            if !client.allows(OAuthFlow::ClientCredentials) {
                 return Err(TokenError::UnauthorizedClient);
             }
             let scope = select_scopes(client, params.get("scope").map(String::as_str))?;
             GrantRequest::ClientCredentials { scope }
         }
         "authorization_code" => {
-            if !client.allows_code() {
+            if !client.allows(OAuthFlow::Code) {
                 return Err(TokenError::UnauthorizedClient);
             }
             GrantRequest::AuthorizationCode {
@@ -298,7 +299,7 @@ mod tests {
                 name: "M2M".into(),
                 client_id: "m2m".into(),
                 client_secret: Some("secret".into()),
-                flows: vec!["client_credentials".into()],
+                flows: vec![OAuthFlow::ClientCredentials],
                 scopes: vec![READ.into(), "API/book.get".into(), "API/book.post".into()],
                 ..AppClient::example()
             },
@@ -306,7 +307,7 @@ mod tests {
                 name: "Web".into(),
                 client_id: "web".into(),
                 client_secret: None,
-                flows: vec!["code".into()],
+                flows: vec![OAuthFlow::Code],
                 scopes: vec!["openid".into()],
                 ..AppClient::example()
             },
@@ -314,7 +315,7 @@ mod tests {
                 name: "Idle".into(),
                 client_id: "idle".into(),
                 client_secret: Some("idle-secret".into()),
-                flows: vec!["client_credentials".into()],
+                flows: vec![OAuthFlow::ClientCredentials],
                 scopes: vec!["openid".into()],
                 ..AppClient::example()
             },

@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 use testkit::Issuer;
 use tower::ServiceExt;
 
-use crate::cognito::clients::{AppClient, Clients};
+use crate::cognito::clients::Clients;
+use crate::template::app_client::{AppClient, OAuthFlow};
 use crate::cognito::hosted_ui::{SESSION_COOKIE, XSRF_COOKIE};
 use crate::cognito::pool::{SigningKeys, UserPool};
 use crate::cognito::pool_server::PoolServer;
@@ -87,7 +88,7 @@ fn pool(version: LambdaVersion, function: Function) -> Pool {
         AppClient {
             name: "Web".into(),
             client_id: "web".into(),
-            flows: vec!["code".into()],
+            flows: vec![OAuthFlow::Code],
             scopes: vec!["openid".into(), GET.into()],
             callback_urls: vec![CALLBACK.into()],
             ..AppClient::example()
@@ -96,7 +97,7 @@ fn pool(version: LambdaVersion, function: Function) -> Pool {
             name: "M2M".into(),
             client_id: "m2m".into(),
             client_secret: Some("secret".into()),
-            flows: vec!["client_credentials".into()],
+            flows: vec![OAuthFlow::ClientCredentials],
             scopes: vec![GET.into()],
             ..AppClient::example()
         },

@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use crate::cognito::user_spec::{USERS_VARIABLE, UserSpec, UserSpecError, parse_user_list};
 
-use local_cli::{Args, PortError};
+use local_cli::{Args, PortError, USERS_FILE_VARIABLE};
 
 /// Settings of one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +33,8 @@ pub struct Options {
     pub state_dir: PathBuf,
     /// How long to wait for the functions to build and answer.
     pub ready_timeout: Duration,
-    /// The users given with `--user` or `LOCAL_USERS`.
+    /// The users given with `--user` or `LOCAL_USERS`, then those of the
+    /// users file (`--users-file` or `LOCAL_USERS_FILE`).
     pub users: Vec<UserSpec>,
     /// Template parameter values given with `--parameter KEY=VALUE`.
     pub parameters: Vec<(String, String)>,
@@ -53,6 +54,14 @@ pub enum CliError {
     /// A user spec is malformed (the message never shows a password).
     #[error(transparent)]
     Users(#[from] UserSpecError),
+    /// The users file cannot be read.
+    #[error("{USERS_FILE_VARIABLE} / --users-file {path}: {source}")]
+    UsersFile {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
 }
 
 /// Parses `args` (with the program name first) and the `LOCAL_*_PORT`
@@ -65,14 +74,25 @@ where
     let matches = Args::command().try_get_matches_from(args)?;
     let args = Args::from_arg_matches(&matches)?;
     args.distinct_ports()?;
-    let users = if matches.value_source("users") == Some(ValueSource::EnvVariable) {
-        parse_user_list(&args.users.join("\n"), USERS_VARIABLE)?
-    } else {
-        args.users
-            .iter()
-            .map(|spec| UserSpec::parse(spec, "--user"))
-            .collect::<Result<_, _>>()?
+    let mut users = match matches.value_source("users") {
+        Some(ValueSource::EnvVariable) => parse_user_list(&args.users.join("\n"), USERS_VARIABLE)?,
+        source => {
+            if let Some(warning) = password_warning(source) {
+                tracing::warn!("{warning}");
+            }
+            args.users
+                .iter()
+                .map(|spec| UserSpec::parse(spec, "--user"))
+                .collect::<Result<Vec<_>, _>>()?
+        }
     };
+    if let Some(path) = &args.users_file {
+        let text = std::fs::read_to_string(path).map_err(|source| CliError::UsersFile {
+            path: path.display().to_string(),
+            source,
+        })?;
+        users.extend(parse_user_list(&text, &path.display().to_string())?);
+    }
     let options = Options {
         token_port: args.token_port,
         watch_port: args.watch_port,
@@ -92,6 +112,18 @@ where
     Ok(options)
 }
 
+/// The warning for users given where passwords show: every `--user` spec
+/// has a password, and `ps` shows a command line to every user of the
+/// machine.
+fn password_warning(users_from: Option<ValueSource>) -> Option<String> {
+    (users_from == Some(ValueSource::CommandLine)).then(|| {
+        format!(
+            "--user puts passwords on the command line, where ps shows them to every user of \
+             this machine: give them in a file with {USERS_FILE_VARIABLE} or --users-file instead"
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,12 +132,13 @@ mod tests {
 
     /// Where a child copy of this test binary finds the arguments to parse.
     const CHILD_ARGS: &str = "LOCAL_CLI_TEST_ARGS";
-    const VARIABLES: [&str; 5] = [
+    const VARIABLES: [&str; 6] = [
         "LOCAL_TOKEN_PORT",
         "LOCAL_WATCH_PORT",
         "LOCAL_API_PORT",
         "LOCAL_WEB_PORT",
         "LOCAL_USERS",
+        "LOCAL_USERS_FILE",
     ];
 
     /// What a parse gave, in a form a child can print.
@@ -128,6 +161,7 @@ mod tests {
             }
             Err(CliError::Ports(e)) => format!("ports: {e}"),
             Err(CliError::Users(e)) => format!("users: {e}"),
+            Err(e @ CliError::UsersFile { .. }) => format!("users file: {e}"),
             Err(CliError::Usage(e)) => format!("{:?}: {}", e.kind(), e.to_string().trim()),
         }
     }
@@ -166,6 +200,78 @@ mod tests {
         let args = std::iter::once("local-stack").chain(args.split('\n').filter(|a| !a.is_empty()));
         let got = outcome(parse(args, PathBuf::from("/ws")));
         println!("CLI_OUTCOME<{got}>CLI_OUTCOME");
+    }
+
+    #[test]
+    fn users_come_from_a_file_besides_the_command_line_and_the_variable() {
+        let scratch = testkit::temp_dir("users-file-").unwrap();
+        let file = scratch.path().join("users");
+        std::fs::write(&file, "a@x.io:Pw1:admins\n\n  b@x.io:Pw2\n").unwrap();
+        let bad = scratch.path().join("bad");
+        std::fs::write(&bad, "a@x.io:Pw1\nnot-a-user\n").unwrap();
+        let missing = scratch.path().join("missing");
+        let (file, bad, missing) = (
+            file.to_str().unwrap(),
+            bad.to_str().unwrap(),
+            missing.to_str().unwrap(),
+        );
+        /// (args, env, the outcome starts with, and contains)
+        type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str, &'a str);
+        let cases: [Case; 6] = [
+            (
+                &["--users-file", file],
+                &[],
+                "ok 9100 9000 3000 users[a@x.io/admins b@x.io/]",
+                "",
+            ),
+            (
+                &[],
+                &[("LOCAL_USERS_FILE", file)],
+                "ok 9100 9000 3000 users[a@x.io/admins b@x.io/]",
+                "",
+            ),
+            (
+                &["--user", "c@x.io:Pw3", "--users-file", file],
+                &[],
+                "ok 9100 9000 3000 users[c@x.io/ a@x.io/admins b@x.io/]",
+                "",
+            ),
+            (
+                &[],
+                &[("LOCAL_USERS", "c@x.io:Pw3"), ("LOCAL_USERS_FILE", file)],
+                "ok 9100 9000 3000 users[c@x.io/ a@x.io/admins b@x.io/]",
+                "",
+            ),
+            (
+                &["--users-file", bad],
+                &[],
+                "users: ",
+                &format!("{bad} line 2"),
+            ),
+            (&["--users-file", missing], &[], "users file: ", missing),
+        ];
+        for (args, env, start, contains) in cases {
+            let got = run(args, env);
+            assert!(got.starts_with(start), "{args:?} {env:?}: {got}");
+            assert!(got.contains(contains), "{args:?} {env:?}: {got}");
+            assert!(!got.contains("Pw"), "{args:?}: a password in {got}");
+        }
+    }
+
+    #[test]
+    fn only_users_on_the_command_line_get_the_ps_warning() {
+        for (source, warned) in [
+            (Some(ValueSource::CommandLine), true),
+            (Some(ValueSource::EnvVariable), false),
+            (Some(ValueSource::DefaultValue), false),
+            (None, false),
+        ] {
+            let warning = password_warning(source);
+            assert_eq!(warning.is_some(), warned, "{source:?}");
+            if let Some(warning) = warning {
+                assert!(warning.contains("ps") && warning.contains("LOCAL_USERS_FILE"));
+            }
+        }
     }
 
     #[test]
@@ -327,6 +433,8 @@ mod tests {
             "900",
             "--user <EMAIL:PASSWORD[:GROUPS]>",
             "[env: LOCAL_USERS]",
+            "--users-file <PATH>",
+            "[env: LOCAL_USERS_FILE=]",
             "-h, --help",
         ] {
             assert!(usage.contains(needle), "{needle}: {usage}");

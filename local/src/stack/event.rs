@@ -197,7 +197,7 @@ async fn fresh_token(
             names: stack
                 .clients
                 .iter()
-                .map(|c| format!("{} ({})", c.name, c.flows.join(" ")))
+                .map(|c| format!("{} ({})", c.name, c.flow_names()))
                 .collect::<Vec<_>>()
                 .join(", "),
         })?;

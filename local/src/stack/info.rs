@@ -3,16 +3,15 @@
 //! without reading the banner. Every field is described, with an example,
 //! in `docs/stack-json.md`.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::cognito::clients::AppClient;
 use crate::cognito::paths;
 use crate::stack::urls::StackUrls;
 use crate::state::{StateDir, StateError};
+use crate::template::app_client::{AppClient, OAuthFlow};
 
 /// The file's name in the state folder.
 pub const STACK_FILE: &str = "stack.json";
@@ -69,58 +68,7 @@ pub struct StackInfo {
     /// The web app's URL, when one is served.
     pub web_url: Option<String>,
     /// Every app client of the template.
-    pub clients: Vec<ClientInfo>,
-}
-
-/// One app client's local credentials and settings.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClientInfo {
-    /// The template's logical id, e.g. `WebClient`.
-    pub name: String,
-    /// The generated client id.
-    pub client_id: String,
-    /// The generated secret; `null` for public clients.
-    pub client_secret: Option<String>,
-    /// `AllowedOAuthFlows`, e.g. `code` or `client_credentials`.
-    pub flows: Vec<String>,
-    /// `AllowedOAuthScopes`, resolved.
-    pub scopes: Vec<String>,
-    /// `CallbackURLs`, resolved.
-    pub callback_urls: Vec<String>,
-    /// `LogoutURLs`, resolved.
-    pub logout_urls: Vec<String>,
-}
-
-impl From<&AppClient> for ClientInfo {
-    fn from(client: &AppClient) -> Self {
-        Self {
-            name: client.name.clone(),
-            client_id: client.client_id.clone(),
-            client_secret: client.client_secret.clone(),
-            flows: client.flows.clone(),
-            scopes: client.scopes.clone(),
-            callback_urls: client.callback_urls.clone(),
-            logout_urls: client.logout_urls.clone(),
-        }
-    }
-}
-
-impl fmt::Debug for ClientInfo {
-    // The secret must not reach a log through `{:?}`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientInfo")
-            .field("name", &self.name)
-            .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "<redacted>"),
-            )
-            .field("flows", &self.flows)
-            .field("scopes", &self.scopes)
-            .field("callback_urls", &self.callback_urls)
-            .field("logout_urls", &self.logout_urls)
-            .finish()
-    }
+    pub clients: Vec<AppClient>,
 }
 
 impl StackInfo {
@@ -146,19 +94,19 @@ impl StackInfo {
             rest_api_id: rest_api_id.to_string(),
             stage: stage.to_string(),
             web_url: Some(urls.web.clone()),
-            clients: clients.iter().map(ClientInfo::from).collect(),
+            clients: clients.to_vec(),
         }
     }
 
     /// The client named `name` (its logical id), or by default the first
     /// one allowed the client-credentials grant.
-    pub fn client(&self, name: Option<&str>) -> Option<&ClientInfo> {
+    pub fn client(&self, name: Option<&str>) -> Option<&AppClient> {
         match name {
             Some(name) => self.clients.iter().find(|c| c.name == name),
             None => self
                 .clients
                 .iter()
-                .find(|c| c.flows.iter().any(|f| f == "client_credentials")),
+                .find(|c| c.allows(OAuthFlow::ClientCredentials)),
         }
     }
 
@@ -196,6 +144,7 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
+    use crate::template::app_client::RefreshRotation;
 
     fn example() -> StackInfo {
         let pool = "http://127.0.0.1:9100";
@@ -214,23 +163,25 @@ mod tests {
             stage: "prod".into(),
             web_url: None,
             clients: vec![
-                ClientInfo {
+                AppClient {
                     name: "M2MClient".into(),
                     client_id: "client-id-m2m".into(),
                     client_secret: Some("s3cret-value".into()),
-                    flows: vec!["client_credentials".into()],
+                    flows: vec![OAuthFlow::ClientCredentials],
                     scopes: vec!["API/book.get".into()],
                     callback_urls: vec![],
                     logout_urls: vec![],
+                    ..AppClient::default()
                 },
-                ClientInfo {
+                AppClient {
                     name: "WebClient".into(),
                     client_id: "client-id-web".into(),
                     client_secret: None,
-                    flows: vec!["code".into()],
+                    flows: vec![OAuthFlow::Code],
                     scopes: vec!["openid".into()],
                     callback_urls: vec!["http://localhost:8080/".into()],
                     logout_urls: vec!["http://localhost:8080/".into()],
+                    ..AppClient::default()
                 },
             ],
         }
@@ -316,18 +267,14 @@ mod tests {
             web_url: Some("http://localhost:8080/".into()),
             ..example()
         };
+        // Settings stack.json leaves out do not change it.
         let clients: Vec<AppClient> = expected
             .clients
             .iter()
             .map(|c| AppClient {
-                name: c.name.clone(),
-                client_id: c.client_id.clone(),
-                client_secret: c.client_secret.clone(),
-                flows: c.flows.clone(),
-                scopes: c.scopes.clone(),
-                callback_urls: c.callback_urls.clone(),
-                logout_urls: c.logout_urls.clone(),
-                validity: Default::default(),
+                generate_secret: c.client_secret.is_some(),
+                refresh_rotation: Some(RefreshRotation { grace_secs: 10 }),
+                ..c.clone()
             })
             .collect();
         let urls = StackUrls {
@@ -337,7 +284,8 @@ mod tests {
             web: "http://localhost:8080/".into(),
         };
         let built = StackInfo::new(&urls, "us-east-1_AbCdEf123", "a1b2c3d4e5", "prod", &clients);
-        assert_eq!(built, expected);
+        let file = |info: &StackInfo| serde_json::to_value(info).unwrap();
+        assert_eq!(file(&built), file(&expected));
         assert_eq!(
             built.client(None).map(|c| c.name.as_str()),
             Some("M2MClient")

@@ -27,7 +27,7 @@ use crate::apigateway::auth_cache::SystemClock;
 use crate::apigateway::authorizer_answer::AuthorizerAnswer;
 use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event};
 use crate::clock::{unix_millis, unix_secs};
-use crate::cognito::clients::{AppClient, Clients};
+use crate::cognito::clients::Clients;
 use crate::cognito::pool::{ID_KEY_FILE, SigningKeys, UserPool};
 use crate::cognito::pool_server::PoolServer;
 use crate::cognito::users::{UserStore, UsersError};
@@ -39,9 +39,10 @@ use crate::stack::info::{StackInfo, StackInfoError};
 use crate::stack::urls::StackUrls;
 use crate::stack::walkthrough::Banner;
 use crate::state::{REGION, StateDir, StateError};
+use crate::template::app_client::{AppClient, OAuthFlow};
 use crate::template::sam::Template;
 use crate::template::spec::{RouteSpec, SpecError, StackSpec};
-use crate::web_app::{self, WebApp, WebConfig};
+use crate::web_app::{self, CspError, WebApp, WebConfig};
 use testkit::process_tree::stop_tree;
 use testkit::{Issuer, IssuerError, m2m_claims};
 
@@ -109,6 +110,9 @@ pub enum StackError {
     /// Nothing answered in time.
     #[error("cargo lambda watch did not answer on port {0} in time")]
     NotReady(u16),
+    /// The template's web-app policy cannot be served locally.
+    #[error(transparent)]
+    WebApp(#[from] CspError),
     /// Stopped by a signal before the stack was ready.
     #[error("interrupted before the stack was ready")]
     Interrupted,
@@ -207,12 +211,11 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
 
     let (api_url, web_url) = (&urls.api, &urls.web);
     let api_base = urls.api_base();
-    let web_client = clients.all().iter().find(|c| c.allows_code());
-    let web_config = web_client.and_then(|client| {
-        let declared = spec.clients.iter().find(|c| c.name == client.name)?;
-        WebConfig::for_client(declared, &client.client_id, pool_url, &api_base)
-    });
-    let web = WebApp::new(options.workspace.join("web"), web_config.as_ref()).router();
+    let web_client = clients.all().iter().find(|c| c.allows(OAuthFlow::Code));
+    let web_config =
+        web_client.and_then(|client| WebConfig::for_client(client, pool_url, &api_base));
+    let csp = spec.web_app_csp.as_deref();
+    let web = WebApp::new(options.workspace.join("web"), web_config.as_ref(), csp)?.router();
     let web_task = tokio::spawn(serve(web_listener, web, stopped.clone()));
     tracing::info!(url = %web_url, "web app listening");
 
@@ -584,6 +587,7 @@ mod tests {
                 "http://localhost:8080".into(),
             )],
             pre_token: None,
+            web_app_csp: None,
         };
         let env = functions_env(
             &spec,
@@ -769,7 +773,11 @@ mod tests {
             let state_dir = StateDir::new(workspace.join(format!("state-{web_port}")));
             let (state, issuer) = state_dir.load_or_init(&spec.clients).unwrap();
             let clients = Clients::from_state(&spec.clients, &state);
-            let web = clients.all().iter().find(|c| c.allows_code()).unwrap();
+            let web = clients
+                .all()
+                .iter()
+                .find(|c| c.allows(OAuthFlow::Code))
+                .unwrap();
             let query = |key: &str| {
                 form_urlencoded::Serializer::new(String::new())
                     .append_pair("client_id", &web.client_id)

@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
-use crate::cognito::clients::AppClient;
 use crate::cognito::passwords::Password;
 use crate::cognito::paths;
+use crate::template::app_client::AppClient;
 use crate::template::spec::RouteSpec;
 
 /// What the banner shows.
@@ -98,7 +98,7 @@ impl Banner<'_> {
             writeln!(out, "  {}", client.name)?;
             writeln!(out, "    client_id:     {}", client.client_id)?;
             writeln!(out, "    client_secret: {secret}")?;
-            writeln!(out, "    flows:         {}", client.flows.join(" "))?;
+            writeln!(out, "    flows:         {}", client.flow_names())?;
             writeln!(out, "    scopes:        {}", client.scopes.join(" "))?;
         }
         writeln!(out, "\nRoutes and the scopes (and groups) they require:")?;
@@ -219,7 +219,10 @@ impl Banner<'_> {
         )?;
         match password {
             Some(p) => writeln!(out, "  # Demo user: {email}, password {}", p.expose())?,
-            None => writeln!(out, "  # User: {email} (the password given with --user)")?,
+            None => writeln!(
+                out,
+                "  # User: {email} (the password given with --users-file, LOCAL_USERS or --user)"
+            )?,
         }
         writeln!(out, "  # 1. A PKCE verifier and its S256 challenge")?;
         writeln!(
@@ -285,14 +288,37 @@ impl Banner<'_> {
         writeln!(out, "  curl -i {user_bearer} {api}/book")?;
         writeln!(out, "  # 5. The user's attributes (needs openid)")?;
         writeln!(out, "  curl -s {user_bearer} {pool}{}", paths::USER_INFO)?;
-        writeln!(
-            out,
-            "  # 6. New ID and access tokens from the refresh token"
-        )?;
-        writeln!(
-            out,
-            "  curl -s {auth} -d grant_type=refresh_token -d \"refresh_token=$REFRESH\" {token_url}"
-        )?;
+        match web.refresh_rotation {
+            Some(rotation) => {
+                writeln!(
+                    out,
+                    "  # 6. New ID, access and refresh tokens (the client rotates refresh tokens):"
+                )?;
+                writeln!(
+                    out,
+                    "  #    keep the new refresh token; the old one works {} s more, then never",
+                    rotation.grace_secs
+                )?;
+                writeln!(
+                    out,
+                    "  TOKENS=$(curl -s {auth} -d grant_type=refresh_token -d \"refresh_token=$REFRESH\" {token_url}); echo \"$TOKENS\""
+                )?;
+                writeln!(
+                    out,
+                    "  REFRESH=$(printf %s \"$TOKENS\" | sed -E 's/.*\"refresh_token\":\"([^\"]+)\".*/\\1/')"
+                )?;
+            }
+            None => {
+                writeln!(
+                    out,
+                    "  # 6. New ID and access tokens from the refresh token"
+                )?;
+                writeln!(
+                    out,
+                    "  curl -s {auth} -d grant_type=refresh_token -d \"refresh_token=$REFRESH\" {token_url}"
+                )?;
+            }
+        }
         writeln!(
             out,
             "  # 7. Revoke it: refreshing is refused (invalid_grant), userInfo answers 401"
@@ -338,6 +364,8 @@ impl Banner<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::template::app_client::OAuthFlow;
+    use crate::template::app_client::RefreshRotation;
 
     #[test]
     fn the_walkthrough_names_the_real_credentials_and_steps() {
@@ -345,7 +373,7 @@ mod tests {
             name: "M2MClient".into(),
             client_id: "cid".into(),
             client_secret: Some("csecret".into()),
-            flows: vec!["client_credentials".into()],
+            flows: vec![OAuthFlow::ClientCredentials],
             scopes: vec!["awesomeapi-resource-server/awesomeapi.read".into()],
             ..AppClient::example()
         };
@@ -389,7 +417,7 @@ mod tests {
         let web = AppClient {
             name: "WebClient".into(),
             client_id: "webid".into(),
-            flows: vec!["code".into()],
+            flows: vec![OAuthFlow::Code],
             scopes: vec![
                 "openid".into(),
                 "awesomeapi-resource-server/awesomeapi.read".into(),
@@ -438,5 +466,52 @@ mod tests {
             "{with_demo}"
         );
         assert!(banner(None).contains("no sign-in walkthrough"));
+    }
+
+    #[test]
+    fn with_rotation_the_walkthrough_keeps_the_new_refresh_token() {
+        let client = |refresh_rotation| AppClient {
+            client_id: "webid".into(),
+            flows: vec![OAuthFlow::Code],
+            scopes: vec!["openid".into()],
+            callback_urls: vec!["http://localhost:5173/cb".into()],
+            logout_urls: vec!["http://localhost:5173/".into()],
+            refresh_rotation,
+            ..AppClient::example()
+        };
+        let render = |web: &AppClient| {
+            Banner {
+                api_url: "http://127.0.0.1:3000/prod",
+                pool_url: "http://127.0.0.1:9100",
+                issuer: "http://127.0.0.1:9100/us-east-1_x",
+                watch_url: "http://127.0.0.1:9000",
+                stage: "prod",
+                clients: &[],
+                routes: &[],
+                m2m: None,
+                web: Some(web),
+                web_url: "http://localhost:5173/",
+                user: Some(("alice@example.com", None)),
+            }
+            .render()
+        };
+        let rotating = render(&client(Some(RefreshRotation { grace_secs: 10 })));
+        let step = rotating
+            .split("# 6.")
+            .nth(1)
+            .and_then(|rest| rest.split("# 7.").next())
+            .unwrap();
+        assert!(step.contains("old one works 10 s more"), "{step}");
+        assert!(
+            step.contains("TOKENS=$(curl -s -d client_id=webid -d grant_type=refresh_token"),
+            "{step}"
+        );
+        assert!(step.contains("REFRESH=$(printf %s \"$TOKENS\""), "{step}");
+        let plain = render(&client(None));
+        let step = plain.split("# 6.").nth(1).unwrap();
+        assert!(
+            !step.split("# 7.").next().unwrap().contains("REFRESH=$("),
+            "{step}"
+        );
     }
 }

@@ -1,8 +1,9 @@
 //! The SAM template: reading template.yaml offline ([`sam`]) and the plain
-//! data the stack takes from it ([`spec`], [`password_policy`],
+//! data the stack takes from it ([`spec`], [`app_client`], [`password_policy`],
 //! [`pre_token`]).
 
 pub mod api_responses;
+pub mod app_client;
 pub mod error;
 pub mod password_policy;
 pub mod pre_token;

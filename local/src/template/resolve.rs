@@ -299,6 +299,14 @@ fn intrinsic(value: &Value) -> Option<(String, &Value)> {
     }
 }
 
+/// The text of a `!Sub "text"` (the one-argument form), unresolved.
+pub(crate) fn sub_text(value: &Value) -> Option<&str> {
+    match intrinsic(value)? {
+        (name, argument) if name == "Fn::Sub" => plain_str(Some(argument)),
+        _ => None,
+    }
+}
+
 /// The target of a `!Ref`.
 pub(crate) fn ref_target(value: &Value) -> Option<&str> {
     match intrinsic(value)? {

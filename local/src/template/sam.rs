@@ -16,12 +16,13 @@ use std::path::Path;
 
 use yaml_serde::Value;
 
+use crate::template::app_client::{AppClient, AuthFlow, OAuthFlow, RefreshRotation, TokenValidity};
 pub use crate::template::error::TemplateError;
 use crate::template::password_policy::PasswordPolicy;
 use crate::template::pre_token::{LambdaVersion, PreTokenSpec};
 use crate::template::resolve::{
     Resolver, collect_attributes, collect_references, get_att, key_text, plain_str, ref_target,
-    sequence,
+    sequence, sub_text,
 };
 
 const FUNCTION: &str = "AWS::Serverless::Function";
@@ -75,53 +76,23 @@ impl ResourceServer {
     }
 }
 
-/// A user-pool app client.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppClient {
-    /// The resource's logical id.
-    pub logical_id: String,
-    /// `AllowedOAuthScopes`, resolved.
-    pub allowed_scopes: Vec<String>,
-    /// `AllowedOAuthFlows`, e.g. `client_credentials` or `code`.
-    pub flows: Vec<String>,
-    /// `GenerateSecret`.
-    pub generate_secret: bool,
-    /// `CallbackURLs`, resolved (a `!Ref` to a `CommaDelimitedList` is split).
-    pub callback_urls: Vec<String>,
-    /// `LogoutURLs`, resolved like `callback_urls`.
-    pub logout_urls: Vec<String>,
-    /// The token lifetimes, from `*TokenValidity` and `TokenValidityUnits`.
-    pub validity: TokenValidity,
-}
-
-/// An app client's token lifetimes in seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TokenValidity {
-    /// Access tokens' lifetime.
-    pub access_secs: i64,
-    /// ID tokens' lifetime.
-    pub id_secs: i64,
-    /// Refresh tokens' lifetime.
-    pub refresh_secs: i64,
-}
-
-impl Default for TokenValidity {
-    /// Cognito's defaults: one hour for access and ID tokens, 30 days for
-    /// refresh tokens.
-    fn default() -> Self {
-        Self {
-            access_secs: 3600,
-            id_secs: 3600,
-            refresh_secs: 30 * 86_400,
-        }
-    }
-}
-
-impl AppClient {
-    /// True if the client may use the client-credentials grant.
-    pub fn allows_client_credentials(&self) -> bool {
-        self.flows.iter().any(|f| f == "client_credentials")
-    }
+/// The list property `key` of resource `id` (read with `list`) as values
+/// of a closed set; a name `parse` does not know is an error naming it.
+fn closed_set<T>(
+    id: &str,
+    key: &str,
+    list: impl Fn(&str) -> Result<Vec<String>, TemplateError>,
+    parse: fn(&str) -> Option<T>,
+) -> Result<Vec<T>, TemplateError> {
+    list(key)?
+        .iter()
+        .map(|name| {
+            parse(name).ok_or_else(|| TemplateError::Invalid {
+                at: format!("{id}.{key}"),
+                problem: format!("{name:?} is not one of Cognito's values"),
+            })
+        })
+        .collect()
 }
 
 /// The user pool's sign-in settings.
@@ -357,16 +328,64 @@ impl Template {
                     }
                 };
                 Ok(AppClient {
-                    logical_id: id.to_owned(),
-                    allowed_scopes: list("AllowedOAuthScopes")?,
-                    flows: list("AllowedOAuthFlows")?,
+                    name: id.to_owned(),
+                    scopes: list("AllowedOAuthScopes")?,
+                    flows: closed_set(id, "AllowedOAuthFlows", list, OAuthFlow::parse)?,
+                    auth_flows: closed_set(id, "ExplicitAuthFlows", list, AuthFlow::parse)?,
                     generate_secret,
                     callback_urls: self.url_list(id, properties, "CallbackURLs")?,
                     logout_urls: self.url_list(id, properties, "LogoutURLs")?,
                     validity: self.token_validity(id, properties)?,
+                    refresh_rotation: self.refresh_rotation(id, properties)?,
+                    ..AppClient::default()
                 })
             })
             .collect()
+    }
+
+    /// `RefreshTokenRotation`: `Some` when `Feature` is `ENABLED`, with
+    /// `RetryGracePeriodSeconds` in Cognito's range of 0 to 60.
+    fn refresh_rotation(
+        &self,
+        id: &str,
+        properties: &Value,
+    ) -> Result<Option<RefreshRotation>, TemplateError> {
+        let Some(rotation) = properties.get("RefreshTokenRotation") else {
+            return Ok(None);
+        };
+        let at = format!("{id}.RefreshTokenRotation");
+        let feature = match rotation.get("Feature") {
+            Some(feature) => self.resolve_text(feature, &format!("{at}.Feature"))?,
+            None => "DISABLED".to_owned(),
+        };
+        match feature.as_str() {
+            "ENABLED" => {}
+            "DISABLED" => return Ok(None),
+            other => {
+                return Err(TemplateError::Invalid {
+                    at: format!("{at}.Feature"),
+                    problem: format!("expected ENABLED or DISABLED, found {other:?}"),
+                });
+            }
+        }
+        let grace_at = format!("{at}.RetryGracePeriodSeconds");
+        let grace_secs = match rotation.get("RetryGracePeriodSeconds") {
+            None => 0,
+            Some(value) => {
+                let text = self.resolve_text(value, &grace_at)?;
+                text.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|secs| (0..=60).contains(secs))
+                    .ok_or_else(|| TemplateError::Invalid {
+                        at: grace_at,
+                        problem: format!(
+                            "expected a whole number of 0 to 60 seconds, found {text:?}"
+                        ),
+                    })?
+            }
+        };
+        Ok(Some(RefreshRotation { grace_secs }))
     }
 
     /// The user pool (exactly one is expected).
@@ -774,6 +793,22 @@ impl Template {
         found
     }
 
+    /// The `!Sub` text of the output `name` (placeholders such as `${Api}`
+    /// left in), or `None` without that output; an output of another form
+    /// is an error naming it.
+    pub fn output_sub_text(&self, name: &str) -> Result<Option<String>, TemplateError> {
+        let Some(output) = self.root.get("Outputs").and_then(|o| o.get(name)) else {
+            return Ok(None);
+        };
+        let value = output.get("Value").unwrap_or(&Value::Null);
+        sub_text(value)
+            .map(|text| Some(text.to_owned()))
+            .ok_or_else(|| TemplateError::Invalid {
+                at: format!("Outputs.{name}.Value"),
+                problem: "expected !Sub \"text\"".into(),
+            })
+    }
+
     /// The names of all outputs.
     pub fn output_names(&self) -> Vec<String> {
         self.root
@@ -960,8 +995,8 @@ Outputs:
             r#"{"get /x":["beta-api/read"],"k":"${Literal}","s":"beta"}"#
         );
         let clients = t.app_clients().unwrap();
-        assert_eq!(clients[0].allowed_scopes, ["openid", "beta-api/read"]);
-        assert!(!clients[0].generate_secret && !clients[0].allows_client_credentials());
+        assert_eq!(clients[0].scopes, ["openid", "beta-api/read"]);
+        assert!(!clients[0].generate_secret && !clients[0].allows(OAuthFlow::ClientCredentials));
     }
 
     fn project_template() -> Template {
@@ -1065,10 +1100,7 @@ Outputs:
             t.route_scopes_json().unwrap(),
             r#"{"get /x":["gamma-api/read"],"k":"${Literal}","s":"gamma"}"#
         );
-        assert_eq!(
-            t.app_clients().unwrap()[0].allowed_scopes[1],
-            "gamma-api/read"
-        );
+        assert_eq!(t.app_clients().unwrap()[0].scopes[1], "gamma-api/read");
         // A parameter without a default resolves once it is given a value.
         let (_, pool) = t.authorizer_variable("BAD").unwrap();
         assert_eq!(t.resolve_text(pool, "BAD").unwrap(), "p1");

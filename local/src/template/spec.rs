@@ -6,9 +6,13 @@ use shared::{RouteTable, Rule};
 use thiserror::Error;
 
 use crate::template::api_responses::{CorsPreflight, GatewayResponses, ResponseConfigError};
+use crate::template::app_client::{AppClient, OAuthFlow};
 use crate::template::password_policy::PasswordPolicy;
 use crate::template::pre_token::PreTokenSpec;
-use crate::template::sam::{Template, TemplateError, TokenValidity};
+use crate::template::sam::{Template, TemplateError};
+
+/// The output holding the web app's Content-Security-Policy header.
+pub const WEB_APP_CSP_OUTPUT: &str = "WebAppContentSecurityPolicy";
 
 /// One API route served by the handler, with the scopes (and groups) it requires.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,39 +42,13 @@ impl RouteSpec {
     }
 }
 
-/// An app client of the user pool.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ClientSpec {
-    /// The template's logical id, e.g. `M2MClient`; local ids and secrets are kept under it.
-    pub name: String,
-    /// `AllowedOAuthFlows`, e.g. `client_credentials`.
-    pub flows: Vec<String>,
-    /// `AllowedOAuthScopes`.
-    pub scopes: Vec<String>,
-    /// `GenerateSecret`.
-    pub generate_secret: bool,
-    /// `CallbackURLs`: where the hosted sign-in may send the browser back.
-    pub callback_urls: Vec<String>,
-    /// `LogoutURLs`: where `/logout` may send the browser.
-    pub logout_urls: Vec<String>,
-    /// Token lifetimes.
-    pub validity: TokenValidity,
-}
-
-impl ClientSpec {
-    /// True if the client may use the client-credentials grant.
-    pub fn allows_client_credentials(&self) -> bool {
-        self.flows.iter().any(|f| f == "client_credentials")
-    }
-}
-
 /// Everything the local stack takes from the template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StackSpec {
     /// The handler's API routes.
     pub routes: Vec<RouteSpec>,
-    /// The user pool's app clients.
-    pub clients: Vec<ClientSpec>,
+    /// The user pool's app clients (without local ids and secrets).
+    pub clients: Vec<AppClient>,
     /// The authorizer's `ROUTE_SCOPES`, resolved, exactly as deployed.
     pub route_scopes: String,
     /// Logical ids of the clients in the authorizer's `APP_CLIENT_IDS`.
@@ -90,13 +68,18 @@ pub struct StackSpec {
     /// The pool's pre-token-generation trigger, when the template (with its
     /// parameters) attaches one.
     pub pre_token: Option<PreTokenSpec>,
+    /// The `WebAppContentSecurityPolicy` output's `!Sub` text, placeholders
+    /// left in: the header the web app is served with.
+    pub web_app_csp: Option<String>,
 }
 
 impl StackSpec {
     /// The first client allowed the client-credentials grant: the one the
     /// walkthrough uses.
-    pub fn m2m_client(&self) -> Option<&ClientSpec> {
-        self.clients.iter().find(|c| c.allows_client_credentials())
+    pub fn m2m_client(&self) -> Option<&AppClient> {
+        self.clients
+            .iter()
+            .find(|c| c.allows(OAuthFlow::ClientCredentials))
     }
 }
 
@@ -137,19 +120,7 @@ impl StackSpec {
                 }
             })
             .collect();
-        let clients = template
-            .app_clients()?
-            .into_iter()
-            .map(|client| ClientSpec {
-                name: client.logical_id,
-                flows: client.flows,
-                scopes: client.allowed_scopes,
-                generate_secret: client.generate_secret,
-                callback_urls: client.callback_urls,
-                logout_urls: client.logout_urls,
-                validity: client.validity,
-            })
-            .collect();
+        let clients = template.app_clients()?;
         Ok(Self {
             routes,
             clients,
@@ -169,6 +140,7 @@ impl StackSpec {
             gateway_responses: GatewayResponses::from_specs(&template.gateway_responses()?)?,
             handler_environment: template.handler_variables()?,
             pre_token: template.pre_token_trigger()?,
+            web_app_csp: template.output_sub_text(WEB_APP_CSP_OUTPUT)?,
         })
     }
 }
@@ -306,6 +278,105 @@ mod tests {
             let error = client(bad).unwrap_err().to_string();
             assert!(error.starts_with("C."), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn flows_are_read_into_their_enums_and_unknown_names_are_refused() {
+        let client = |props: &str| {
+            let yaml = format!(
+                "Resources:\n  C:\n    Type: AWS::Cognito::UserPoolClient\n    Properties: {props}\n"
+            );
+            Template::from_yaml(&yaml).unwrap().app_clients()
+        };
+        let read = client(
+            "{AllowedOAuthFlows: [code, client_credentials], ExplicitAuthFlows: [ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH]}",
+        )
+        .unwrap();
+        assert_eq!(
+            read[0].flows,
+            [OAuthFlow::Code, OAuthFlow::ClientCredentials]
+        );
+        assert_eq!(
+            read[0].auth_flows,
+            [
+                crate::template::app_client::AuthFlow::UserSrpAuth,
+                crate::template::app_client::AuthFlow::RefreshTokenAuth
+            ]
+        );
+        for (props, at, name) in [
+            (
+                "{AllowedOAuthFlows: [authorization_code]}",
+                "C.AllowedOAuthFlows",
+                "authorization_code",
+            ),
+            (
+                "{ExplicitAuthFlows: [USER_SRP_AUTH]}",
+                "C.ExplicitAuthFlows",
+                "USER_SRP_AUTH",
+            ),
+        ] {
+            let error = client(props).unwrap_err().to_string();
+            assert!(
+                error.contains(at) && error.contains(name),
+                "{props}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn refresh_rotation_is_on_only_when_enabled_with_a_grace_period_cognito_allows() {
+        let client = |props: &str| {
+            let yaml = format!(
+                "Resources:\n  C:\n    Type: AWS::Cognito::UserPoolClient\n    Properties: {props}\n"
+            );
+            Template::from_yaml(&yaml)
+                .unwrap()
+                .app_clients()
+                .map(|c| c[0].refresh_rotation.map(|r| r.grace_secs))
+                .map_err(|e| e.to_string())
+        };
+        let cases: [(&str, Result<Option<i64>, &str>); 8] = [
+            ("{}", Ok(None)),
+            (
+                "{RefreshTokenRotation: {Feature: DISABLED, RetryGracePeriodSeconds: 10}}",
+                Ok(None),
+            ),
+            ("{RefreshTokenRotation: {}}", Ok(None)),
+            ("{RefreshTokenRotation: {Feature: ENABLED}}", Ok(Some(0))),
+            (
+                "{RefreshTokenRotation: {Feature: ENABLED, RetryGracePeriodSeconds: 60}}",
+                Ok(Some(60)),
+            ),
+            (
+                "{RefreshTokenRotation: {Feature: ENABLED, RetryGracePeriodSeconds: 61}}",
+                Err("C.RefreshTokenRotation.RetryGracePeriodSeconds"),
+            ),
+            (
+                "{RefreshTokenRotation: {Feature: ENABLED, RetryGracePeriodSeconds: soon}}",
+                Err("C.RefreshTokenRotation.RetryGracePeriodSeconds"),
+            ),
+            (
+                "{RefreshTokenRotation: {Feature: ON}}",
+                Err("C.RefreshTokenRotation.Feature"),
+            ),
+        ];
+        for (props, expected) in cases {
+            match (client(props), expected) {
+                (Ok(got), Ok(expected)) => assert_eq!(got, expected, "{props}"),
+                (Err(error), Err(at)) => assert!(error.contains(at), "{props}: {error}"),
+                (got, expected) => panic!("{props}: {got:?}, expected {expected:?}"),
+            }
+        }
+        // The template's web client rotates with a 10 s grace.
+        let template =
+            Template::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml")).unwrap();
+        let spec = StackSpec::from_template(&template).unwrap();
+        let web = spec.clients.iter().find(|c| c.name == "WebClient").unwrap();
+        assert_eq!(
+            web.refresh_rotation,
+            Some(crate::template::app_client::RefreshRotation { grace_secs: 10 })
+        );
+        assert_eq!(spec.m2m_client().unwrap().refresh_rotation, None);
     }
 
     #[test]

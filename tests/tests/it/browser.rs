@@ -42,7 +42,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use integration_tests::browser::Browser;
 use integration_tests::local_stack::{LocalStack, log_tail};
-use local::{WebApp, WebConfig};
+use local::{OAuthFlow, WebApp, WebConfig};
 use reqwest::Url;
 use serde_json::{Value, json};
 use testkit::port_is_closed;
@@ -440,7 +440,7 @@ async fn bind_web() -> (TcpListener, String) {
 /// local-stack's web host serving `web/` with `config` on `listener`.
 fn serve_web(listener: TcpListener, config: Option<&WebConfig>) -> Served {
     let port = listener.local_addr().unwrap().port();
-    let app = WebApp::new(WEB_DIR, config).router();
+    let app = WebApp::new(WEB_DIR, config, None).unwrap().router();
     Served {
         port,
         task: tokio::spawn(async move {
@@ -945,7 +945,7 @@ async fn web_app_signs_in_on_local_stack_and_calls_its_api() {
     let web_client = info
         .clients
         .iter()
-        .find(|c| c.flows.iter().any(|f| f == "code"))
+        .find(|c| c.allows(OAuthFlow::Code))
         .expect("a web client in stack.json");
     // Not the template's default port: the callback URLs follow --web-port.
     assert_ne!(stack.web_port, 8080);

@@ -9,6 +9,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use integration_tests::local_stack::{LocalStack, log_tail};
+use local::OAuthFlow;
 use serde_json::Value;
 
 const PASSWORD: &str = "Correct-Horse-9";
@@ -163,7 +164,7 @@ pub(crate) async fn m2m_token(stack: &LocalStack) -> String {
     let m2m = info
         .clients
         .iter()
-        .find(|c| c.flows.iter().any(|f| f == "client_credentials"))
+        .find(|c| c.allows(OAuthFlow::ClientCredentials))
         .expect("an M2M client");
     let secret = m2m.client_secret.as_deref().expect("a secret");
     token(

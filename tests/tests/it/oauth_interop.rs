@@ -1,7 +1,7 @@
 //! Interop with OAuth 2.0 / OpenID Connect clients nobody here wrote: the
 //! `openidconnect` crate (discovery, authorization code with PKCE and
 //! nonce, ID-token verification with `at_hash`) and the `oauth2` crate
-//! (client credentials, code exchange, refresh) against the local user pool
+//! (client credentials, code exchange, rotating refresh) against the local user pool
 //! served on 127.0.0.1, configured from the real template.yaml. The tokens
 //! they obtain then go through the real authorizer.
 
@@ -17,7 +17,7 @@ use local::StackSpec;
 use local::StateDir;
 use local::Template;
 use local::serve;
-use local::{AppClient, Clients};
+use local::{AppClient, Clients, OAuthFlow};
 use local::{ID_KEY_FILE, SigningKeys, UserPool};
 use local::{UserSpec, UserStore};
 use oauth2::basic::BasicClient;
@@ -110,11 +110,11 @@ impl LocalPool {
         }
     }
 
-    fn client(&self, flow: &str) -> &AppClient {
+    fn client(&self, flow: OAuthFlow) -> &AppClient {
         self.clients
             .all()
             .iter()
-            .find(|c| c.flows.iter().any(|f| f == flow))
+            .find(|c| c.allows(flow))
             .unwrap_or_else(|| panic!("the template has a {flow} client"))
     }
 
@@ -231,7 +231,7 @@ fn decide(authorizer: &Authorizer, keys: &KeySet, token: &str, path: &str) -> St
 async fn openidconnect_discovers_signs_in_with_pkce_and_verifies_the_id_token() {
     let pool = LocalPool::start("openidconnect").await;
     let http = http_client(no_redirects());
-    let web = pool.client("code");
+    let web = pool.client(OAuthFlow::Code);
     let callback = web.callback_urls.first().expect("a callback URL").clone();
 
     let issuer = IssuerUrl::new(pool.issuer.clone()).expect("issuer URL");
@@ -307,7 +307,7 @@ async fn oauth2_gets_client_credentials_exchanges_a_code_and_refreshes() {
     let (authorizer, keys) = pool.authorizer();
 
     // Client credentials, Basic auth, one scope.
-    let m2m = pool.client("client_credentials");
+    let m2m = pool.client(OAuthFlow::ClientCredentials);
     let machine = BasicClient::new(ClientId::new(m2m.client_id.clone()))
         .set_client_secret(ClientSecret::new(
             m2m.client_secret.clone().expect("a secret"),
@@ -330,7 +330,7 @@ async fn oauth2_gets_client_credentials_exchanges_a_code_and_refreshes() {
     assert_eq!(decide(&authorizer, &keys, m2m_token, "/awesomeapi"), "Deny");
 
     // Authorization code with PKCE for the public web client.
-    let web = pool.client("code");
+    let web = pool.client(OAuthFlow::Code);
     let callback = web.callback_urls.first().expect("a callback URL").clone();
     let public = BasicClient::new(ClientId::new(web.client_id.clone()))
         .set_auth_uri(auth_url)
@@ -365,17 +365,36 @@ async fn oauth2_gets_client_credentials_exchanges_a_code_and_refreshes() {
     let error = format!("{:?}", reused.expect_err("a used code"));
     assert!(error.contains("error: invalid_grant"), "{error}");
 
-    // Refresh: a new access token for the same sign-in, accepted too.
+    // Refresh: a new access token for the same sign-in, accepted too, and
+    // (the web client has RefreshTokenRotation) a new refresh token, which
+    // the client library takes and uses in turn.
     let renewed = public
         .exchange_refresh_token(&RefreshToken::new(refresh.secret().clone()))
         .request_async(&http)
         .await
         .expect("refresh");
-    assert!(renewed.refresh_token().is_none());
+    let rotated = renewed.refresh_token().expect("a rotated refresh token");
+    assert_ne!(rotated.secret(), refresh.secret());
     let renewed_access = renewed.access_token().secret();
     assert_ne!(renewed_access, &access);
     assert_eq!(
         decide(&authorizer, &keys, renewed_access, "/awesomeapi"),
+        "Allow"
+    );
+    let again = public
+        .exchange_refresh_token(rotated)
+        .request_async(&http)
+        .await
+        .expect("refresh with the rotated token");
+    let third = again.refresh_token().expect("rotated again");
+    assert_ne!(third.secret(), rotated.secret());
+    assert_eq!(
+        decide(
+            &authorizer,
+            &keys,
+            again.access_token().secret(),
+            "/awesomeapi"
+        ),
         "Allow"
     );
 }

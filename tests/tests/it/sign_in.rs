@@ -1,7 +1,7 @@
 //! The hosted sign-in end to end through the real servers: `local-stack`
-//! started with `--user`, an HTTP client that keeps cookies as a browser
+//! started with a users file, an HTTP client that keeps cookies as a browser
 //! does, and the real authorizer and handler behind the API front:
-//! authorize → login → code → tokens → API 200/403 → refresh → revoke →
+//! authorize → login → code → tokens → API 200/403 → refresh (rotated) → revoke →
 //! refresh refused → logout. The banner's walkthrough gives the client and
 //! URLs, so the test follows what a person would.
 
@@ -94,13 +94,17 @@ async fn form(http: &reqwest::Client, url: &str, pairs: &[(&str, &str)]) -> (u16
 #[tokio::test(flavor = "current_thread")]
 #[ignore = "needs cargo-lambda from .venv; run scripts/test"]
 async fn a_user_signs_in_calls_the_api_refreshes_revokes_and_signs_out() {
-    let user = format!("{EMAIL}:{PASSWORD}:readers");
-    let mut stack = LocalStack::start("sign-in", &["--user", &user]);
+    // The way to keep passwords off the command line (and out of `ps`).
+    let users = testkit::temp_dir("sign-in-users-").expect("scratch folder");
+    let users_file = users.path().join("users.txt");
+    std::fs::write(&users_file, format!("{EMAIL}:{PASSWORD}:readers\n")).expect("users file");
+    let users_file = users_file.to_str().expect("UTF-8 path");
+    let mut stack = LocalStack::start("sign-in", &["--users-file", users_file]);
     let pool = stack.pool_url();
     let api_url = stack.api_url();
     assert!(
         !stack.banner.contains(PASSWORD),
-        "a password given with --user is never printed"
+        "a password given in a users file is never printed"
     );
     let printed = printed_query(&stack.banner);
     let client_id = param(&printed, "client_id").to_string();
@@ -112,6 +116,29 @@ async fn a_user_signs_in_calls_the_api_refreshes_revokes_and_signs_out() {
         .timeout(Duration::from_secs(120))
         .build()
         .expect("http client");
+    // Every server of the stack answers its own loopback URLs only: a page
+    // whose host name was rebound to 127.0.0.1 sends its own name as Host.
+    for url in [
+        format!("{pool}/.well-known/openid-configuration"),
+        format!("{api_url}/awesomeapi"),
+        format!("{}config.json", stack.web_url()),
+    ] {
+        let own = browser.get(&url).send().await.expect("own host");
+        assert_ne!(own.status().as_u16(), 421, "{url}");
+        let port = url
+            .rsplit_once(':')
+            .and_then(|(_, rest)| rest.split('/').next());
+        let rebound = browser
+            .get(&url)
+            .header(
+                "host",
+                format!("rebound.example:{}", port.unwrap_or_default()),
+            )
+            .send()
+            .await
+            .expect("rebound host");
+        assert_eq!(rebound.status().as_u16(), 421, "{url}");
+    }
     let mut query = form_urlencoded::Serializer::new(String::new());
     query
         .extend_pairs(printed.iter())
@@ -239,7 +266,13 @@ async fn a_user_signs_in_calls_the_api_refreshes_revokes_and_signs_out() {
     ];
     let (status, renewed) = form(&browser, &token_url, &renew).await;
     assert_eq!(status, 200, "{renewed}");
-    assert!(renewed.get("refresh_token").is_none());
+    // The web client rotates refresh tokens (RefreshTokenRotation): a new
+    // one each refresh, the old one usable for the grace period only.
+    let rotated = renewed["refresh_token"]
+        .as_str()
+        .expect("a rotated refresh_token")
+        .to_string();
+    assert_ne!(rotated, refresh);
     let renewed_access = renewed["access_token"].as_str().expect("access_token");
     assert_eq!(
         api(&browser, &format!("{api_url}/awesomeapi"), renewed_access)
@@ -248,10 +281,11 @@ async fn a_user_signs_in_calls_the_api_refreshes_revokes_and_signs_out() {
         200
     );
 
-    // Revoke: refresh is refused and userInfo too; the API's authorizer, like
-    // API Gateway's, does not see revocation.
+    // Revoke the rotated token: the whole family (the first one too, still
+    // in its grace period) is refused, and userInfo too; the API's
+    // authorizer, like API Gateway's, does not see revocation.
     let revoke = [
-        ("token", refresh.as_str()),
+        ("token", rotated.as_str()),
         ("client_id", client_id.as_str()),
     ];
     assert_eq!(
@@ -260,11 +294,18 @@ async fn a_user_signs_in_calls_the_api_refreshes_revokes_and_signs_out() {
             .0,
         200
     );
-    let (status, refused) = form(&browser, &token_url, &renew).await;
-    assert_eq!(
-        (status, &refused["error"]),
-        (400, &Value::from("invalid_grant"))
-    );
+    for token in [&refresh, &rotated] {
+        let renew = [
+            ("grant_type", "refresh_token"),
+            ("client_id", client_id.as_str()),
+            ("refresh_token", token.as_str()),
+        ];
+        let (status, refused) = form(&browser, &token_url, &renew).await;
+        assert_eq!(
+            (status, &refused["error"]),
+            (400, &Value::from("invalid_grant"))
+        );
+    }
     let info = browser
         .get(format!("{pool}/oauth2/userInfo"))
         .bearer_auth(&access)

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use local::{STANDARD_SCOPES, Template, defined_scopes};
+use local::{OAuthFlow, STANDARD_SCOPES, Template, defined_scopes};
 use shared::{RouteTable, Rule};
 
 const TEMPLATE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
@@ -177,17 +177,17 @@ fn m2m_client_has_every_route_scope_except_the_user_ones() {
     let clients = template().app_clients().unwrap();
     let m2m: Vec<_> = clients
         .iter()
-        .filter(|c| c.allows_client_credentials())
+        .filter(|c| c.allows(OAuthFlow::ClientCredentials))
         .collect();
     assert_eq!(m2m.len(), 1, "exactly one client-credentials client");
     let m2m = m2m[0];
-    assert_eq!(m2m.flows, ["client_credentials"], "{}", m2m.logical_id);
+    assert_eq!(m2m.flows, [OAuthFlow::ClientCredentials], "{}", m2m.name);
     assert!(
         m2m.generate_secret,
         "a client-credentials client needs a secret"
     );
-    let granted: BTreeSet<String> = m2m.allowed_scopes.iter().cloned().collect();
-    assert_eq!(granted, expected, "{}", m2m.logical_id);
+    let granted: BTreeSet<String> = m2m.scopes.iter().cloned().collect();
+    assert_eq!(granted, expected, "{}", m2m.name);
 }
 
 #[test]
@@ -195,22 +195,19 @@ fn web_client_is_a_public_code_flow_client_for_awesomeapi() {
     let clients = template().app_clients().unwrap();
     let web: Vec<_> = clients
         .iter()
-        .filter(|c| c.flows.iter().any(|f| f == "code"))
+        .filter(|c| c.allows(OAuthFlow::Code))
         .collect();
     assert_eq!(web.len(), 1, "exactly one authorization-code client");
     let web = web[0];
-    assert_eq!(web.flows, ["code"]);
+    assert_eq!(web.flows, [OAuthFlow::Code]);
     assert!(
         !web.generate_secret,
         "a browser client cannot keep a secret; PKCE protects it"
     );
     let awesome = &route_scopes()["GET /awesomeapi"];
-    assert!(web.allowed_scopes.iter().any(|s| s == "openid"));
+    assert!(web.scopes.iter().any(|s| s == "openid"));
     for scope in awesome {
-        assert!(
-            web.allowed_scopes.contains(scope),
-            "web client lacks {scope}"
-        );
+        assert!(web.scopes.contains(scope), "web client lacks {scope}");
     }
 }
 
@@ -218,11 +215,11 @@ fn web_client_is_a_public_code_flow_client_for_awesomeapi() {
 fn every_client_scope_is_standard_or_defined() {
     let defined = defined_scopes(&template().resource_server_scopes().unwrap());
     for client in template().app_clients().unwrap() {
-        for scope in &client.allowed_scopes {
+        for scope in &client.scopes {
             assert!(
                 defined.contains(scope) || STANDARD_SCOPES.contains(&scope.as_str()),
                 "{} allows undefined scope {scope}",
-                client.logical_id
+                client.name
             );
         }
     }
@@ -240,7 +237,7 @@ fn authorizer_accepts_tokens_of_every_app_client() {
         .app_clients()
         .unwrap()
         .into_iter()
-        .map(|c| c.logical_id)
+        .map(|c| c.name)
         .collect();
     assert_eq!(referenced, clients);
     let pool = t.user_pool().unwrap();
@@ -525,10 +522,7 @@ fn web_app_config_output_has_what_the_web_app_reads() {
         .map(|s| s.trim_matches('"').to_string())
         .collect();
     let clients = template().app_clients().unwrap();
-    let web = clients
-        .iter()
-        .find(|c| c.flows.iter().any(|f| f == "code"))
-        .unwrap();
+    let web = clients.iter().find(|c| c.allows(OAuthFlow::Code)).unwrap();
     let servers = template().resource_server_scopes().unwrap();
     let asked: BTreeSet<String> = asked
         .iter()
@@ -538,7 +532,7 @@ fn web_app_config_output_has_what_the_web_app_reads() {
             })
         })
         .collect();
-    let granted: BTreeSet<String> = web.allowed_scopes.iter().cloned().collect();
+    let granted: BTreeSet<String> = web.scopes.iter().cloned().collect();
     assert_eq!(asked, granted);
 }
 
@@ -760,9 +754,9 @@ fn web_client_properties() -> yaml_serde::Value {
     let clients = template().app_clients().unwrap();
     let web = clients
         .iter()
-        .find(|c| c.flows.iter().any(|f| f == "code"))
+        .find(|c| c.allows(OAuthFlow::Code))
         .expect("a web client");
-    at(&t, &["Resources", &web.logical_id, "Properties"]).clone()
+    at(&t, &["Resources", &web.name, "Properties"]).clone()
 }
 
 /// A YAML list of plain strings, in order; panics naming `what` otherwise.
@@ -851,10 +845,7 @@ fn web_access_and_id_tokens_live_fifteen_minutes() {
     // exp, so its lifetime is the window a stolen or signed-out token stays
     // usable (docs/security.md, "Token lifetimes").
     let clients = template().app_clients().unwrap();
-    let web = clients
-        .iter()
-        .find(|c| c.flows.iter().any(|f| f == "code"))
-        .unwrap();
+    let web = clients.iter().find(|c| c.allows(OAuthFlow::Code)).unwrap();
     assert_eq!(web.validity.access_secs, 15 * 60);
     assert_eq!(web.validity.id_secs, 15 * 60);
     assert_eq!(web.validity.refresh_secs, 30 * 86_400);

@@ -13,6 +13,11 @@
 //! size cap (10,000 scopes, 100 KB), the largest token API Gateway can pass,
 //! route matching on 10,000 scopes, and a valid decision against 200 routes.
 //!
+//! Group `pools`: the full decision with 1 trusted pool and with 100 (each
+//! with its own issuer, client and key set), for a token of the first and
+//! of the last pool: selecting the pool is one hash lookup, so the three
+//! cost the same.
+//!
 //! `scripts/bench` runs this and prints throughputs and the ratios.
 
 use std::collections::HashMap;
@@ -286,7 +291,7 @@ fn parts(c: &mut Criterion) {
     let token = fx.token(&fx.claims(SEED_SCOPE));
     let event_json = event(&token);
     let authorizer = fx.authorizer(SEED_ROUTES);
-    let verifier = Verifier::new(ISSUER.to_string(), vec![CLIENT.to_string()]);
+    let verifier = Verifier::new(authorizer.pools().clone());
     let payload = URL_SAFE_NO_PAD
         .decode(token.split('.').nth(1).expect("payload"))
         .expect("base64url");
@@ -487,7 +492,61 @@ fn route_table(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, warm, pathological, parts, route_table);
+/// `TRUSTED_POOLS` for `n` pools `us-east-1_Bench<i>`, each with its own client.
+fn trusted_pools(n: usize) -> String {
+    let pools: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "user_pool_id": format!("us-east-1_Bench{i:04}"),
+                "client_ids": [format!("client{i:04}")],
+            })
+        })
+        .collect();
+    serde_json::Value::Array(pools).to_string()
+}
+
+/// The whole decision with 1 and 100 trusted pools.
+fn pools(c: &mut Criterion) {
+    let fx = Fixture::new();
+    let mut group = c.benchmark_group("pools");
+    group.throughput(Throughput::Elements(1));
+    for (n, of) in [(1, 0), (100, 0), (100, 99)] {
+        let vars = HashMap::from([
+            ("TRUSTED_POOLS", trusted_pools(n)),
+            ("ROUTE_SCOPES", SEED_ROUTES.to_string()),
+        ]);
+        let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("config");
+        let authorizer = Authorizer::new(&config);
+        // One key set per pool (the same key: generating 100 is slow and
+        // does not change what is measured).
+        let keys: Vec<KeySet> = (0..n)
+            .map(|_| {
+                KeySet::from_jwks(fx.issuer.jwks().to_string().as_bytes())
+                    .expect("JWKS")
+                    .0
+            })
+            .collect();
+        let pool = format!("us-east-1_Bench{of:04}");
+        let iss = format!("https://issuer-cognito-idp.us-east-1.amazonaws.com/{pool}");
+        let claims = m2m_claims(&iss, &format!("client{of:04}"), SEED_SCOPE, fx.now, 3_600);
+        let event = event(&fx.token(&claims));
+        let decide = || {
+            let decision = authorizer.decide(black_box(&event), &keys, fx.now).ok()?;
+            serde_json::to_vec(&policy::response(decision, authorizer.routes())).ok()
+        };
+        assert!(
+            decide().is_some(),
+            "{n} pools: the token of pool {of} is accepted"
+        );
+        group.bench_function(
+            format!("full_decision_{n:03}_pools_token_of_pool_{of}"),
+            |b| b.iter(decide),
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, warm, pathological, parts, route_table, pools);
 
 fn main() {
     benches();

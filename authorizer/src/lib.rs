@@ -13,10 +13,12 @@ pub mod jwks;
 pub mod key_store;
 pub mod logging;
 pub mod policy;
+pub mod pools;
 pub mod service;
 pub mod verify;
 
 pub use config::{Config, ConfigError};
 pub use decision::{Authorizer, Decision, Rejection};
-pub use jwks::KeySet;
+pub use jwks::{KeySet, PoolKeys};
 pub use policy::{Response, Unauthorized};
+pub use pools::{IssuerForm, PoolIndex, TrustedPool, TrustedPools};

@@ -15,7 +15,7 @@ fn setup() -> &'static (Verifier, KeySet) {
         // The seeds' tokens carry this kid.
         let issuer = Issuer::generate("fuzz-kid").expect("key generation");
         let (keys, _) = KeySet::from_jwks(issuer.jwks().to_string().as_bytes()).expect("JWKS");
-        let verifier = Verifier::new(fuzz::ISSUER.to_string(), vec![fuzz::CLIENT.to_string()]);
+        let verifier = Verifier::new(fuzz::config().pools);
         (verifier, keys)
     })
 }
@@ -28,6 +28,6 @@ fuzz_target!(|data: &[u8]| {
     let _ = verifier.verify(text, keys, 1_750_000_000);
     // The payload of a token whose signature checked out.
     if let Ok(claims) = serde_json::from_str::<shared::AccessTokenClaims>(text) {
-        let _ = shared::AuthorizerContext::from_claims(claims);
+        let _ = shared::AuthorizerContext::from_claims(claims, fuzz::POOL);
     }
 });

@@ -383,7 +383,8 @@ mod tests {
 
     #[test]
     fn the_single_pool_issuers_table() {
-        let cases: [(&str, &[(&str, &str)], &[&str]); 5] = [
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+        let cases: [Case<'_>; 5] = [
             (
                 "default: both forms of the pool's region",
                 &[],

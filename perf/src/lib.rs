@@ -61,6 +61,38 @@ pub fn route_scopes(n: usize) -> String {
     Value::Object(table).to_string()
 }
 
+/// `TRUSTED_POOLS` for `n` pools: the rig's ([`POOL_ID`], `issuer`, its JWKS
+/// at `jwks_url`), then `us-east-1_PerfPool<i>` pools with their own issuer
+/// and client, whose JWKS URLs point at the same server (only a token of
+/// theirs would fetch them). `snapshot`, if any, is every pool's `jwks_file`.
+pub fn trusted_pools(n: usize, issuer: &str, jwks_url: &str, snapshot: Option<&str>) -> String {
+    let pools: Vec<Value> = (0..n.max(1))
+        .map(|i| {
+            let mut pool = if i == 0 {
+                json!({
+                    "user_pool_id": POOL_ID,
+                    "client_ids": [CLIENT_ID, "perfwebclient"],
+                    "issuers": [issuer],
+                    "jwks_url": jwks_url,
+                })
+            } else {
+                let id = format!("us-east-1_PerfPool{i:04}");
+                json!({
+                    "user_pool_id": id,
+                    "client_ids": [format!("perfclient{i:04}")],
+                    "issuers": [format!("{issuer}-{i:04}")],
+                    "jwks_url": jwks_url,
+                })
+            };
+            if let Some(file) = snapshot {
+                pool["jwks_file"] = json!(file);
+            }
+            pool
+        })
+        .collect();
+    Value::Array(pools).to_string()
+}
+
 /// The scopes of the walkthrough's client-credentials token.
 pub const SCOPE: &str = "API/book.get API/book.post API/user.get";
 /// The method ARN of the events.
@@ -377,6 +409,7 @@ pub struct Rig {
     extra_env: Vec<(String, String)>,
     _files: Vec<TempFile>,
     routes: String,
+    pools: usize,
 }
 
 /// A running authorizer process and its emulator.
@@ -460,6 +493,7 @@ impl Rig {
             extra_env: Vec::new(),
             _files: Vec::new(),
             routes: ROUTE_SCOPES.to_string(),
+            pools: 1,
         })
     }
 
@@ -467,6 +501,19 @@ impl Rig {
     pub fn with_routes(mut self, n: usize) -> Self {
         self.routes = route_scopes(n);
         self
+    }
+
+    /// Configures `n` trusted pools through `TRUSTED_POOLS` instead of the
+    /// single-pool variables (`n` > 1): the rig's pool first, then `n - 1`
+    /// others ([`trusted_pools`]). A `JWKS_FILE` becomes every pool's `jwks_file`.
+    pub fn with_pools(mut self, n: usize) -> Self {
+        self.pools = n.max(1);
+        self
+    }
+
+    /// How many pools the function trusts.
+    pub fn pools(&self) -> usize {
+        self.pools
     }
 
     /// Also sets `NAME=VALUE` (e.g. `SSL_CERT_FILE`) in the process's environment.
@@ -515,6 +562,31 @@ impl Rig {
     ) -> Result<Running, PerfError> {
         let api = RuntimeApi::start().await?;
         before_spawn(&api);
+        let snapshot = self
+            .extra_env
+            .iter()
+            .find(|(k, _)| k == "JWKS_FILE")
+            .map(|(_, v)| v.as_str());
+        let pool_env: Vec<(&str, String)> = if self.pools > 1 {
+            let pools = trusted_pools(
+                self.pools,
+                &self.token_issuer,
+                &self.jwks.jwks_url(),
+                snapshot,
+            );
+            vec![("TRUSTED_POOLS", pools)]
+        } else {
+            vec![
+                ("USER_POOL_ID", POOL_ID.to_string()),
+                ("APP_CLIENT_IDS", format!("{CLIENT_ID},perfwebclient")),
+                ("JWKS_URL", self.jwks.jwks_url()),
+                ("TOKEN_ISSUER", self.token_issuer.clone()),
+            ]
+        };
+        let extra_env = self
+            .extra_env
+            .iter()
+            .filter(|(k, _)| self.pools == 1 || k != "JWKS_FILE");
         let mut command = Command::new(program);
         command
             .args(args)
@@ -528,12 +600,9 @@ impl Rig {
             .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
             .env("AWS_LAMBDA_LOG_LEVEL", "INFO")
             .env("AWS_REGION", "us-east-1")
-            .env("USER_POOL_ID", POOL_ID)
-            .env("APP_CLIENT_IDS", format!("{CLIENT_ID},perfwebclient"))
+            .envs(pool_env)
             .env("ROUTE_SCOPES", &self.routes)
-            .env("JWKS_URL", self.jwks.jwks_url())
-            .env("TOKEN_ISSUER", &self.token_issuer)
-            .envs(self.extra_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .envs(extra_env.map(|(k, v)| (k.as_str(), v.as_str())))
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .kill_on_drop(true);
@@ -761,7 +830,7 @@ impl std::fmt::Display for Summary {
 }
 
 /// What both harnesses take on the command line:
-/// `--<count> N --binary PATH --logs --env NAME=VALUE... --keys SOURCE,... --routes N --event-file PATH`.
+/// `--<count> N --binary PATH --logs --env NAME=VALUE... --keys SOURCE,... --routes N --event-file PATH --pools N,...`.
 pub struct Args {
     /// How many runs or events.
     pub count: usize,
@@ -771,6 +840,8 @@ pub struct Args {
     pub keys: Vec<Keys>,
     /// `--event-file`: an event to send instead of the harness's own.
     pub event_file: Option<PathBuf>,
+    /// `--pools N,M`: the trusted-pool counts to measure, one rig each per key source.
+    pub pools: Vec<usize>,
     logs: bool,
     env: Vec<String>,
     routes: Option<usize>,
@@ -792,6 +863,7 @@ impl Args {
             logs: false,
             env: Vec::new(),
             routes: None,
+            pools: vec![1],
         };
         for (name, value) in parse_args(
             std::env::args().skip(1),
@@ -803,6 +875,7 @@ impl Args {
                 "--keys",
                 "--routes",
                 "--event-file",
+                "--pools",
             ],
         )? {
             match name.as_str() {
@@ -815,6 +888,17 @@ impl Args {
                         .split(',')
                         .map(Keys::parse)
                         .collect::<Result<_, _>>()?
+                }
+                "--pools" => {
+                    args.pools = value
+                        .split(',')
+                        .map(|n| n.trim().parse().ok().filter(|n| *n > 0))
+                        .collect::<Option<_>>()
+                        .ok_or_else(|| {
+                            PerfError::Usage(format!(
+                                "--pools {value:?} is not a list of positive numbers"
+                            ))
+                        })?
                 }
                 "--routes" => {
                     args.routes = Some(value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
@@ -831,8 +915,15 @@ impl Args {
         Ok(args)
     }
 
-    /// A rig for the chosen binary with the extra environment applied.
+    /// A rig for the chosen binary with the extra environment applied, and
+    /// the first of `--pools`.
     pub async fn rig(&self, keys: Keys) -> Result<Rig, PerfError> {
+        self.rig_with_pools(keys, self.pools.first().copied().unwrap_or(1))
+            .await
+    }
+
+    /// [`Args::rig`] trusting `pools` pools ([`Rig::with_pools`]).
+    pub async fn rig_with_pools(&self, keys: Keys, pools: usize) -> Result<Rig, PerfError> {
         let mut rig = Rig::with_keys(self.binary.clone(), self.logs, keys).await?;
         for assignment in &self.env {
             rig = rig.with_env(assignment)?;
@@ -840,7 +931,7 @@ impl Args {
         if let Some(n) = self.routes {
             rig = rig.with_routes(n);
         }
-        Ok(rig)
+        Ok(rig.with_pools(pools))
     }
 }
 

@@ -11,9 +11,13 @@
 //!
 //! One unreported run per source first puts the binary in the page cache.
 //!
-//! `cargo run --release -p perf --bin coldstart -- [--runs 30] [--keys http,https,https+bundle,snapshot] [--binary PATH] [--logs] [--env NAME=VALUE]... [--routes N]`
+//! `cargo run --release -p perf --bin coldstart -- [--runs 30] [--keys http,https,https+bundle,snapshot] [--binary PATH] [--logs] [--env NAME=VALUE]... [--routes N] [--pools 1,100]`
 //!
 //! `--routes N` configures N routes of the template's shape (`perf::route_scopes`).
+//! `--pools 1,100` measures each key source with 1 trusted pool (the
+//! single-pool variables) and with 100 (`TRUSTED_POOLS`, `perf::trusted_pools`),
+//! alternating, and prints the ratio of the medians; the token is always
+//! the first pool's.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -30,6 +34,7 @@ async fn main() -> ExitCode {
 
 struct Subject {
     keys: Keys,
+    pools: usize,
     rig: Rig,
     event: String,
     to_answer: Vec<Duration>,
@@ -41,16 +46,19 @@ async fn run() -> Result<(), PerfError> {
     let args = Args::parse("--runs", 30, &Keys::ALL)?;
     let mut subjects = Vec::new();
     for &keys in &args.keys {
-        let rig = args.rig(keys).await?;
-        let event = token_event(&rig.token(SCOPE)?).to_string();
-        subjects.push(Subject {
-            keys,
-            rig,
-            event,
-            to_answer: Vec::with_capacity(args.count),
-            to_poll: Vec::with_capacity(args.count),
-            cpu: Vec::with_capacity(args.count),
-        });
+        for &pools in &args.pools {
+            let rig = args.rig_with_pools(keys, pools).await?;
+            let event = token_event(&rig.token(SCOPE)?).to_string();
+            subjects.push(Subject {
+                keys,
+                pools,
+                rig,
+                event,
+                to_answer: Vec::with_capacity(args.count),
+                to_poll: Vec::with_capacity(args.count),
+                cpu: Vec::with_capacity(args.count),
+            });
+        }
     }
 
     for run in 0..=args.count {
@@ -99,8 +107,10 @@ async fn run() -> Result<(), PerfError> {
     );
     for subject in &subjects {
         println!(
-            "[{}] JWKS fetches: {} (warm-up included)",
+            "[{}, {} pool{}] JWKS fetches: {} (warm-up included)",
             subject.keys.name(),
+            subject.pools,
+            if subject.pools == 1 { "" } else { "s" },
             subject.rig.jwks.fetches()
         );
         if let Some(s) = Summary::of(&subject.to_poll) {
@@ -117,6 +127,29 @@ async fn run() -> Result<(), PerfError> {
                 "NOT met"
             };
             println!("  median <= {BUDGET_MS} ms: {verdict}");
+        }
+    }
+    // Each pool count's median against the first's, per key source.
+    for keys in &args.keys {
+        let of = |pools: usize| {
+            subjects
+                .iter()
+                .find(|s| s.keys == *keys && s.pools == pools)
+                .and_then(|s| Summary::of(&s.to_answer))
+        };
+        let Some(base) = args.pools.first().and_then(|&p| of(p)) else {
+            continue;
+        };
+        for &pools in args.pools.iter().skip(1) {
+            if let Some(s) = of(pools) {
+                println!(
+                    "[{}] median spawn -> first decision, {} pools / {} pool(s): {:.3}",
+                    keys.name(),
+                    pools,
+                    args.pools[0],
+                    s.median / base.median
+                );
+            }
         }
     }
     Ok(())

@@ -149,10 +149,14 @@ impl<S: JwksSource> KeyStore<S> {
     /// Fetches the keys once (a failure leaves the set empty and is logged).
     pub async fn load(source: S, cooldown: Duration) -> Self {
         let store = Self::with_keys(source, cooldown, KeySet::default());
-        let mut last = store.last_fetch.lock().await;
-        store.fetch(&mut last).await;
-        drop(last);
+        store.prefetch().await;
         store
+    }
+
+    /// Fetches the keys now, starting the cooldown (a failure is logged).
+    async fn prefetch(&self) {
+        let mut last = self.last_fetch.lock().await;
+        self.fetch(&mut last).await;
     }
 
     /// The keys at cold start: from the snapshot file if there is one (no
@@ -266,14 +270,16 @@ impl<S: JwksSource> KeyStores<S> {
         let fetch_now = pools.len() == 1;
         let mut stores = Vec::with_capacity(pools.len());
         for pool in pools.pools() {
-            let source = source(pool);
-            let store = match (&pool.jwks_file, fetch_now) {
-                (Some(_), _) | (None, true) => {
-                    KeyStore::start(source, cooldown, pool.jwks_file.as_ref()).await?
-                }
-                (None, false) => KeyStore::with_keys(source, cooldown, KeySet::default()),
+            let keys = match &pool.jwks_file {
+                Some(snapshot) => read_snapshot(snapshot)?,
+                None => KeySet::default(),
             };
-            stores.push(store.for_pool(&pool.user_pool_id));
+            let store =
+                KeyStore::with_keys(source(pool), cooldown, keys).for_pool(&pool.user_pool_id);
+            if fetch_now && pool.jwks_file.is_none() {
+                store.prefetch().await;
+            }
+            stores.push(store);
         }
         Ok(Self { stores })
     }

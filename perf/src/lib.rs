@@ -136,6 +136,12 @@ pub enum JwksAnswer {
     Jwks(Value),
     /// 302 to this URL (for the redirect test).
     RedirectTo(String),
+    /// This status with an empty body (403, 503: a JWKS that is down).
+    Status(u16),
+    /// 200 with this body, which need not be a JWKS (garbage).
+    Body(String),
+    /// No answer for a minute: longer than any fetch timeout.
+    Hang,
 }
 
 /// A loopback HTTP or HTTPS server answering `GET /<pool>/.well-known/jwks.json`.
@@ -151,6 +157,11 @@ impl JwksServer {
     /// Serves `jwks` over plain HTTP on a free loopback port.
     pub async fn start(jwks: &Value) -> Result<Self, PerfError> {
         Self::serve(JwksAnswer::Jwks(jwks.clone()), None, "127.0.0.1").await
+    }
+
+    /// Answers `answer` over plain HTTP on a free loopback port.
+    pub async fn answering(answer: JwksAnswer) -> Result<Self, PerfError> {
+        Self::serve(answer, None, "127.0.0.1").await
     }
 
     /// Serves `answer` over HTTPS with `ca`'s server certificate, on a free
@@ -270,11 +281,25 @@ where
                             .insert(hyper::header::LOCATION, location);
                     }
                 }
+                JwksAnswer::Status(code) => {
+                    *response.status_mut() =
+                        StatusCode::from_u16(*code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                }
+                JwksAnswer::Body(body) => {
+                    *response.body_mut() = Full::new(Bytes::from(body.clone()));
+                }
+                JwksAnswer::Hang => {}
             }
         } else {
             *response.status_mut() = StatusCode::NOT_FOUND;
         }
-        async move { Ok::<_, Infallible>(response) }
+        let hang = request.uri().path() == reply.path && matches!(reply.answer, JwksAnswer::Hang);
+        async move {
+            if hang {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+            }
+            Ok::<_, Infallible>(response)
+        }
     });
     let _ = http1::Builder::new()
         .serve_connection(TokioIo::new(io), service)

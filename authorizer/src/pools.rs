@@ -9,33 +9,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use reqwest::Url;
+pub use shared::IssuerForm;
 use thiserror::Error;
-
-/// The two forms of a Cognito user pool's issuer
-/// (`IssuerConfiguration.Type` of `AWS::Cognito::UserPool`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IssuerForm {
-    /// `https://cognito-idp.<region>.amazonaws.com/<pool>`, the default.
-    Original,
-    /// `https://issuer-cognito-idp.<primary region>.amazonaws.com/<pool>`,
-    /// which AWS recommends, multi-Region replication included.
-    Updated,
-}
-
-impl IssuerForm {
-    /// Both forms.
-    pub const ALL: [IssuerForm; 2] = [IssuerForm::Original, IssuerForm::Updated];
-
-    /// The issuer of `pool` in `region` in this form.
-    pub fn issuer(self, region: &str, pool: &str) -> String {
-        match self {
-            IssuerForm::Original => format!("https://cognito-idp.{region}.amazonaws.com/{pool}"),
-            IssuerForm::Updated => {
-                format!("https://issuer-cognito-idp.{region}.amazonaws.com/{pool}")
-            }
-        }
-    }
-}
 
 /// The issuers Cognito writes for `pool` whose primary region is
 /// `regions[0]` and whose replicas are in `regions[1..]`: both forms of the

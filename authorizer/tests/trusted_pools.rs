@@ -280,3 +280,65 @@ async fn one_pool_whose_jwks_is_down_touches_no_other_pool() {
         function.stop().await;
     }
 }
+
+#[tokio::test]
+async fn snapshots_serve_their_own_pool_and_a_bad_one_stops_start_up_naming_it() {
+    let a = Pool::serving(POOL_A, CLIENT_A, "kid-a").await;
+    let b = Pool::serving(POOL_B, CLIENT_B, "kid-b").await;
+    let snapshot =
+        perf::TempFile::write("trusted-pools-a.json", a.key.jwks().to_string().as_bytes()).unwrap();
+    let mut entry_a = a.entry();
+    entry_a["jwks_file"] = json!(snapshot.path());
+    let pools = json!([entry_a, b.entry()]).to_string();
+
+    let api = RuntimeApi::start().await.unwrap();
+    let child = tokio::process::Command::new(binary())
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", api.endpoint())
+        .envs(LAMBDA_ENV)
+        .env("TRUSTED_POOLS", &pools)
+        .env("ROUTE_SCOPES", ROUTE_SCOPES)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut function = Function { api, child };
+    let context = allowed(&function.answer(&a.token()).await).unwrap().clone();
+    assert_eq!(context["user_pool_id"], POOL_A);
+    allowed(&function.answer(&b.token()).await).unwrap();
+    assert_eq!(a.jwks.fetches(), 0, "pool A's keys came from its snapshot");
+    assert_eq!(b.jwks.fetches(), 1);
+    // A's snapshot does not verify B's tokens under A's issuer.
+    assert!(unauthorized(
+        &function.answer(&a.token_signed_by(&b.key, CLIENT_A)).await
+    ));
+    function.stop().await;
+
+    let bad = perf::TempFile::write("trusted-pools-bad.json", b"{\"keys\": [").unwrap();
+    let mut entry_b = b.entry();
+    entry_b["jwks_file"] = json!(bad.path());
+    let output = tokio::process::Command::new(binary())
+        .env_clear()
+        // Never reached: start-up stops before the first poll.
+        .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")
+        .envs(LAMBDA_ENV)
+        .env("TRUSTED_POOLS", json!([a.entry(), entry_b]).to_string())
+        .env("ROUTE_SCOPES", ROUTE_SCOPES)
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(10), output)
+        .await
+        .expect("start-up ends")
+        .unwrap();
+    assert!(!output.status.success());
+    let logs = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let named = format!("TRUSTED_POOLS is invalid: {}: ", bad.path().display());
+    assert!(logs.contains(&named), "{logs}");
+}

@@ -70,6 +70,13 @@ struct LocalPool {
 impl LocalPool {
     /// `tag` names the state folder: tests in one process run in parallel.
     async fn start(tag: &str) -> Self {
+        Self::start_at(tag, "127.0.0.1").await
+    }
+
+    /// The pool with its issuer on `host` (`localhost` is how local-stack
+    /// writes the template's `IssuerType: UPDATED`, `127.0.0.1` the original
+    /// form: Cognito's two forms differ by host too).
+    async fn start_at(tag: &str, host: &str) -> Self {
         let template = Template::load(workspace().join("template.yaml")).expect("template");
         let spec = StackSpec::from_template(&template).expect("stack spec");
         let state =
@@ -88,7 +95,8 @@ impl LocalPool {
             "http://127.0.0.1:{}",
             listener.local_addr().expect("addr").port()
         );
-        let issuer = format!("{base}/{}", local.pool_id);
+        let port = listener.local_addr().expect("addr").port();
+        let issuer = format!("http://{host}:{port}/{}", local.pool_id);
         let pool = UserPool::new(
             SigningKeys { access, id },
             issuer.clone(),
@@ -109,6 +117,12 @@ impl LocalPool {
             stop,
             state,
         }
+    }
+
+    /// The pool's issuer in both forms (original, updated).
+    fn issuers(&self) -> [String; 2] {
+        let port = self.base.rsplit(':').next().unwrap_or_default();
+        ["127.0.0.1", "localhost"].map(|host| format!("http://{host}:{port}/{}", self.pool_id))
     }
 
     fn client(&self, flow: &str) -> &AppClient {
@@ -132,7 +146,8 @@ impl LocalPool {
             ("USER_POOL_ID", self.pool_id.clone()),
             ("APP_CLIENT_IDS", accepted.join(",")),
             ("ROUTE_SCOPES", self.spec.route_scopes.clone()),
-            ("TOKEN_ISSUER", self.issuer.clone()),
+            // Both local forms, as local-stack sets it whatever IssuerType says.
+            ("TOKEN_ISSUER", self.issuers().join(",")),
         ];
         let config = Config::from_lookup(|name| {
             vars.iter()
@@ -384,4 +399,49 @@ async fn oauth2_gets_client_credentials_exchanges_a_code_and_refreshes() {
         decide(&authorizer, &keys, renewed_access, "/awesomeapi"),
         "Allow"
     );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn either_issuer_setting_is_discovered_and_passes_the_same_authorizer_variables() {
+    for (tag, host) in [("original", "127.0.0.1"), ("updated", "localhost")] {
+        let pool = LocalPool::start_at(&format!("issuer-{tag}"), host).await;
+        let http = http_client(no_redirects());
+        let issuer = IssuerUrl::new(pool.issuer.clone()).expect("issuer URL");
+        let metadata = CoreProviderMetadata::discover_async(issuer, &http)
+            .await
+            .unwrap_or_else(|e| panic!("{tag}: discovery: {e:?}"));
+        assert_eq!(metadata.issuer().as_str(), pool.issuer, "{tag}");
+        assert_eq!(
+            metadata.jwks_uri().as_str(),
+            format!("{}/.well-known/jwks.json", pool.issuer),
+            "{tag}"
+        );
+
+        let m2m = pool.client("client_credentials");
+        let token_url = TokenUrl::new(format!("{}/oauth2/token", pool.base)).expect("token URL");
+        let answer = BasicClient::new(ClientId::new(m2m.client_id.clone()))
+            .set_client_secret(ClientSecret::new(
+                m2m.client_secret.clone().expect("a confidential client"),
+            ))
+            .set_token_uri(token_url)
+            .exchange_client_credentials()
+            .request_async(&http)
+            .await
+            .unwrap_or_else(|e| panic!("{tag}: client credentials: {e:?}"));
+        let token = answer.access_token().secret();
+        let payload = token.split('.').nth(1).expect("a payload");
+        let claims: Value = serde_json::from_slice(
+            &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+                .expect("base64url"),
+        )
+        .expect("claims");
+        assert_eq!(
+            claims["iss"],
+            pool.issuer.as_str(),
+            "{tag}: signed with its form"
+        );
+
+        let (authorizer, keys) = pool.authorizer();
+        assert_eq!(decide(&authorizer, &keys, token, "/book"), "Allow", "{tag}");
+    }
 }

@@ -292,11 +292,6 @@ impl<S: JwksSource> KeyStores<S> {
             None => false,
         }
     }
-
-    /// The store of `pool`.
-    pub fn store(&self, pool: PoolIndex) -> Option<&KeyStore<S>> {
-        self.stores.get(pool.0)
-    }
 }
 
 /// A single pool's store.

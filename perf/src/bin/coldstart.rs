@@ -131,23 +131,26 @@ async fn run() -> Result<(), PerfError> {
     }
     // Each pool count's median against the first's, per key source.
     for keys in &args.keys {
+        // Wall time, and the function's CPU (steadier on a loaded machine).
         let of = |pools: usize| {
-            subjects
+            let subject = subjects
                 .iter()
-                .find(|s| s.keys == *keys && s.pools == pools)
-                .and_then(|s| Summary::of(&s.to_answer))
+                .find(|s| s.keys == *keys && s.pools == pools)?;
+            Some((Summary::of(&subject.to_answer)?, Summary::of(&subject.cpu)?))
         };
-        let Some(base) = args.pools.first().and_then(|&p| of(p)) else {
+        let Some((wall, cpu)) = args.pools.first().and_then(|&p| of(p)) else {
             continue;
         };
         for &pools in args.pools.iter().skip(1) {
-            if let Some(s) = of(pools) {
+            if let Some((s, c)) = of(pools) {
                 println!(
-                    "[{}] median spawn -> first decision, {} pools / {} pool(s): {:.3}",
+                    "[{}] {} pools / {} pool(s): median spawn -> first decision {:.3}, min {:.3}, median CPU {:.3}",
                     keys.name(),
                     pools,
                     args.pools[0],
-                    s.median / base.median
+                    s.median / wall.median,
+                    s.min / wall.min,
+                    c.median / cpu.median
                 );
             }
         }

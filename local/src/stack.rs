@@ -153,14 +153,14 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     drop(bind(options.watch_port).await?);
 
     let pool_url = format!("http://127.0.0.1:{}", options.token_port);
-    let issuer_url = format!("{pool_url}/{}", state.pool_id);
+    let issuer_url = local_issuer(spec.issuer_form, options.token_port, &state.pool_id);
     let m2m = spec
         .m2m_client()
         .and_then(|c| clients.all().iter().find(|a| a.name == c.name));
     let warm_token = m2m
         .map(|client| warm_up_token(&issuer, &issuer_url, client))
         .transpose()?;
-    let env = functions_env(&spec, &state.pool_id, &clients, &issuer_url)?;
+    let env = functions_env(&spec, &state.pool_id, &clients, options.token_port)?;
     let env_path = state_dir.write_file("functions.env", env.as_bytes())?;
 
     let (stop, stopped) = watch::channel(false);
@@ -264,6 +264,8 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
             clients.all(),
         );
         info.web_url = Some(web_url.clone());
+        info.jwks_uri = format!("{issuer_url}/.well-known/jwks.json");
+        info.issuer = issuer_url.clone();
         info.write(state_dir.path())?;
         println!("{}", banner.render());
         println!("{READY_LINE}: API {api_url}, web app {web_url} (Ctrl-C stops everything)");
@@ -314,8 +316,12 @@ fn functions_env(
     spec: &StackSpec,
     pool_id: &str,
     clients: &Clients,
-    issuer_url: &str,
+    token_port: u16,
 ) -> Result<String, WatchError> {
+    // Both forms, whatever IssuerType says: like the deployed authorizer,
+    // which accepts both Cognito forms, it needs no change when it changes.
+    let issuers = shared::IssuerForm::ALL.map(|form| local_issuer(form, token_port, pool_id));
+    let issuer_url = &issuers[0];
     // The clients the template's APP_CLIENT_IDS names, with their local ids.
     let accepted: Vec<&str> = clients
         .all()
@@ -330,7 +336,7 @@ fn functions_env(
         // means the same; an env file line cannot hold them.
         ("ROUTE_SCOPES", spec.route_scopes.replace(['\n', '\r'], " ")),
         ("JWKS_URL", format!("{issuer_url}/.well-known/jwks.json")),
-        ("TOKEN_ISSUER", issuer_url.to_string()),
+        ("TOKEN_ISSUER", issuers.join(",")),
     ];
     for (name, value) in &spec.handler_environment {
         if vars.iter().any(|(taken, _)| taken == name) {
@@ -339,6 +345,18 @@ fn functions_env(
         vars.push((name.as_str(), value.clone()));
     }
     env_file(&vars)
+}
+
+/// The local pool's issuer in `form`. Cognito's two forms differ by host
+/// (`cognito-idp.…` and `issuer-cognito-idp.…`) with the same path, so here
+/// the original is on `127.0.0.1` and the updated on `localhost`: one
+/// server, the same discovery and JWKS paths under either.
+fn local_issuer(form: shared::IssuerForm, token_port: u16, pool_id: &str) -> String {
+    let host = match form {
+        shared::IssuerForm::Original => "127.0.0.1",
+        shared::IssuerForm::Updated => "localhost",
+    };
+    format!("http://{host}:{token_port}/{pool_id}")
 }
 
 /// Stops watch and every process under it, then reaps watch.
@@ -540,6 +558,7 @@ mod tests {
             reauthorize_every: 300,
             stage: "prod".into(),
             password_policy: Default::default(),
+            issuer_form: shared::IssuerForm::Updated,
             cors: None,
             gateway_responses: Default::default(),
             handler_environment: vec![(
@@ -547,30 +566,31 @@ mod tests {
                 "http://localhost:8080".into(),
             )],
         };
-        let env = functions_env(
-            &spec,
-            "us-east-1_abc",
-            &clients,
-            "http://127.0.0.1:9100/us-east-1_abc",
-        )
-        .unwrap();
+        let env = functions_env(&spec, "us-east-1_abc", &clients, 9100).unwrap();
         assert_eq!(
             env,
             "USER_POOL_ID='us-east-1_abc'\n\
              APP_CLIENT_IDS='m2m-id,web-id'\n\
              ROUTE_SCOPES='{\"GET /a\": [\"s/a\"]}'\n\
              JWKS_URL='http://127.0.0.1:9100/us-east-1_abc/.well-known/jwks.json'\n\
-             TOKEN_ISSUER='http://127.0.0.1:9100/us-east-1_abc'\n\
+             TOKEN_ISSUER='http://127.0.0.1:9100/us-east-1_abc,http://localhost:9100/us-east-1_abc'\n\
              CORS_ALLOWED_ORIGINS='http://localhost:8080'\n"
         );
         let clash = StackSpec {
             handler_environment: vec![("USER_POOL_ID".into(), "x".into())],
             ..spec
         };
-        let error = functions_env(&clash, "us-east-1_abc", &clients, "http://x")
+        let error = functions_env(&clash, "us-east-1_abc", &clients, 9100)
             .unwrap_err()
             .to_string();
         assert!(error.contains("USER_POOL_ID"), "{error}");
+    }
+
+    #[test]
+    fn the_local_issuer_differs_by_host_as_cognitos_forms_do() {
+        use shared::IssuerForm::{Original, Updated};
+        assert_eq!(local_issuer(Original, 9100, "p"), "http://127.0.0.1:9100/p");
+        assert_eq!(local_issuer(Updated, 9100, "p"), "http://localhost:9100/p");
     }
 
     /// A workspace whose `.venv/bin/cargo` plays `cargo lambda watch`:

@@ -71,6 +71,8 @@ pub struct StackSpec {
     pub stage: String,
     /// The user pool's password policy (Cognito's default without a pool).
     pub password_policy: PasswordPolicy,
+    /// The user pool's issuer form (`IssuerConfiguration.Type`).
+    pub issuer_form: shared::IssuerForm,
     /// The API's CORS preflight mock, when the template has `Cors`.
     pub cors: Option<CorsPreflight>,
     /// The headers `GatewayResponses` add to API Gateway's own answers.
@@ -143,6 +145,10 @@ impl StackSpec {
                 Ok(pool) => pool.password_policy,
                 Err(TemplateError::Missing(_)) => PasswordPolicy::default(),
                 Err(error) => return Err(error.into()),
+            },
+            issuer_form: match template.user_pool() {
+                Ok(pool) => pool.issuer_form,
+                Err(_) => shared::IssuerForm::default(),
             },
             cors: template
                 .api_cors()?

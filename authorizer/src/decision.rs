@@ -3,10 +3,12 @@
 use shared::{AccessTokenClaims, RouteSet, RouteTable, Scopes};
 use thiserror::Error;
 
+use crate::Config;
 use crate::arn::{ArnError, MethodArn};
 use crate::event::{self, BadEvent};
-use crate::verify::{TokenError, Verifier};
-use crate::{Config, KeySet};
+use crate::jwks::PoolKeys;
+use crate::pools::{PoolIndex, TrustedPool};
+use crate::verify::{TokenError, Verified, Verifier};
 
 /// Why a request is answered `Unauthorized`.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -37,6 +39,8 @@ impl Rejection {
 pub struct Decision<'e> {
     /// The verified claims.
     pub claims: AccessTokenClaims,
+    /// The pool that issued the token (its `iss` selected it, its key verified it).
+    pub pool: &'e TrustedPool,
     /// The called method's ARN.
     pub method_arn: MethodArn<'e>,
     /// The routes the token's scopes permit.
@@ -69,7 +73,7 @@ impl Authorizer {
     /// An authorizer that takes `config` over (at start-up: no copy of the route table).
     pub fn from_config(config: Config) -> Self {
         Self {
-            verifier: Verifier::new(config.issuer, config.client_ids),
+            verifier: Verifier::new(config.pools),
             routes: config.routes,
         }
     }
@@ -79,16 +83,23 @@ impl Authorizer {
         &self.routes
     }
 
-    /// Decides on one authorizer event (its JSON text) at `now` (Unix seconds).
+    /// The trusted pools.
+    pub fn pools(&self) -> &crate::pools::TrustedPools {
+        self.verifier.pools()
+    }
+
+    /// Decides on one authorizer event (its JSON text) at `now` (Unix
+    /// seconds), with the keys of the pool the token's `iss` selects.
     pub fn decide<'e>(
-        &self,
+        &'e self,
         event: &'e str,
-        keys: &KeySet,
+        keys: &impl PoolKeys,
         now: i64,
     ) -> Result<Decision<'e>, Rejection> {
         let event = event::parse(event)?;
         let token = event::bearer_token(&event.authorization).ok_or(TokenError::NotBearer)?;
-        let claims = self.verifier.verify(token, keys, now)?;
+        let Verified { pool, claims } = self.verifier.verify(token, keys, now)?;
+        let pool = self.pools().get(pool).ok_or(TokenError::Issuer)?;
         let method_arn = MethodArn::parse(event.method_arn)?;
         let permitted = self.routes.permitted(
             Scopes::new(claims.scope.as_deref().unwrap_or("")),
@@ -99,9 +110,18 @@ impl Authorizer {
             .find_path(method_arn.method(), method_arn.path());
         Ok(Decision {
             claims,
+            pool,
             method_arn,
             permitted,
             called_route,
         })
+    }
+
+    /// The pool whose keys the event's token needs, if its `iss` selects one:
+    /// where to refetch when [`Rejection::unknown_kid`] says a key is missing.
+    pub fn pool_of(&self, event: &str) -> Option<PoolIndex> {
+        let event = event::parse(event).ok()?;
+        let token = event::bearer_token(&event.authorization)?;
+        self.verifier.pool_of(token)
     }
 }

@@ -41,6 +41,7 @@ impl From<Unauthorized> for Diagnostic {
 pub fn response(decision: Decision<'_>, routes: &RouteTable) -> Response {
     let Decision {
         claims,
+        pool,
         method_arn,
         permitted,
         called_route,
@@ -77,7 +78,7 @@ pub fn response(decision: Decision<'_>, routes: &RouteTable) -> Response {
     policy.statement = statements;
 
     // The decision is consumed: the context takes the claims' strings.
-    let context = AuthorizerContext::from_claims(claims);
+    let context = AuthorizerContext::from_claims(claims, &pool.user_pool_id);
     let mut response = Response::default();
     response.principal_id = Some(context.sub.clone());
     response.policy_document = policy;

@@ -6,11 +6,13 @@ pub mod claims;
 pub mod context;
 pub mod cors;
 pub mod iam;
+pub mod issuer;
 pub mod routes;
 pub mod scopes;
 
 pub use claims::AccessTokenClaims;
 pub use context::{AuthorizerContext, ContextError};
 pub use cors::AllowedOrigins;
+pub use issuer::IssuerForm;
 pub use routes::{Method, PolicyPlan, Route, RouteError, RouteSet, RouteTable, Rule};
 pub use scopes::Scopes;

@@ -12,6 +12,7 @@ mod moto_interop;
 mod oauth_interop;
 mod policy_properties;
 mod policy_replay;
+mod pool_rules;
 mod readme_cargo_lambda;
 mod route_table_file;
 mod sign_in;

@@ -1,9 +1,9 @@
 //! The trusted pools' keys, one [`KeyStore`] per pool: read from a snapshot
-//! file shipped with the function, or fetched (at cold start when there is
-//! one pool, at a pool's first token when there are several), kept for the
-//! life of the process, refetched (at most once per cooldown, per pool) when
-//! a token names an unknown `kid`. A failed fetch keeps the cached keys and
-//! touches no other pool.
+//! file shipped with the function or fetched, at cold start when there is
+//! one pool and at a pool's first token when there are several; kept for
+//! the life of the process, refetched (at most once per cooldown, per pool)
+//! when a token names an unknown `kid`. A failed fetch, or a bad snapshot of
+//! one of several pools, keeps the cached keys and touches no other pool.
 
 use std::future::Future;
 use std::sync::{Arc, OnceLock, RwLock};
@@ -13,7 +13,7 @@ use reqwest::Url;
 use thiserror::Error;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use crate::jwks::PoolKeys;
 use crate::pools::{PoolIndex, Snapshot, TrustedPool, TrustedPools};
@@ -139,6 +139,10 @@ pub struct KeyStore<S> {
     /// The pool id, for the logs.
     pool: String,
     keys: RwLock<Arc<KeySet>>,
+    /// A snapshot to read at the pool's first token ([`KeyStore::lazy_snapshot`]).
+    snapshot: Option<Snapshot>,
+    /// Set once that snapshot has been read (or found unusable).
+    snapshot_read: OnceLock<()>,
     /// Held while fetching, so concurrent refetches merge into one; holds
     /// the time of the last fetch for the cooldown.
     last_fetch: Mutex<Option<Instant>>,
@@ -178,6 +182,15 @@ impl<S: JwksSource> KeyStore<S> {
         self
     }
 
+    /// Reads `snapshot` at the first call for the keys instead of now. A
+    /// file that is unusable then is logged as an error naming its variable
+    /// and file, and the pool starts without keys: its first token's `kid`
+    /// is unknown, so the keys are fetched (no cooldown has started).
+    pub fn lazy_snapshot(mut self, snapshot: Snapshot) -> Self {
+        self.snapshot = Some(snapshot);
+        self
+    }
+
     /// Starts from `keys` without fetching. The first token with a `kid`
     /// they lack refetches at once (no fetch has started a cooldown yet).
     pub fn with_keys(source: S, cooldown: Duration, keys: KeySet) -> Self {
@@ -185,16 +198,41 @@ impl<S: JwksSource> KeyStore<S> {
             source,
             pool: String::new(),
             keys: RwLock::new(Arc::new(keys)),
+            snapshot: None,
+            snapshot_read: OnceLock::new(),
             last_fetch: Mutex::new(None),
             cooldown,
         }
     }
 
-    /// The keys as they are now.
+    /// The keys as they are now (after reading a lazy snapshot, the first time).
     pub fn current(&self) -> Arc<KeySet> {
+        if let Some(snapshot) = &self.snapshot {
+            // Concurrent first callers wait for the one read.
+            self.snapshot_read
+                .get_or_init(|| self.read_lazy_snapshot(snapshot));
+        }
         match self.keys.read() {
             Ok(keys) => Arc::clone(&keys),
             Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    fn read_lazy_snapshot(&self, snapshot: &Snapshot) {
+        match read_snapshot(snapshot) {
+            Ok(keys) => self.replace(Arc::new(keys)),
+            Err(error) => error!(
+                pool = %self.pool,
+                %error,
+                "JWKS snapshot unusable; this pool's keys will be fetched"
+            ),
+        }
+    }
+
+    fn replace(&self, set: Arc<KeySet>) {
+        match self.keys.write() {
+            Ok(mut keys) => *keys = set,
+            Err(poisoned) => *poisoned.into_inner() = set,
         }
     }
 
@@ -224,10 +262,7 @@ impl<S: JwksSource> KeyStore<S> {
             Ok((set, skipped)) if !set.is_empty() => {
                 info!(pool = %self.pool, keys = set.len(), skipped, "JWKS loaded");
                 let set = Arc::new(set);
-                match self.keys.write() {
-                    Ok(mut keys) => *keys = Arc::clone(&set),
-                    Err(poisoned) => *poisoned.into_inner() = Arc::clone(&set),
-                }
+                self.replace(Arc::clone(&set));
                 set
             }
             Ok((_, skipped)) => {
@@ -255,30 +290,38 @@ pub struct KeyStores<S> {
 impl<S: JwksSource> KeyStores<S> {
     /// The stores at cold start, `source` giving each pool's JWKS source.
     ///
-    /// A pool with a snapshot reads it (a bad one stops start-up, naming its
-    /// variable and file). Without one, a single pool's keys are fetched now,
-    /// as before there were several pools: the fetch happens in the init
-    /// phase. With several pools nothing is fetched: each pool's first token
-    /// fetches its keys (no cooldown has started), so start-up costs the
-    /// same for 1 or 100 pools, and a pool that never sends a token, or
-    /// whose JWKS is down, costs nothing and blocks no one.
+    /// A single pool gets its keys now, as before there were several: its
+    /// snapshot is read (a bad one stops start-up, naming its variable and
+    /// file) or its JWKS fetched, in the init phase. With several pools
+    /// nothing is read or fetched: each pool's first token reads its
+    /// snapshot ([`KeyStore::lazy_snapshot`]) or fetches its keys (no
+    /// cooldown has started), so start-up costs about the same for 1 or 100
+    /// pools (even a file's existence check costs more than the 1.2× budget
+    /// allows; docs/performance.md), and a pool that never sends a token, or
+    /// whose JWKS or snapshot is bad, costs nothing and blocks no one.
     pub async fn start(
         pools: &TrustedPools,
         cooldown: Duration,
         mut source: impl FnMut(&TrustedPool) -> S,
     ) -> Result<Self, ConfigError> {
-        let fetch_now = pools.len() == 1;
+        let at_start = pools.len() == 1;
         let mut stores = Vec::with_capacity(pools.len());
         for pool in pools.pools() {
-            let keys = match &pool.jwks_file {
-                Some(snapshot) => read_snapshot(snapshot)?,
-                None => KeySet::default(),
+            let store = KeyStore::with_keys(source(pool), cooldown, KeySet::default())
+                .for_pool(&pool.user_pool_id);
+            let store = match (&pool.jwks_file, at_start) {
+                (Some(snapshot), true) => {
+                    let keys = Arc::new(read_snapshot(snapshot)?);
+                    store.replace(keys);
+                    store
+                }
+                (Some(snapshot), false) => store.lazy_snapshot(snapshot.clone()),
+                (None, true) => {
+                    store.prefetch().await;
+                    store
+                }
+                (None, false) => store,
             };
-            let store =
-                KeyStore::with_keys(source(pool), cooldown, keys).for_pool(&pool.user_pool_id);
-            if fetch_now && pool.jwks_file.is_none() {
-                store.prefetch().await;
-            }
             stores.push(store);
         }
         Ok(Self { stores })
@@ -517,16 +560,83 @@ mod tests {
     }
 
     fn pools(n: usize) -> TrustedPools {
-        let pools = (0..n)
-            .map(|i| TrustedPool {
+        pools_with_files(&vec![None; n])
+    }
+
+    /// One pool per entry of `files`, with that `jwks_file` (in `TRUSTED_POOLS`).
+    fn pools_with_files(files: &[Option<&std::path::Path>]) -> TrustedPools {
+        let pools = files
+            .iter()
+            .enumerate()
+            .map(|(i, file)| TrustedPool {
                 user_pool_id: format!("us-east-1_P{i}"),
                 issuers: vec![format!("https://issuer.example/{i}")],
                 client_ids: vec!["c".into()],
                 jwks_url: Url::parse(&format!("https://jwks.example/{i}")).unwrap(),
-                jwks_file: None,
+                jwks_file: file.map(|path| Snapshot {
+                    path: path.to_path_buf(),
+                    variable: "TRUSTED_POOLS",
+                }),
             })
             .collect();
         TrustedPools::new(pools).unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn several_pools_read_their_snapshots_at_first_use_only() {
+        let issuer = Issuer::generate("k1").unwrap();
+        let good = temp_file("key-store-good", issuer.jwks().to_string().as_bytes()).unwrap();
+        let dir = testkit::temp_dir("key-store-lazy").unwrap();
+        let missing = dir.path().join("written-after-start.json");
+        let bad = temp_file("key-store-bad", b"{\"keys\": [").unwrap();
+        let files = [Some(good.path()), Some(missing.as_path()), Some(bad.path())];
+        let fakes: Vec<_> = (0..3).map(|_| Arc::new(Fake::serving(&issuer))).collect();
+        let mut next = fakes.iter();
+        let stores = KeyStores::start(&pools_with_files(&files), REFETCH_COOLDOWN, |_| {
+            Arc::clone(next.next().unwrap())
+        })
+        .await
+        .expect("no snapshot is read at start, so none can fail it");
+
+        // Written after start: proves the file is read at first use.
+        std::fs::write(&missing, issuer.jwks().to_string()).unwrap();
+        assert!(stores.pool_keys(PoolIndex(0)).unwrap().get("k1").is_some());
+        assert!(stores.pool_keys(PoolIndex(1)).unwrap().get("k1").is_some());
+        std::fs::remove_file(&missing).unwrap();
+        assert!(
+            stores.pool_keys(PoolIndex(1)).unwrap().get("k1").is_some(),
+            "read once, then kept"
+        );
+
+        assert!(
+            stores.pool_keys(PoolIndex(2)).unwrap().is_empty(),
+            "a bad snapshot leaves its pool without keys"
+        );
+        assert!(
+            stores.refresh_for(PoolIndex(2), "k1").await,
+            "so its first token fetches at once"
+        );
+        let counts: Vec<usize> = fakes.iter().map(|f| f.count()).collect();
+        assert_eq!(counts, [0, 0, 1], "only the bad snapshot's pool fetched");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_single_pools_bad_snapshot_still_stops_start_up() {
+        let bad = temp_file("key-store-bad-single", b"[]").unwrap();
+        let issuer = Issuer::generate("k1").unwrap();
+        let fake = Arc::new(Fake::serving(&issuer));
+        let error = KeyStores::start(
+            &pools_with_files(&[Some(bad.path())]),
+            REFETCH_COOLDOWN,
+            |_| Arc::clone(&fake),
+        )
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+        let prefix = format!("TRUSTED_POOLS is invalid: {}: ", bad.path().display());
+        assert!(error.starts_with(&prefix), "{error}");
+        assert_eq!(fake.count(), 0);
     }
 
     #[tokio::test(start_paused = true)]

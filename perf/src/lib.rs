@@ -123,7 +123,7 @@ impl RigArgs {
         if let Some(n) = self.routes {
             rig = rig.with_routes(n.get());
         }
-        Ok(rig.with_pools(pools))
+        Ok(rig.with_pools(pools)?)
     }
 }
 

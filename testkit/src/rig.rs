@@ -227,24 +227,35 @@ impl Rig {
     /// Trusts `n` pools through `TRUSTED_POOLS` instead of the single-pool
     /// variables when `n` > 1: the rig's pool first (its issuer and JWKS as
     /// they are now, so call this after [`Rig::with_token_issuer`]), then
-    /// `n - 1` others ([`trusted_pools`]). A `JWKS_FILE` becomes every
-    /// pool's `jwks_file`.
-    pub fn with_pools(self, n: usize) -> Self {
+    /// `n - 1` others ([`trusted_pools`]). With a `JWKS_FILE`, every pool
+    /// gets a snapshot file of its own (a copy of that one), as pools with
+    /// their own keys would.
+    pub fn with_pools(mut self, n: usize) -> Result<Self, RigError> {
         if n <= 1 {
-            return self;
+            return Ok(self);
         }
         let snapshot = self
             .extra_env
             .iter()
             .find(|(name, _)| name == "JWKS_FILE")
             .map(|(_, file)| file.clone());
+        let mut files = Vec::new();
+        if let Some(first) = snapshot {
+            let jwks = std::fs::read(&first)?;
+            files.push(first);
+            for i in 1..n {
+                let file = temp_file(&format!("rig-jwks-{i}.json"), &jwks)?;
+                files.push(file.path().display().to_string());
+                self._files.push(file);
+            }
+        }
         let pools = trusted_pools(
             n,
             (POOL_ID, &[CLIENT_ID, OTHER_CLIENT_ID], &self.token_issuer),
             &self.jwks.jwks_url(),
-            snapshot.as_deref(),
+            &files,
         );
-        self.with_trusted_pools(pools)
+        Ok(self.with_trusted_pools(pools))
     }
 
     /// Sets `TRUSTED_POOLS` to `pools` (a JSON list) instead of the

@@ -11,7 +11,11 @@
 //! - one pool's JWKS down (403, 503, garbage, hanging, nothing listening):
 //!   start-up goes on, the other pool's tokens are allowed, the down
 //!   pool's refused;
-//! - the keys of a pool are fetched at its first token, once.
+//! - the keys of a pool are fetched at its first token, once;
+//! - per-pool snapshots (`jwks_file`): a good one serves its pool with no
+//!   fetch, a bad one is logged naming `TRUSTED_POOLS` and the file at its
+//!   pool's first token, whose keys are then fetched; with one pool, a bad
+//!   one stops start-up.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -20,7 +24,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use testkit::rig::{LAMBDA_ENV, SCOPE};
 use testkit::{
-    Issuer, JwksAnswer, JwksServer, Outcome, ROUTE_SCOPES, Running, m2m_claims, temp_file,
+    Issuer, JwksAnswer, JwksServer, Logs, Outcome, ROUTE_SCOPES, Running, m2m_claims, temp_file,
     token_event, unix_now,
 };
 
@@ -96,12 +100,16 @@ struct Function(Running);
 
 impl Function {
     async fn start(pools: &[Value]) -> Self {
+        Self::start_logging(pools, Logs::Hidden).await
+    }
+
+    async fn start_logging(pools: &[Value], logs: Logs) -> Self {
         let pools = Value::Array(pools.to_vec()).to_string();
         let env = [
             ("TRUSTED_POOLS", pools.as_str()),
             ("ROUTE_SCOPES", ROUTE_SCOPES),
         ];
-        let running = Running::spawn(binary().as_os_str(), &[], &env, false, |_| {})
+        let running = Running::spawn(binary().as_os_str(), &[], &env, logs, |_| {})
             .await
             .unwrap();
         Self(running)
@@ -247,33 +255,45 @@ async fn one_pool_whose_jwks_is_down_touches_no_other_pool() {
 }
 
 #[tokio::test]
-async fn snapshots_serve_their_own_pool_and_a_bad_one_stops_start_up_naming_it() {
+async fn snapshots_serve_their_own_pool_and_a_bad_one_only_costs_its_pool_a_fetch() {
     let a = Pool::serving(POOL_A, CLIENT_A, "kid-a").await;
     let b = Pool::serving(POOL_B, CLIENT_B, "kid-b").await;
     let snapshot = temp_file("trusted-pools-a.json", a.key.jwks().to_string().as_bytes()).unwrap();
+    let bad = temp_file("trusted-pools-bad.json", b"{\"keys\": [").unwrap();
     let mut entry_a = a.entry();
     entry_a["jwks_file"] = json!(snapshot.path());
-    let mut function = Function::start(&[entry_a, b.entry()]).await;
+    let mut entry_b = b.entry();
+    entry_b["jwks_file"] = json!(bad.path());
+    let mut function =
+        Function::start_logging(&[entry_a.clone(), entry_b.clone()], Logs::Captured).await;
+
     let context = allowed(&function.answer(&a.token()).await).unwrap().clone();
     assert_eq!(context["user_pool_id"], POOL_A);
-    allowed(&function.answer(&b.token()).await).unwrap();
     assert_eq!(a.jwks.fetches(), 0, "pool A's keys came from its snapshot");
-    assert_eq!(b.jwks.fetches(), 1);
     // A's snapshot does not verify B's tokens under A's issuer.
     assert!(unauthorized(
         &function.answer(&a.token_signed_by(&b.key, CLIENT_A)).await
     ));
-    function.stop().await;
+    let context = allowed(&function.answer(&b.token()).await).unwrap().clone();
+    assert_eq!(context["user_pool_id"], POOL_B);
+    assert_eq!(b.jwks.fetches(), 1, "B's bad snapshot: its keys fetched");
+    let logs = function.0.stop_and_read_logs().await.unwrap();
+    let named = format!("TRUSTED_POOLS is invalid: {}: ", bad.path().display());
+    assert!(logs.contains(&named), "{logs}");
+    let good = format!("TRUSTED_POOLS is invalid: {}", snapshot.path().display());
+    assert!(
+        !logs.contains(&good),
+        "A's snapshot is not reported: {logs}"
+    );
 
-    let bad = temp_file("trusted-pools-bad.json", b"{\"keys\": [").unwrap();
-    let mut entry_b = b.entry();
-    entry_b["jwks_file"] = json!(bad.path());
+    // One pool (TRUSTED_POOLS with one entry) reads its snapshot at start,
+    // as JWKS_FILE does: a bad one stops start-up.
     let output = tokio::process::Command::new(binary())
         .env_clear()
         // Never reached: start-up stops before the first poll.
         .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")
         .envs(LAMBDA_ENV)
-        .env("TRUSTED_POOLS", json!([a.entry(), entry_b]).to_string())
+        .env("TRUSTED_POOLS", json!([entry_b]).to_string())
         .env("ROUTE_SCOPES", ROUTE_SCOPES)
         .stdin(Stdio::null())
         .kill_on_drop(true)
@@ -288,6 +308,5 @@ async fn snapshots_serve_their_own_pool_and_a_bad_one_stops_start_up_naming_it()
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    let named = format!("TRUSTED_POOLS is invalid: {}: ", bad.path().display());
     assert!(logs.contains(&named), "{logs}");
 }

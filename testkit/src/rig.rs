@@ -143,6 +143,18 @@ pub struct Rig {
     trusted_pools: Option<String>,
 }
 
+/// What happens to a spawned function's log lines (stdout and stderr).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Logs {
+    /// Discarded.
+    Hidden,
+    /// Passed through to the caller's stdout and stderr.
+    Shown,
+    /// Kept for [`Running::stop_and_read_logs`]; for functions that log a
+    /// few lines only, as nothing reads the pipes before then.
+    Captured,
+}
+
 /// A running authorizer process and its emulator.
 pub struct Running {
     /// The Runtime API the process polls.
@@ -327,7 +339,12 @@ impl Rig {
         vars.push(("ROUTE_SCOPES", &self.routes));
         vars.extend(self.extra_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         vars.extend(env.iter().copied());
-        Running::spawn(program, args, &vars, self.show_logs, before_spawn).await
+        let logs = if self.show_logs {
+            Logs::Shown
+        } else {
+            Logs::Hidden
+        };
+        Running::spawn(program, args, &vars, logs, before_spawn).await
     }
 }
 
@@ -335,12 +352,11 @@ impl Running {
     /// Starts `program` with `args` against a fresh emulator, as Lambda
     /// starts a function: only [`LAMBDA_ENV`], the emulator's address and
     /// `env` in its environment; `before_spawn` queues the first events.
-    /// `show_logs` passes its output through.
     pub async fn spawn(
         program: &std::ffi::OsStr,
         args: &[std::ffi::OsString],
         env: &[(&str, &str)],
-        show_logs: bool,
+        logs: Logs,
         before_spawn: impl FnOnce(&RuntimeApi),
     ) -> Result<Self, RigError> {
         let api = RuntimeApi::start().await?;
@@ -354,9 +370,11 @@ impl Running {
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .kill_on_drop(true);
-        if !show_logs {
-            command.stdout(Stdio::null()).stderr(Stdio::null());
-        }
+        match logs {
+            Logs::Hidden => command.stdout(Stdio::null()).stderr(Stdio::null()),
+            Logs::Shown => &mut command,
+            Logs::Captured => command.stdout(Stdio::piped()).stderr(Stdio::piped()),
+        };
         let spawned_at = Instant::now();
         let child = command.spawn()?;
         Ok(Self {
@@ -409,6 +427,18 @@ impl Running {
         self.child.start_kill()?;
         self.child.wait().await?;
         Ok(())
+    }
+
+    /// Stops the process and returns what it wrote to stdout and stderr
+    /// (empty unless spawned with [`Logs::Captured`]).
+    pub async fn stop_and_read_logs(mut self) -> Result<String, RigError> {
+        self.child.start_kill()?;
+        let output = self.child.wait_with_output().await?;
+        Ok(format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
     }
 }
 

@@ -4,6 +4,10 @@
 //! function; each [`Rig::spawn`] starts the binary against a fresh
 //! [`RuntimeApi`] emulator, as Lambda starts a new execution environment.
 //!
+//! [`Running::spawn`] starts any binary that way with an environment of the
+//! caller's (the authorizer's trusted-pools tests), and [`Rig::with_pools`]
+//! trusts many pools at once (perf's cold start with 100 pools).
+//!
 //! The authorizer's start-up tests and perf's harnesses drive it.
 
 use std::path::PathBuf;

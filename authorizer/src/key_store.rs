@@ -182,10 +182,12 @@ impl<S: JwksSource> KeyStore<S> {
         self
     }
 
-    /// Reads `snapshot` at the first call for the keys instead of now. A
-    /// file that is unusable then is logged as an error naming its variable
-    /// and file, and the pool starts without keys: its first token's `kid`
-    /// is unknown, so the keys are fetched (no cooldown has started).
+    /// Reads `snapshot` at the pool's first token instead of now: the store
+    /// starts without keys, so that token's `kid` is unknown and
+    /// [`KeyStore::refresh_for`] reads the file (at the edge, never in the
+    /// decision). A file that is unusable then is logged as an error naming
+    /// its variable and file, and the keys are fetched instead (no cooldown
+    /// has started).
     pub fn lazy_snapshot(mut self, snapshot: Snapshot) -> Self {
         self.snapshot = Some(snapshot);
         self
@@ -205,28 +207,28 @@ impl<S: JwksSource> KeyStore<S> {
         }
     }
 
-    /// The keys as they are now (after reading a lazy snapshot, the first time).
+    /// The keys as they are now.
     pub fn current(&self) -> Arc<KeySet> {
-        if let Some(snapshot) = &self.snapshot {
-            // Concurrent first callers wait for the one read.
-            self.snapshot_read
-                .get_or_init(|| self.read_lazy_snapshot(snapshot));
-        }
         match self.keys.read() {
             Ok(keys) => Arc::clone(&keys),
             Err(poisoned) => Arc::clone(&poisoned.into_inner()),
         }
     }
 
-    fn read_lazy_snapshot(&self, snapshot: &Snapshot) {
-        match read_snapshot(snapshot) {
-            Ok(keys) => self.replace(Arc::new(keys)),
-            Err(error) => error!(
-                pool = %self.pool,
-                %error,
-                "JWKS snapshot unusable; this pool's keys will be fetched"
-            ),
-        }
+    /// Reads the lazy snapshot, the first time only.
+    fn read_lazy_snapshot(&self) {
+        let Some(snapshot) = &self.snapshot else {
+            return;
+        };
+        self.snapshot_read
+            .get_or_init(|| match read_snapshot(snapshot) {
+                Ok(keys) => self.replace(Arc::new(keys)),
+                Err(error) => error!(
+                    pool = %self.pool,
+                    %error,
+                    "JWKS snapshot unusable; this pool's keys will be fetched"
+                ),
+            });
     }
 
     fn replace(&self, set: Arc<KeySet>) {
@@ -237,9 +239,11 @@ impl<S: JwksSource> KeyStore<S> {
     }
 
     /// Refetches the keys for an unknown `kid`, unless another caller just
-    /// did or the cooldown has not passed. Returns the keys if they now hold `kid`.
+    /// did or the cooldown has not passed; the first time, a lazy snapshot
+    /// is read instead if it holds `kid`. Returns the keys if they now hold `kid`.
     pub async fn refresh_for(&self, kid: &str) -> Option<Arc<KeySet>> {
         let mut last = self.last_fetch.lock().await;
+        self.read_lazy_snapshot();
         let keys = self.current();
         if keys.get(kid).is_some() {
             return Some(keys);
@@ -598,23 +602,25 @@ mod tests {
         .await
         .expect("no snapshot is read at start, so none can fail it");
 
+        assert!(
+            stores.pool_keys(PoolIndex(0)).unwrap().is_empty(),
+            "no keys before the pool's first token"
+        );
         // Written after start: proves the file is read at first use.
         std::fs::write(&missing, issuer.jwks().to_string()).unwrap();
-        assert!(stores.pool_keys(PoolIndex(0)).unwrap().get("k1").is_some());
-        assert!(stores.pool_keys(PoolIndex(1)).unwrap().get("k1").is_some());
+        for pool in [PoolIndex(0), PoolIndex(1)] {
+            assert!(stores.refresh_for(pool, "k1").await, "{pool:?}'s snapshot");
+            assert!(stores.pool_keys(pool).unwrap().get("k1").is_some());
+        }
         std::fs::remove_file(&missing).unwrap();
         assert!(
-            stores.pool_keys(PoolIndex(1)).unwrap().get("k1").is_some(),
+            stores.refresh_for(PoolIndex(1), "k1").await,
             "read once, then kept"
         );
 
         assert!(
-            stores.pool_keys(PoolIndex(2)).unwrap().is_empty(),
-            "a bad snapshot leaves its pool without keys"
-        );
-        assert!(
             stores.refresh_for(PoolIndex(2), "k1").await,
-            "so its first token fetches at once"
+            "a bad snapshot: its pool's keys are fetched at once"
         );
         let counts: Vec<usize> = fakes.iter().map(|f| f.count()).collect();
         assert_eq!(counts, [0, 0, 1], "only the bad snapshot's pool fetched");

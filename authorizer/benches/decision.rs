@@ -18,6 +18,11 @@
 //! size cap (10,000 scopes, 100 KB), the largest token API Gateway can pass,
 //! route matching on 10,000 scopes, and a valid decision against 200 routes.
 //!
+//! Group `pools`: the full decision with 1 trusted pool and with 100 (each
+//! with its own issuer, client and key set), for a token of the first and
+//! of the last pool: selecting the pool is one hash lookup, so the three
+//! cost the same.
+//!
 //! `scripts/bench` runs this and prints throughputs and the ratios.
 
 use std::collections::HashMap;
@@ -386,7 +391,7 @@ fn parts(c: &mut Criterion) {
     let token = fx.token(&fx.claims(SEED_SCOPE));
     let event_json = event(&token);
     let authorizer = fx.authorizer(SEED_ROUTES);
-    let verifier = Verifier::new(ISSUER.to_string(), vec![CLIENT.to_string()]);
+    let verifier = Verifier::new(authorizer.pools().clone());
     let payload = URL_SAFE_NO_PAD
         .decode(token.split('.').nth(1).expect("payload"))
         .expect("base64url");
@@ -605,20 +610,9 @@ fn paired_http() {
     );
 }
 
-/// Runs the paired measurement under `cargo bench` unless the command line
-/// filters it out (`cargo bench -- pathological`).
-fn wants_paired() -> bool {
-    wants("warm/paired")
-}
-
-/// Runs the 2.0-against-TOKEN pairing for the same filters, and for the
-/// full decisions' (`cargo bench -- warm/full_decision`).
-fn wants_paired_http() -> bool {
-    wants("warm/paired_http") || wants("warm/full_decision_http")
-}
-
-/// True under `cargo bench` unless the command line's filters leave `name` out.
-fn wants(name: &str) -> bool {
+/// Runs the paired measurement `name` (e.g. `warm/paired`) under `cargo
+/// bench` unless the command line filters it out (`cargo bench -- pathological`).
+fn wants_paired(name: &str) -> bool {
     let args: Vec<String> = std::env::args().skip(1).collect();
     // `cargo test --benches` runs this without `--bench`: criterion's test mode.
     if !args.iter().any(|a| a == "--bench") || args.iter().any(|a| a == "--test" || a == "--list") {
@@ -665,15 +659,164 @@ fn route_table(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, warm, pathological, parts, route_table);
+/// `TRUSTED_POOLS` for `n` pools `us-east-1_Bench<i>`, each with its own client.
+fn trusted_pools(n: usize) -> String {
+    let pools: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "user_pool_id": format!("us-east-1_Bench{i:04}"),
+                "client_ids": [format!("client{i:04}")],
+            })
+        })
+        .collect();
+    serde_json::Value::Array(pools).to_string()
+}
+
+/// The pool counts and token pools the `pools` group measures.
+const POOL_CASES: [(usize, usize); 3] = [(1, 0), (100, 0), (100, 99)];
+
+/// An authorizer trusting `n` pools, a key set per pool, and the event of
+/// a valid token of pool `of`.
+struct Pools {
+    authorizer: Authorizer,
+    keys: Vec<KeySet>,
+    event: String,
+    now: i64,
+}
+
+impl Pools {
+    fn new(fx: &Fixture, n: usize, of: usize) -> Self {
+        let vars = HashMap::from([
+            ("TRUSTED_POOLS", trusted_pools(n)),
+            ("ROUTE_SCOPES", SEED_ROUTES.to_string()),
+        ]);
+        let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("config");
+        // One key set per pool (the same key: generating 100 is slow and
+        // does not change what is measured).
+        let keys: Vec<KeySet> = (0..n)
+            .map(|_| {
+                KeySet::from_jwks(fx.issuer.jwks().to_string().as_bytes())
+                    .expect("JWKS")
+                    .0
+            })
+            .collect();
+        let pool = format!("us-east-1_Bench{of:04}");
+        let iss = format!("https://issuer-cognito-idp.us-east-1.amazonaws.com/{pool}");
+        let claims = m2m_claims(&iss, &format!("client{of:04}"), SEED_SCOPE, fx.now, 3_600);
+        let pools = Self {
+            authorizer: Authorizer::new(&config),
+            keys,
+            event: event(&fx.token(&claims)),
+            now: fx.now,
+        };
+        assert!(
+            pools.decide().is_some(),
+            "{n} pools: the token of pool {of} is accepted"
+        );
+        pools
+    }
+
+    /// The whole answer, serialized.
+    fn decide(&self) -> Option<Vec<u8>> {
+        let decision = self
+            .authorizer
+            .decide(black_box(&self.event), &self.keys, self.now)
+            .ok()?;
+        serde_json::to_vec(&policy::response(decision, self.authorizer.routes())).ok()
+    }
+}
+
+/// The whole decision with 1 and 100 trusted pools.
+fn pools(c: &mut Criterion) {
+    let fx = Fixture::new();
+    let mut group = c.benchmark_group("pools");
+    group.throughput(Throughput::Elements(1));
+    for (n, of) in POOL_CASES {
+        let pools = Pools::new(&fx, n, of);
+        group.bench_function(
+            format!("full_decision_{n:03}_pools_token_of_pool_{of}"),
+            |b| b.iter(|| pools.decide()),
+        );
+    }
+    group.finish();
+}
+
+/// The `pools` cases timed in alternating blocks (as [`paired`] does), so a
+/// noisy neighbour slows all three alike: the median per-round ratio of
+/// each 100-pool case to the 1-pool case.
+fn pools_paired() {
+    const ROUNDS: usize = 400;
+    const BLOCK: u32 = 32;
+    let fx = Fixture::new();
+    let cases: Vec<Pools> = POOL_CASES
+        .iter()
+        .map(|&(n, of)| Pools::new(&fx, n, of))
+        .collect();
+    let block = |which: usize| {
+        let start = std::time::Instant::now();
+        for _ in 0..BLOCK {
+            black_box(cases[which].decide());
+        }
+        start.elapsed().as_secs_f64() / f64::from(BLOCK)
+    };
+    for which in 0..cases.len() {
+        for _ in 0..20 {
+            block(which);
+        }
+    }
+    let mut times = vec![Vec::new(); cases.len()];
+    for round in 0..ROUNDS {
+        for k in 0..cases.len() {
+            let which = (round + k) % cases.len();
+            times[which].push(block(which));
+        }
+    }
+    let sorted = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v
+    };
+    let q = |v: &[f64], p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+    let mut line = format!("pools/paired: {ROUNDS} rounds of {BLOCK}-call blocks;");
+    for (i, &(n, of)) in POOL_CASES.iter().enumerate() {
+        let median = q(&sorted(times[i].clone()), 0.5);
+        line.push_str(&format!(
+            " {n} pools, token of pool {of}: median {:.1} µs",
+            median * 1e6
+        ));
+        if i > 0 {
+            let ratios = sorted(
+                times[i]
+                    .iter()
+                    .zip(&times[0])
+                    .map(|(t, one)| t / one)
+                    .collect(),
+            );
+            line.push_str(&format!(
+                " (per-round time ratio to 1 pool: median {:.3}, p10 {:.3}, p90 {:.3})",
+                q(&ratios, 0.5),
+                q(&ratios, 0.1),
+                q(&ratios, 0.9)
+            ));
+        }
+        line.push(';');
+    }
+    println!("{line}");
+}
+
+criterion_group!(benches, warm, pathological, parts, route_table, pools);
 
 fn main() {
     benches();
-    if wants_paired() {
+    if wants_paired("warm/paired") {
         paired();
     }
-    if wants_paired_http() {
+    // The 2.0-against-TOKEN pairing runs for its own name and for the full
+    // decisions' (`cargo bench -- warm/full_decision`).
+    if wants_paired("warm/paired_http") || wants_paired("warm/full_decision_http") {
         paired_http();
+    }
+    if wants_paired("pools/paired") {
+        pools_paired();
     }
     Criterion::default().configure_from_args().final_summary();
 }

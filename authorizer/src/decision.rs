@@ -4,11 +4,13 @@ use shared::stage::path_without_stage;
 use shared::{AccessTokenClaims, RouteSet, RouteTable, Scopes};
 use thiserror::Error;
 
+use crate::Config;
 use crate::arn::{ArnError, MethodArn};
 use crate::config::HttpAnswers;
 use crate::event::{self, BadEvent, CalledRoute, Payload};
-use crate::verify::{TokenError, Verifier};
-use crate::{Config, KeySet};
+use crate::jwks::PoolKeys;
+use crate::pools::{PoolIndex, TrustedPool};
+use crate::verify::{TokenError, Verified, Verifier};
 
 /// Why a request is answered `Unauthorized`.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -39,6 +41,8 @@ impl Rejection {
 pub struct Decision<'e> {
     /// The verified claims.
     pub claims: AccessTokenClaims,
+    /// The pool that issued the token (its `iss` selected it, its key verified it).
+    pub pool: &'e TrustedPool,
     /// The called method's ARN (a 2.0 event's `routeArn`).
     pub method_arn: MethodArn<'e>,
     /// The kind of API that asked, hence the answer it expects.
@@ -74,7 +78,7 @@ impl Authorizer {
     /// An authorizer that takes `config` over (at start-up: no copy of the route table).
     pub fn from_config(config: Config) -> Self {
         Self {
-            verifier: Verifier::new(config.issuer, config.client_ids),
+            verifier: Verifier::new(config.pools),
             routes: config.routes,
             http_answers: config.http_answers,
         }
@@ -91,16 +95,24 @@ impl Authorizer {
     }
 
     /// Decides on one authorizer event (its JSON text) at `now` (Unix seconds).
+    /// The trusted pools.
+    pub fn pools(&self) -> &crate::pools::TrustedPools {
+        self.verifier.pools()
+    }
+
+    /// Decides on one authorizer event (its JSON text) at `now` (Unix
+    /// seconds), with the keys of the pool the token's `iss` selects.
     pub fn decide<'e>(
-        &self,
+        &'e self,
         event: &'e str,
-        keys: &KeySet,
+        keys: &impl PoolKeys,
         now: i64,
     ) -> Result<Decision<'e>, Rejection> {
         let event = event::parse(event)?;
         let payload = event.payload();
         let token = event::bearer_token(&event.authorization).ok_or(TokenError::NotBearer)?;
-        let claims = self.verifier.verify(token, keys, now)?;
+        let Verified { pool, claims } = self.verifier.verify(token, keys, now)?;
+        let pool = self.pools().get(pool).ok_or(TokenError::Issuer)?;
         let method_arn = MethodArn::parse(event.method_arn)?;
         let permitted = self.routes.permitted(
             Scopes::new(claims.scope.as_deref().unwrap_or("")),
@@ -123,10 +135,19 @@ impl Authorizer {
         };
         Ok(Decision {
             claims,
+            pool,
             method_arn,
             payload,
             permitted,
             called_route,
         })
+    }
+
+    /// The pool whose keys the event's token needs, if its `iss` selects one:
+    /// where to refetch when [`Rejection::unknown_kid`] says a key is missing.
+    pub fn pool_of(&self, event: &str) -> Option<PoolIndex> {
+        let event = event::parse(event).ok()?;
+        let token = event::bearer_token(&event.authorization)?;
+        self.verifier.pool_of(token)
     }
 }

@@ -1,10 +1,13 @@
-//! Parsing a JWKS document into verification keys, once per fetch.
+//! Parsing a JWKS document into verification keys, once per fetch, and
+//! how the decision core finds the key set of the pool a token names.
 
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use thiserror::Error;
+
+use crate::pools::PoolIndex;
 
 /// Why a JWKS document was refused as a whole.
 #[derive(Debug, Error)]
@@ -67,6 +70,38 @@ impl KeySet {
     /// True if there is no usable key.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
+    }
+}
+
+/// The key sets of the trusted pools by [`PoolIndex`]: what the pure
+/// decision core reads its keys from. Looking up one pool costs the same
+/// however many pools there are.
+pub trait PoolKeys {
+    /// A key set as this source hands it out (borrowed, or shared).
+    type Keys<'a>: std::ops::Deref<Target = KeySet>
+    where
+        Self: 'a;
+
+    /// The keys of `pool` as they are now; `None` if it has none.
+    fn pool_keys(&self, pool: PoolIndex) -> Option<Self::Keys<'_>>;
+}
+
+/// One key set is the keys of a single-pool configuration: pool 0's only,
+/// so a second pool's tokens can never be verified with them.
+impl PoolKeys for KeySet {
+    type Keys<'a> = &'a KeySet;
+
+    fn pool_keys(&self, pool: PoolIndex) -> Option<&KeySet> {
+        (pool.0 == 0).then_some(self)
+    }
+}
+
+/// One key set per pool, in configuration order.
+impl PoolKeys for Vec<KeySet> {
+    type Keys<'a> = &'a KeySet;
+
+    fn pool_keys(&self, pool: PoolIndex) -> Option<&KeySet> {
+        self.get(pool.0)
     }
 }
 

@@ -1,10 +1,11 @@
-//! The user pool's keys: fetched at cold start (or read from a snapshot
-//! file shipped with the function), kept for the life of the process,
-//! refetched (at most once per cooldown) when a token names an unknown
-//! `kid`. A failed refetch keeps the cached keys.
+//! The trusted pools' keys, one [`KeyStore`] per pool: read from a snapshot
+//! file shipped with the function or fetched, at cold start when there is
+//! one pool and at a pool's first token when there are several; kept for
+//! the life of the process, refetched (at most once per cooldown, per pool)
+//! when a token names an unknown `kid`. A failed fetch, or a bad snapshot of
+//! one of several pools, keeps the cached keys and touches no other pool.
 
 use std::future::Future;
-use std::path::Path;
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
@@ -12,8 +13,10 @@ use reqwest::Url;
 use thiserror::Error;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
+use crate::jwks::PoolKeys;
+use crate::pools::{PoolIndex, Snapshot, TrustedPool, TrustedPools};
 use crate::{ConfigError, KeySet};
 
 /// Time allowed for one JWKS fetch, connection included.
@@ -53,21 +56,31 @@ pub trait JwksSource: Send + Sync {
 pub struct HttpJwks {
     /// Built at the first fetch: building it loads the trusted roots (about
     /// 3 ms with the system bundle), which a snapshot start never needs.
-    client: OnceLock<reqwest::Client>,
+    client: JwksClient,
     url: Url,
 }
+
+/// The HTTP client the pools' JWKS sources share ([`HttpJwks::with_client`]),
+/// so the trusted roots are loaded once however many pools there are.
+#[derive(Debug, Clone, Default)]
+pub struct JwksClient(Arc<OnceLock<reqwest::Client>>);
 
 impl HttpJwks {
     /// A source for `url`, with [`FETCH_TIMEOUT`] on every request.
     pub fn new(url: Url) -> Self {
+        Self::with_client(url, &JwksClient::default())
+    }
+
+    /// A source for `url` that uses `client` (shared with other pools' sources).
+    pub fn with_client(url: Url, client: &JwksClient) -> Self {
         Self {
-            client: OnceLock::new(),
+            client: client.clone(),
             url,
         }
     }
 
     fn client(&self) -> Result<&reqwest::Client, FetchError> {
-        if let Some(client) = self.client.get() {
+        if let Some(client) = self.client.0.get() {
             return Ok(client);
         }
         let client = reqwest::Client::builder()
@@ -75,7 +88,7 @@ impl HttpJwks {
             .connect_timeout(FETCH_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        Ok(self.client.get_or_init(|| client))
+        Ok(self.client.0.get_or_init(|| client))
     }
 }
 
@@ -99,12 +112,14 @@ impl JwksSource for HttpJwks {
     }
 }
 
-/// Reads a JWKS snapshot (`JWKS_FILE`): a JWKS document shipped with the
-/// function. A file that cannot be read or parsed, or that holds no usable
-/// RS256 key, is a configuration error naming the variable and the file.
-pub fn read_snapshot(path: &Path) -> Result<KeySet, ConfigError> {
+/// Reads a JWKS snapshot (`JWKS_FILE`, or a pool's `jwks_file` in
+/// `TRUSTED_POOLS`): a JWKS document shipped with the function. A file that
+/// cannot be read or parsed, or that holds no usable RS256 key, is a
+/// configuration error naming the variable and the file.
+pub fn read_snapshot(snapshot: &Snapshot) -> Result<KeySet, ConfigError> {
+    let path = &snapshot.path;
     let invalid = |reason: String| ConfigError::Invalid {
-        name: "JWKS_FILE",
+        name: snapshot.variable,
         reason: format!("{}: {reason}", path.display()),
     };
     let body = std::fs::read(path).map_err(|e| invalid(e.to_string()))?;
@@ -118,10 +133,16 @@ pub fn read_snapshot(path: &Path) -> Result<KeySet, ConfigError> {
     Ok(keys)
 }
 
-/// The cached key set and the refetch policy around it.
+/// One pool's cached key set and the refetch policy around it.
 pub struct KeyStore<S> {
     source: S,
+    /// The pool id, for the logs.
+    pool: String,
     keys: RwLock<Arc<KeySet>>,
+    /// A snapshot to read at the pool's first token ([`KeyStore::lazy_snapshot`]).
+    snapshot: Option<Snapshot>,
+    /// Set once that snapshot has been read (or found unusable).
+    snapshot_read: OnceLock<()>,
     /// Held while fetching, so concurrent refetches merge into one; holds
     /// the time of the last fetch for the cooldown.
     last_fetch: Mutex<Option<Instant>>,
@@ -132,10 +153,14 @@ impl<S: JwksSource> KeyStore<S> {
     /// Fetches the keys once (a failure leaves the set empty and is logged).
     pub async fn load(source: S, cooldown: Duration) -> Self {
         let store = Self::with_keys(source, cooldown, KeySet::default());
-        let mut last = store.last_fetch.lock().await;
-        store.fetch(&mut last).await;
-        drop(last);
+        store.prefetch().await;
         store
+    }
+
+    /// Fetches the keys now, starting the cooldown (a failure is logged).
+    async fn prefetch(&self) {
+        let mut last = self.last_fetch.lock().await;
+        self.fetch(&mut last).await;
     }
 
     /// The keys at cold start: from the snapshot file if there is one (no
@@ -143,12 +168,29 @@ impl<S: JwksSource> KeyStore<S> {
     pub async fn start(
         source: S,
         cooldown: Duration,
-        snapshot: Option<&Path>,
+        snapshot: Option<&Snapshot>,
     ) -> Result<Self, ConfigError> {
         match snapshot {
-            Some(path) => Ok(Self::with_keys(source, cooldown, read_snapshot(path)?)),
+            Some(snapshot) => Ok(Self::with_keys(source, cooldown, read_snapshot(snapshot)?)),
             None => Ok(Self::load(source, cooldown).await),
         }
+    }
+
+    /// Names the pool in this store's log lines.
+    pub fn for_pool(mut self, user_pool_id: &str) -> Self {
+        self.pool = user_pool_id.to_string();
+        self
+    }
+
+    /// Reads `snapshot` at the pool's first token instead of now: the store
+    /// starts without keys, so that token's `kid` is unknown and
+    /// [`KeyStore::refresh_for`] reads the file (at the edge, never in the
+    /// decision). A file that is unusable then is logged as an error naming
+    /// its variable and file, and the keys are fetched instead (no cooldown
+    /// has started).
+    pub fn lazy_snapshot(mut self, snapshot: Snapshot) -> Self {
+        self.snapshot = Some(snapshot);
+        self
     }
 
     /// Starts from `keys` without fetching. The first token with a `kid`
@@ -156,7 +198,10 @@ impl<S: JwksSource> KeyStore<S> {
     pub fn with_keys(source: S, cooldown: Duration, keys: KeySet) -> Self {
         Self {
             source,
+            pool: String::new(),
             keys: RwLock::new(Arc::new(keys)),
+            snapshot: None,
+            snapshot_read: OnceLock::new(),
             last_fetch: Mutex::new(None),
             cooldown,
         }
@@ -170,16 +215,41 @@ impl<S: JwksSource> KeyStore<S> {
         }
     }
 
+    /// Reads the lazy snapshot, the first time only.
+    fn read_lazy_snapshot(&self) {
+        let Some(snapshot) = &self.snapshot else {
+            return;
+        };
+        self.snapshot_read
+            .get_or_init(|| match read_snapshot(snapshot) {
+                Ok(keys) => self.replace(Arc::new(keys)),
+                Err(error) => error!(
+                    pool = %self.pool,
+                    %error,
+                    "JWKS snapshot unusable; this pool's keys will be fetched"
+                ),
+            });
+    }
+
+    fn replace(&self, set: Arc<KeySet>) {
+        match self.keys.write() {
+            Ok(mut keys) => *keys = set,
+            Err(poisoned) => *poisoned.into_inner() = set,
+        }
+    }
+
     /// Refetches the keys for an unknown `kid`, unless another caller just
-    /// did or the cooldown has not passed. Returns the keys if they now hold `kid`.
+    /// did or the cooldown has not passed; the first time, a lazy snapshot
+    /// is read instead if it holds `kid`. Returns the keys if they now hold `kid`.
     pub async fn refresh_for(&self, kid: &str) -> Option<Arc<KeySet>> {
         let mut last = self.last_fetch.lock().await;
+        self.read_lazy_snapshot();
         let keys = self.current();
         if keys.get(kid).is_some() {
             return Some(keys);
         }
         if last.is_some_and(|at| at.elapsed() < self.cooldown) {
-            info!("unknown kid; JWKS refetch skipped during cooldown");
+            info!(pool = %self.pool, "unknown kid; JWKS refetch skipped during cooldown");
             return None;
         }
         let keys = self.fetch(&mut last).await;
@@ -194,26 +264,100 @@ impl<S: JwksSource> KeyStore<S> {
         };
         match fetched {
             Ok((set, skipped)) if !set.is_empty() => {
-                info!(keys = set.len(), skipped, "JWKS loaded");
+                info!(pool = %self.pool, keys = set.len(), skipped, "JWKS loaded");
                 let set = Arc::new(set);
-                match self.keys.write() {
-                    Ok(mut keys) => *keys = Arc::clone(&set),
-                    Err(poisoned) => *poisoned.into_inner() = Arc::clone(&set),
-                }
+                self.replace(Arc::clone(&set));
                 set
             }
             Ok((_, skipped)) => {
                 warn!(
+                    pool = %self.pool,
                     skipped,
                     "JWKS has no usable RS256 key; keeping the cached keys"
                 );
                 self.current()
             }
             Err(error) => {
-                warn!(%error, "JWKS fetch failed; keeping the cached keys");
+                warn!(pool = %self.pool, %error, "JWKS fetch failed; keeping the cached keys");
                 self.current()
             }
         }
+    }
+}
+
+/// Every trusted pool's [`KeyStore`], by [`PoolIndex`]: what the decision
+/// core reads keys from ([`PoolKeys`]) and where an unknown `kid` is refetched.
+pub struct KeyStores<S> {
+    stores: Vec<KeyStore<S>>,
+}
+
+impl<S: JwksSource> KeyStores<S> {
+    /// The stores at cold start, `source` giving each pool's JWKS source.
+    ///
+    /// A single pool gets its keys now, as before there were several: its
+    /// snapshot is read (a bad one stops start-up, naming its variable and
+    /// file) or its JWKS fetched, in the init phase. With several pools
+    /// nothing is read or fetched: each pool's first token reads its
+    /// snapshot ([`KeyStore::lazy_snapshot`]) or fetches its keys (no
+    /// cooldown has started), so start-up costs about the same for 1 or 100
+    /// pools (even a file's existence check costs more than the 1.2× budget
+    /// allows; docs/performance.md), and a pool that never sends a token, or
+    /// whose JWKS or snapshot is bad, costs nothing and blocks no one.
+    pub async fn start(
+        pools: &TrustedPools,
+        cooldown: Duration,
+        mut source: impl FnMut(&TrustedPool) -> S,
+    ) -> Result<Self, ConfigError> {
+        let at_start = pools.len() == 1;
+        let mut stores = Vec::with_capacity(pools.len());
+        for pool in pools.pools() {
+            let store = KeyStore::with_keys(source(pool), cooldown, KeySet::default())
+                .for_pool(&pool.user_pool_id);
+            let store = match (&pool.jwks_file, at_start) {
+                (Some(snapshot), true) => {
+                    let keys = Arc::new(read_snapshot(snapshot)?);
+                    store.replace(keys);
+                    store
+                }
+                (Some(snapshot), false) => store.lazy_snapshot(snapshot.clone()),
+                (None, true) => {
+                    store.prefetch().await;
+                    store
+                }
+                (None, false) => store,
+            };
+            stores.push(store);
+        }
+        Ok(Self { stores })
+    }
+
+    /// Refetches `pool`'s keys for an unknown `kid` under that pool's
+    /// cooldown; true if they now hold it. Other pools are not touched.
+    pub async fn refresh_for(&self, pool: PoolIndex, kid: &str) -> bool {
+        match self.stores.get(pool.0) {
+            Some(store) => store.refresh_for(kid).await.is_some(),
+            None => false,
+        }
+    }
+}
+
+/// A single pool's store.
+impl<S> From<KeyStore<S>> for KeyStores<S> {
+    fn from(store: KeyStore<S>) -> Self {
+        Self {
+            stores: vec![store],
+        }
+    }
+}
+
+impl<S: JwksSource> PoolKeys for KeyStores<S> {
+    type Keys<'a>
+        = Arc<KeySet>
+    where
+        S: 'a;
+
+    fn pool_keys(&self, pool: PoolIndex) -> Option<Arc<KeySet>> {
+        self.stores.get(pool.0).map(KeyStore::current)
     }
 }
 
@@ -334,6 +478,13 @@ mod tests {
         assert!(store.refresh_for("k1").await.is_some());
     }
 
+    fn jwks_file(path: &std::path::Path) -> Snapshot {
+        Snapshot {
+            path: path.to_path_buf(),
+            variable: "JWKS_FILE",
+        }
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_snapshot_starts_without_fetching_and_an_unknown_kid_refetches_at_once() {
         let old = Issuer::generate("old").unwrap();
@@ -343,9 +494,13 @@ mod tests {
         let fake = Arc::new(Fake::serving(&old));
         fake.set(Ok(both.to_string().into_bytes()));
 
-        let store = KeyStore::start(Arc::clone(&fake), REFETCH_COOLDOWN, Some(file.path()))
-            .await
-            .unwrap();
+        let store = KeyStore::start(
+            Arc::clone(&fake),
+            REFETCH_COOLDOWN,
+            Some(&jwks_file(file.path())),
+        )
+        .await
+        .unwrap();
         assert_eq!(fake.count(), 0, "the snapshot replaces the start-up fetch");
         assert!(store.current().get("old").is_some());
 
@@ -395,15 +550,162 @@ mod tests {
                 |f| f.path().to_path_buf(),
             );
             let fake = Arc::new(Fake::serving(&issuer));
-            let error = KeyStore::start(Arc::clone(&fake), REFETCH_COOLDOWN, Some(&path))
-                .await
-                .err()
-                .unwrap_or_else(|| panic!("{name}: accepted"))
-                .to_string();
+            let error =
+                KeyStore::start(Arc::clone(&fake), REFETCH_COOLDOWN, Some(&jwks_file(&path)))
+                    .await
+                    .err()
+                    .unwrap_or_else(|| panic!("{name}: accepted"))
+                    .to_string();
             let prefix = format!("JWKS_FILE is invalid: {}: ", path.display());
             assert!(error.starts_with(&prefix), "{name}: {error}");
             assert!(error.contains(reason), "{name}: {error}");
             assert_eq!(fake.count(), 0, "{name}: no fetch instead");
         }
+    }
+
+    fn pools(n: usize) -> TrustedPools {
+        pools_with_files(&vec![None; n])
+    }
+
+    /// One pool per entry of `files`, with that `jwks_file` (in `TRUSTED_POOLS`).
+    fn pools_with_files(files: &[Option<&std::path::Path>]) -> TrustedPools {
+        let pools = files
+            .iter()
+            .enumerate()
+            .map(|(i, file)| TrustedPool {
+                user_pool_id: format!("us-east-1_P{i}"),
+                issuers: vec![format!("https://issuer.example/{i}")],
+                client_ids: vec!["c".into()],
+                jwks_url: Url::parse(&format!("https://jwks.example/{i}")).unwrap(),
+                jwks_file: file.map(|path| Snapshot {
+                    path: path.to_path_buf(),
+                    variable: "TRUSTED_POOLS",
+                }),
+            })
+            .collect();
+        TrustedPools::new(pools).unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn several_pools_read_their_snapshots_at_first_use_only() {
+        let issuer = Issuer::generate("k1").unwrap();
+        let good = temp_file("key-store-good", issuer.jwks().to_string().as_bytes()).unwrap();
+        let dir = testkit::temp_dir("key-store-lazy").unwrap();
+        let missing = dir.path().join("written-after-start.json");
+        let bad = temp_file("key-store-bad", b"{\"keys\": [").unwrap();
+        let files = [Some(good.path()), Some(missing.as_path()), Some(bad.path())];
+        let fakes: Vec<_> = (0..3).map(|_| Arc::new(Fake::serving(&issuer))).collect();
+        let mut next = fakes.iter();
+        let stores = KeyStores::start(&pools_with_files(&files), REFETCH_COOLDOWN, |_| {
+            Arc::clone(next.next().unwrap())
+        })
+        .await
+        .expect("no snapshot is read at start, so none can fail it");
+
+        assert!(
+            stores.pool_keys(PoolIndex(0)).unwrap().is_empty(),
+            "no keys before the pool's first token"
+        );
+        // Written after start: proves the file is read at first use.
+        std::fs::write(&missing, issuer.jwks().to_string()).unwrap();
+        for pool in [PoolIndex(0), PoolIndex(1)] {
+            assert!(stores.refresh_for(pool, "k1").await, "{pool:?}'s snapshot");
+            assert!(stores.pool_keys(pool).unwrap().get("k1").is_some());
+        }
+        std::fs::remove_file(&missing).unwrap();
+        assert!(
+            stores.refresh_for(PoolIndex(1), "k1").await,
+            "read once, then kept"
+        );
+
+        assert!(
+            stores.refresh_for(PoolIndex(2), "k1").await,
+            "a bad snapshot: its pool's keys are fetched at once"
+        );
+        let counts: Vec<usize> = fakes.iter().map(|f| f.count()).collect();
+        assert_eq!(counts, [0, 0, 1], "only the bad snapshot's pool fetched");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_single_pools_bad_snapshot_still_stops_start_up() {
+        let bad = temp_file("key-store-bad-single", b"[]").unwrap();
+        let issuer = Issuer::generate("k1").unwrap();
+        let fake = Arc::new(Fake::serving(&issuer));
+        let error = KeyStores::start(
+            &pools_with_files(&[Some(bad.path())]),
+            REFETCH_COOLDOWN,
+            |_| Arc::clone(&fake),
+        )
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+        let prefix = format!("TRUSTED_POOLS is invalid: {}: ", bad.path().display());
+        assert!(error.starts_with(&prefix), "{error}");
+        assert_eq!(fake.count(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_pool_fetches_at_start_several_fetch_at_first_use() {
+        let issuer = Issuer::generate("k1").unwrap();
+        let one = Arc::new(Fake::serving(&issuer));
+        let stores = KeyStores::start(&pools(1), REFETCH_COOLDOWN, |_| Arc::clone(&one))
+            .await
+            .unwrap();
+        assert_eq!(one.count(), 1);
+        assert!(stores.pool_keys(PoolIndex(0)).unwrap().get("k1").is_some());
+
+        let fakes: Vec<_> = (0..3).map(|_| Arc::new(Fake::serving(&issuer))).collect();
+        let mut next = fakes.iter();
+        let stores = KeyStores::start(&pools(3), REFETCH_COOLDOWN, |_| {
+            Arc::clone(next.next().unwrap())
+        })
+        .await
+        .unwrap();
+        assert!(
+            fakes.iter().all(|f| f.count() == 0),
+            "nothing fetched at start"
+        );
+        assert!(stores.pool_keys(PoolIndex(1)).unwrap().is_empty());
+        assert!(
+            stores.refresh_for(PoolIndex(1), "k1").await,
+            "first use fetches at once"
+        );
+        let counts: Vec<usize> = fakes.iter().map(|f| f.count()).collect();
+        assert_eq!(counts, [0, 1, 0], "only that pool's JWKS");
+        assert!(stores.pool_keys(PoolIndex(3)).is_none());
+        assert!(!stores.refresh_for(PoolIndex(3), "k1").await);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failing_pool_and_its_cooldown_touch_no_other_pool() {
+        let issuer = Issuer::generate("k1").unwrap();
+        let (down, up) = (
+            Arc::new(Fake::serving(&issuer)),
+            Arc::new(Fake::serving(&issuer)),
+        );
+        down.set(Err(()));
+        let sources = [Arc::clone(&down), Arc::clone(&up)];
+        let mut next = sources.iter();
+        let stores = KeyStores::start(&pools(2), REFETCH_COOLDOWN, |_| {
+            Arc::clone(next.next().unwrap())
+        })
+        .await
+        .unwrap();
+        assert!(!stores.refresh_for(PoolIndex(0), "k1").await);
+        for _ in 0..10 {
+            assert!(!stores.refresh_for(PoolIndex(0), "k1").await);
+        }
+        assert_eq!(
+            down.count(),
+            1,
+            "the failed pool waits out its own cooldown"
+        );
+        assert!(
+            stores.refresh_for(PoolIndex(1), "k1").await,
+            "the other pool is not in that cooldown"
+        );
+        assert_eq!(up.count(), 1);
+        assert!(stores.pool_keys(PoolIndex(0)).unwrap().is_empty());
     }
 }

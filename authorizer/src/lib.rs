@@ -12,12 +12,14 @@ pub mod event;
 pub mod jwks;
 pub mod key_store;
 pub mod policy;
+pub mod pools;
 pub mod service;
 pub mod verify;
 
 pub use config::{Config, ConfigError};
 pub use decision::{Authorizer, Decision, Rejection};
-pub use jwks::KeySet;
+pub use jwks::{KeySet, PoolKeys};
 /// Lambda's log settings, shared with the other functions (lambda-loop).
 pub use lambda_loop::logging;
 pub use policy::{Response, Unauthorized};
+pub use pools::{IssuerForm, PoolIndex, TrustedPool, TrustedPools};

@@ -93,7 +93,10 @@ pub fn answer(decision: Decision<'_>, routes: &RouteTable, http: HttpAnswers) ->
         (Payload::Http, HttpAnswers::Simple) => {
             let mut answer = SimpleResponse::default();
             answer.is_authorized = decision.allows_called_route();
-            answer.context = HttpContext::Caller(AuthorizerContext::from_claims(decision.claims));
+            answer.context = HttpContext::Caller(AuthorizerContext::from_claims(
+                decision.claims,
+                &decision.pool.user_pool_id,
+            ));
             Answer::HttpSimple(answer)
         }
         (Payload::Http, HttpAnswers::Iam) => {
@@ -153,6 +156,7 @@ pub fn refusal(event: Option<&Outline<'_>>, http: HttpAnswers) -> Result<Answer,
 pub fn response(decision: Decision<'_>, routes: &RouteTable) -> Response {
     let Decision {
         claims,
+        pool,
         method_arn,
         permitted,
         called_route,
@@ -190,7 +194,7 @@ pub fn response(decision: Decision<'_>, routes: &RouteTable) -> Response {
     policy.statement = statements;
 
     // The decision is consumed: the context takes the claims' strings.
-    let context = AuthorizerContext::from_claims(claims);
+    let context = AuthorizerContext::from_claims(claims, &pool.user_pool_id);
     let mut response = Response::default();
     response.principal_id = Some(context.sub.clone());
     response.policy_document = policy;

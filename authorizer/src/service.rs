@@ -7,30 +7,36 @@ use serde_json::value::RawValue;
 use tracing::{debug, error, warn};
 
 use crate::event;
-use crate::key_store::{HttpJwks, JwksSource, KeyStore, REFETCH_COOLDOWN};
+use crate::key_store::{HttpJwks, JwksClient, JwksSource, KeyStores, REFETCH_COOLDOWN};
 use crate::policy::{self, Answer, Unauthorized};
 use crate::{Authorizer, Config};
 
 /// The authorizer with its keys: what one Lambda process holds.
 pub struct App<S> {
     authorizer: Authorizer,
-    keys: KeyStore<S>,
+    keys: KeyStores<S>,
 }
 
 impl<S: JwksSource> App<S> {
-    /// Pairs a configured authorizer with its key store.
-    pub fn new(authorizer: Authorizer, keys: KeyStore<S>) -> Self {
-        Self { authorizer, keys }
+    /// Pairs a configured authorizer with its pools' key stores (or the
+    /// one store of a single pool).
+    pub fn new(authorizer: Authorizer, keys: impl Into<KeyStores<S>>) -> Self {
+        Self {
+            authorizer,
+            keys: keys.into(),
+        }
     }
 
     /// Answers one event (its JSON text) at `now` (Unix seconds).
     pub async fn handle(&self, event: &str, now: i64) -> Result<Answer, Unauthorized> {
-        let keys = self.keys.current();
-        let mut result = self.authorizer.decide(event, &keys, now);
+        let mut result = self.authorizer.decide(event, &self.keys, now);
+        // Only the pool the token's `iss` selects is refetched; a token
+        // whose `iss` selects none was refused without a fetch.
         if let Some(kid) = result.as_ref().err().and_then(|r| r.unknown_kid())
-            && let Some(fresh) = self.keys.refresh_for(kid).await
+            && let Some(pool) = self.authorizer.pool_of(event)
+            && self.keys.refresh_for(pool, kid).await
         {
-            result = self.authorizer.decide(event, &fresh, now);
+            result = self.authorizer.decide(event, &self.keys, now);
         }
         match result {
             Ok(decision) => {
@@ -45,6 +51,7 @@ impl<S: JwksSource> App<S> {
                 // caller (cached answers included), and this line costs
                 // 5-18 µs of CPU per invocation (docs/performance.md).
                 debug!(
+                    user_pool_id = decision.pool.user_pool_id.as_str(),
                     principal = decision.claims.sub.as_deref().unwrap_or(""),
                     client_id = decision.claims.client_id.as_deref().unwrap_or(""),
                     route = decision
@@ -86,10 +93,12 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
             "IAM wildcards cannot allow these routes exactly in one cached policy: a cached answer may deny (403) the one that was not called; use a REQUEST authorizer whose identity sources include the route, or turn the authorizer cache off"
         );
     }
-    let source = HttpJwks::new(config.jwks_url.clone());
-    let keys = KeyStore::start(source, REFETCH_COOLDOWN, config.jwks_file.as_deref())
-        .await
-        .inspect_err(|e| error!(error = %e, "invalid configuration"))?;
+    let client = JwksClient::default();
+    let keys = KeyStores::start(&config.pools, REFETCH_COOLDOWN, |pool| {
+        HttpJwks::with_client(pool.jwks_url.clone(), &client)
+    })
+    .await
+    .inspect_err(|e| error!(error = %e, "invalid configuration"))?;
     let app = App::new(Authorizer::from_config(config), keys);
     let app = &app;
     // lambda_runtime's loop, without its per-invocation `set_var` of the

@@ -1,6 +1,9 @@
-//! Verifying a Cognito access token: structure, header, RS256 signature and claims.
+//! Verifying a Cognito access token: structure, issuer, header, RS256
+//! signature and claims.
 //!
-//! Pure: the keys and the time are arguments.
+//! Pure: the keys and the time are arguments. The token's `iss` selects one
+//! configured pool before any key is looked up, so only that pool's keys can
+//! verify it and only that pool's app clients are accepted.
 
 use std::cell::RefCell;
 
@@ -12,8 +15,9 @@ use shared::AccessTokenClaims;
 use shared::claims::ACCESS_TOKEN_USE;
 use thiserror::Error;
 
-use crate::KeySet;
 use crate::event::Text;
+use crate::jwks::{KeySet, PoolKeys};
+use crate::pools::{PoolIndex, TrustedPool, TrustedPools};
 
 /// Tokens longer than this are refused before any decoding. API Gateway
 /// limits request headers to 10,240 bytes, so no real token comes near it.
@@ -60,8 +64,8 @@ pub enum TokenError {
     /// The payload is not a JSON object of well-typed claims.
     #[error("token claims are malformed")]
     Claims,
-    /// `iss` is not the expected issuer.
-    #[error("token iss is not the expected issuer")]
+    /// `iss` is missing or not exactly an issuer of a configured pool.
+    #[error("token iss is not the issuer of a trusted pool")]
     Issuer,
     /// `exp` is missing.
     #[error("token has no exp")]
@@ -75,19 +79,27 @@ pub enum TokenError {
     /// `token_use` is not `access` (e.g. an ID token).
     #[error("token is not an access token")]
     NotAccessToken,
-    /// `client_id` is missing or not an accepted app client.
-    #[error("token client_id is not accepted")]
+    /// `client_id` is missing or not an app client of the token's pool.
+    #[error("token client_id is not an accepted client of its pool")]
     Client,
     /// `sub` is missing.
     #[error("token has no sub")]
     NoSubject,
 }
 
-/// The token checks that depend on configuration.
+/// The token checks that depend on configuration: the trusted pools.
 #[derive(Debug, Clone)]
 pub struct Verifier {
-    issuer: String,
-    client_ids: Vec<String>,
+    pools: TrustedPools,
+}
+
+/// A verified token: its claims and the pool that issued it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The pool the token's `iss` selected and whose key verified it.
+    pub pool: PoolIndex,
+    /// The verified claims.
+    pub claims: AccessTokenClaims,
 }
 
 #[derive(Deserialize)]
@@ -114,32 +126,35 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 }
 
 impl Verifier {
-    /// A verifier for tokens from `issuer` issued to one of `client_ids`.
-    pub fn new(issuer: String, client_ids: Vec<String>) -> Self {
-        Self { issuer, client_ids }
+    /// A verifier for tokens from `pools`.
+    pub fn new(pools: TrustedPools) -> Self {
+        Self { pools }
     }
 
-    /// Verifies `token` (without a `Bearer ` scheme) and returns its claims.
+    /// The trusted pools.
+    pub fn pools(&self) -> &TrustedPools {
+        &self.pools
+    }
+
+    /// Verifies `token` (without a `Bearer ` scheme) against the keys of the
+    /// pool its `iss` selects and returns its claims and that pool.
     pub fn verify(
         &self,
         token: &str,
-        keys: &KeySet,
+        keys: &impl PoolKeys,
         now: i64,
-    ) -> Result<AccessTokenClaims, TokenError> {
-        if token.len() > MAX_TOKEN_BYTES {
-            return Err(TokenError::TooLarge);
-        }
-        let (signing_input, signature) = token.rsplit_once('.').ok_or(TokenError::Structure)?;
-        let (header, payload) = signing_input.split_once('.').ok_or(TokenError::Structure)?;
-        if header.is_empty() || payload.is_empty() || signature.is_empty() || payload.contains('.')
-        {
-            return Err(TokenError::Structure);
-        }
+    ) -> Result<Verified, TokenError> {
+        let (header, payload, signing_input, signature) = split(token)?;
+        let claims = claims(payload)?;
+        let (index, pool) = self.select(&claims)?;
+        let pool_keys = keys.pool_keys(index);
+        let empty = KeySet::default();
+        let set = pool_keys.as_deref().unwrap_or(&empty);
         let key = decode_then(header, |header| {
             let header = std::str::from_utf8(header).map_err(|_| TokenError::Header)?;
             let header: Header<'_> =
                 serde_json::from_str(header).map_err(|_| TokenError::Header)?;
-            check_header(&header, keys)
+            check_header(&header, set)
         })??;
 
         decode_then(signature, |signature| {
@@ -147,41 +162,76 @@ impl Verifier {
                 .map_err(|_| TokenError::Signature)
         })??;
 
-        let claims = decode_then(payload, |payload| {
-            // One UTF-8 check of the whole payload instead of one per string.
-            let payload = std::str::from_utf8(payload).map_err(|_| TokenError::Claims)?;
-            serde_json::from_str::<AccessTokenClaims>(payload).map_err(|_| TokenError::Claims)
-        })??;
-        self.check_claims(&claims, now)?;
-        Ok(claims)
+        check_claims(pool, &claims, now)?;
+        Ok(Verified {
+            pool: index,
+            claims,
+        })
     }
 
-    fn check_claims(&self, claims: &AccessTokenClaims, now: i64) -> Result<(), TokenError> {
-        if claims.iss.as_deref() != Some(self.issuer.as_str()) {
-            return Err(TokenError::Issuer);
-        }
-        let exp = claims.exp.ok_or(TokenError::NoExpiry)?;
-        if now >= exp.saturating_add(LEEWAY_SECS) {
-            return Err(TokenError::Expired);
-        }
-        if claims
-            .nbf
-            .is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECS))
-        {
-            return Err(TokenError::NotYetValid);
-        }
-        if claims.token_use.as_deref() != Some(ACCESS_TOKEN_USE) {
-            return Err(TokenError::NotAccessToken);
-        }
-        let client = claims.client_id.as_deref().ok_or(TokenError::Client)?;
-        if !self.client_ids.iter().any(|c| c == client) {
-            return Err(TokenError::Client);
-        }
-        if claims.sub.as_deref().is_none_or(str::is_empty) {
-            return Err(TokenError::NoSubject);
-        }
-        Ok(())
+    /// The pool whose keys `token` needs, if its `iss` selects one; nothing
+    /// is verified (used to refetch the right pool's keys for an unknown `kid`).
+    pub fn pool_of(&self, token: &str) -> Option<PoolIndex> {
+        let (_, payload, _, _) = split(token).ok()?;
+        let claims = claims(payload).ok()?;
+        self.select(&claims).ok().map(|(index, _)| index)
     }
+
+    fn select(&self, claims: &AccessTokenClaims) -> Result<(PoolIndex, &TrustedPool), TokenError> {
+        let iss = claims.iss.as_deref().ok_or(TokenError::Issuer)?;
+        self.pools.select(iss).ok_or(TokenError::Issuer)
+    }
+}
+
+/// The header, payload, signing input and signature of a compact JWS.
+fn split(token: &str) -> Result<(&str, &str, &str, &str), TokenError> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(TokenError::TooLarge);
+    }
+    let (signing_input, signature) = token.rsplit_once('.').ok_or(TokenError::Structure)?;
+    let (header, payload) = signing_input.split_once('.').ok_or(TokenError::Structure)?;
+    if header.is_empty() || payload.is_empty() || signature.is_empty() || payload.contains('.') {
+        return Err(TokenError::Structure);
+    }
+    Ok((header, payload, signing_input, signature))
+}
+
+/// The claims of a payload, not yet verified: read first because `iss`
+/// chooses the keys.
+fn claims(payload: &str) -> Result<AccessTokenClaims, TokenError> {
+    decode_then(payload, |payload| {
+        // One UTF-8 check of the whole payload instead of one per string.
+        let payload = std::str::from_utf8(payload).map_err(|_| TokenError::Claims)?;
+        serde_json::from_str::<AccessTokenClaims>(payload).map_err(|_| TokenError::Claims)
+    })?
+}
+
+fn check_claims(
+    pool: &TrustedPool,
+    claims: &AccessTokenClaims,
+    now: i64,
+) -> Result<(), TokenError> {
+    let exp = claims.exp.ok_or(TokenError::NoExpiry)?;
+    if now >= exp.saturating_add(LEEWAY_SECS) {
+        return Err(TokenError::Expired);
+    }
+    if claims
+        .nbf
+        .is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECS))
+    {
+        return Err(TokenError::NotYetValid);
+    }
+    if claims.token_use.as_deref() != Some(ACCESS_TOKEN_USE) {
+        return Err(TokenError::NotAccessToken);
+    }
+    let client = claims.client_id.as_deref().ok_or(TokenError::Client)?;
+    if !pool.client_ids.iter().any(|c| c == client) {
+        return Err(TokenError::Client);
+    }
+    if claims.sub.as_deref().is_none_or(str::is_empty) {
+        return Err(TokenError::NoSubject);
+    }
+    Ok(())
 }
 
 fn check_header<'k>(

@@ -18,6 +18,11 @@ pub struct Caller {
     /// The signed-in user's name; absent for machine-to-machine tokens.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    /// The user pool that issued the token: the tenant, when each tenant
+    /// has its own pool.
+    pub user_pool_id: String,
+    /// The token's exact issuer.
+    pub iss: String,
 }
 
 impl From<&AuthorizerContext> for Caller {
@@ -30,6 +35,8 @@ impl From<&AuthorizerContext> for Caller {
                 .map(str::to_owned)
                 .collect(),
             username: context.username.clone(),
+            user_pool_id: context.user_pool_id.clone(),
+            iss: context.iss.clone(),
         }
     }
 }
@@ -70,10 +77,17 @@ mod tests {
             client_id: "web".into(),
             scope: "openid  awesomeapi-resource-server/awesomeapi.read".into(),
             token_use: "access".into(),
+            iss: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Tenant".into(),
+            user_pool_id: "eu-west-1_Tenant".into(),
             username: Some("alice".into()),
             groups: None,
         };
         let caller = Caller::from(&context);
+        assert_eq!(caller.user_pool_id, "eu-west-1_Tenant");
+        assert_eq!(
+            caller.iss,
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Tenant"
+        );
         assert_eq!(
             caller.scopes,
             ["openid", "awesomeapi-resource-server/awesomeapi.read"]
@@ -87,12 +101,14 @@ mod tests {
             sub: "c".into(),
             client_id: "c".into(),
             token_use: "access".into(),
+            iss: "i".into(),
+            user_pool_id: "p".into(),
             ..Default::default()
         };
         let value = serde_json::to_value(Caller::from(&context)).unwrap();
         assert_eq!(
             value,
-            serde_json::json!({"client_id": "c", "sub": "c", "scopes": []})
+            serde_json::json!({"client_id": "c", "sub": "c", "scopes": [], "user_pool_id": "p", "iss": "i"})
         );
     }
 }

@@ -88,6 +88,8 @@ mod tests {
             client_id: "m2m-client".into(),
             scope: "awesomeapi-resource-server/awesomeapi.read API/book.get".into(),
             token_use: "access".into(),
+            iss: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123".into(),
+            user_pool_id: "us-east-1_AbCdEf123".into(),
             username: None,
             groups: None,
         }
@@ -99,6 +101,8 @@ mod tests {
             client_id: "web-client".into(),
             scope: "openid awesomeapi-resource-server/awesomeapi.read".into(),
             token_use: "access".into(),
+            iss: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123".into(),
+            user_pool_id: "us-east-1_AbCdEf123".into(),
             username: Some("alice".into()),
             groups: None,
         }
@@ -109,6 +113,8 @@ mod tests {
             "client_id": "m2m-client",
             "sub": "m2m-client",
             "scopes": ["awesomeapi-resource-server/awesomeapi.read", "API/book.get"],
+            "user_pool_id": "us-east-1_AbCdEf123",
+            "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123",
         })
     }
 
@@ -206,6 +212,8 @@ mod tests {
                 "sub": "6b1f-user",
                 "scopes": ["openid", "awesomeapi-resource-server/awesomeapi.read"],
                 "username": "alice",
+                "user_pool_id": "us-east-1_AbCdEf123",
+                "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123",
             })
         );
     }

@@ -29,6 +29,7 @@ pub use apigateway::responses::{MappedValue, PREFLIGHT_BODY};
 pub use cognito::authorize::{AuthorizeError, pkce_matches, validate as validate_authorize};
 pub use cognito::clients::Clients;
 pub use cognito::hosted_ui::{cookie, login_page};
+pub use cognito::issuers::local_issuer;
 pub use cognito::pool::{ID_KEY_FILE, SigningKeys, UserPool};
 pub use cognito::pool_server::PoolServer;
 pub use cognito::token_endpoint::{TokenRequest, grant};

@@ -90,6 +90,11 @@ pub struct RigArgs {
     /// Configures N routes of the template's shape (`testkit::route_scopes`).
     #[arg(long, value_name = "N")]
     pub routes: Option<NonZeroUsize>,
+    /// The trusted-pool counts to measure, one rig each per key source: 1
+    /// is the single-pool variables, more is `TRUSTED_POOLS`
+    /// (`testkit::trusted_pools`); the token is always the first pool's.
+    #[arg(long, value_name = "N,...", value_delimiter = ',', default_value = "1")]
+    pub pools: Vec<NonZeroUsize>,
 }
 
 impl RigArgs {
@@ -102,8 +107,15 @@ impl RigArgs {
         }
     }
 
-    /// A rig for the chosen binary with the extra environment applied.
+    /// A rig for the chosen binary with the extra environment applied,
+    /// trusting the first of `--pools`.
     pub async fn rig(&self, keys: Keys) -> Result<Rig, PerfError> {
+        let pools = self.pools.first().map_or(1, |n| n.get());
+        self.rig_with_pools(keys, pools).await
+    }
+
+    /// [`RigArgs::rig`] trusting `pools` pools ([`Rig::with_pools`]).
+    pub async fn rig_with_pools(&self, keys: Keys, pools: usize) -> Result<Rig, PerfError> {
         let mut rig = Rig::with_keys(self.binary.clone(), self.logs, keys).await?;
         for assignment in &self.env {
             rig = rig.with_env(assignment)?;
@@ -111,7 +123,7 @@ impl RigArgs {
         if let Some(n) = self.routes {
             rig = rig.with_routes(n.get());
         }
-        Ok(rig)
+        Ok(rig.with_pools(pools)?)
     }
 }
 

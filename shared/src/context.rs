@@ -23,6 +23,11 @@ pub struct AuthorizerContext {
     pub scope: String,
     /// Always `access`: only access tokens are accepted.
     pub token_use: String,
+    /// The token's exact `iss`: one of the issuers the authorizer trusts.
+    pub iss: String,
+    /// The user pool that issued the token (the tenant, when each tenant
+    /// has its own pool); replicas of a pool share its id.
+    pub user_pool_id: String,
     /// The user name, for user tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
@@ -40,14 +45,17 @@ pub enum ContextError {
 }
 
 impl AuthorizerContext {
-    /// The context for a verified token's claims; takes the claims so the
-    /// hot path moves their strings instead of copying them.
-    pub fn from_claims(claims: AccessTokenClaims) -> Self {
+    /// The context for a verified token's claims, issued by `user_pool_id`;
+    /// takes the claims so the hot path moves their strings instead of
+    /// copying them.
+    pub fn from_claims(claims: AccessTokenClaims, user_pool_id: &str) -> Self {
         Self {
             sub: claims.sub.unwrap_or_default(),
             client_id: claims.client_id.unwrap_or_default(),
             scope: claims.scope.unwrap_or_default(),
             token_use: claims.token_use.unwrap_or_default(),
+            iss: claims.iss.unwrap_or_default(),
+            user_pool_id: user_pool_id.to_string(),
             username: claims.username,
             groups: claims.groups.map(|g| g.join(",")),
         }
@@ -74,6 +82,8 @@ impl AuthorizerContext {
             sub: required("sub")?,
             client_id: required("client_id")?,
             token_use: required("token_use")?,
+            iss: required("iss")?,
+            user_pool_id: required("user_pool_id")?,
             scope: text("scope").unwrap_or_default(),
             username: text("username").filter(|v| !v.is_empty()),
             groups: text("groups").filter(|v| !v.is_empty()),
@@ -97,11 +107,17 @@ mod tests {
             client_id: Some("c".into()),
             scope: Some("openid API/book.get".into()),
             token_use: Some("access".into()),
+            iss: Some("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_P".into()),
             username: Some("alice".into()),
             groups: Some(vec!["a".into(), "b".into()]),
             ..Default::default()
         };
-        let context = AuthorizerContext::from_claims(claims);
+        let context = AuthorizerContext::from_claims(claims, "us-east-1_P");
+        assert_eq!(context.user_pool_id, "us-east-1_P");
+        assert_eq!(
+            context.iss,
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_P"
+        );
         let value = serde_json::to_value(&context).unwrap();
         for (key, v) in value.as_object().unwrap() {
             assert!(v.is_string(), "{key} is not a scalar string");
@@ -119,7 +135,7 @@ mod tests {
             token_use: Some("access".into()),
             ..Default::default()
         };
-        let value = serde_json::to_value(AuthorizerContext::from_claims(claims)).unwrap();
+        let value = serde_json::to_value(AuthorizerContext::from_claims(claims, "p")).unwrap();
         assert!(value.get("username").is_none());
         assert!(value.get("groups").is_none());
     }
@@ -133,6 +149,14 @@ mod tests {
             (
                 json!({"sub": "s", "client_id": "c", "token_use": {"x": 1}}),
                 "token_use",
+            ),
+            (
+                json!({"sub": "s", "client_id": "c", "token_use": "access"}),
+                "iss",
+            ),
+            (
+                json!({"sub": "s", "client_id": "c", "token_use": "access", "iss": "i"}),
+                "user_pool_id",
             ),
         ];
         for (value, key) in cases {

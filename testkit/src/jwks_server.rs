@@ -1,6 +1,6 @@
 //! The one JWKS test server: a loopback HTTP or HTTPS server answering
 //! `GET /<pool>/.well-known/jwks.json` as a test tells it to (serve keys,
-//! fail, hang, redirect), counting the fetches and the refused TLS
+//! answer an error status or garbage, hang, redirect), counting the fetches and the refused TLS
 //! handshakes. It stops when dropped.
 
 use std::convert::Infallible;
@@ -26,8 +26,10 @@ use crate::tls::TestCa;
 pub enum JwksAnswer {
     /// 200 with this document.
     Jwks(Value),
-    /// 500 with an empty body.
-    Fail,
+    /// This status with an empty body (403, 500, 503: a JWKS that is down).
+    Status(u16),
+    /// 200 with this body, which need not be a JWKS (garbage).
+    Body(String),
     /// Read the request and never answer.
     Hang,
     /// 302 to this URL.
@@ -185,7 +187,11 @@ where
                         hyper::header::HeaderValue::from_static("application/json"),
                     );
                 }
-                JwksAnswer::Fail => *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR,
+                JwksAnswer::Status(code) => {
+                    *response.status_mut() =
+                        StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                }
+                JwksAnswer::Body(body) => *response.body_mut() = Full::new(Bytes::from(body)),
                 JwksAnswer::Hang => std::future::pending::<()>().await,
                 JwksAnswer::RedirectTo(url) => {
                     *response.status_mut() = StatusCode::FOUND;
@@ -254,16 +260,22 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn answers_change_between_fail_redirect_and_hang() {
-        let server = JwksServer::http(POOL, JwksAnswer::Fail).await.unwrap();
-        assert_eq!(get(&server.jwks_url()).await.unwrap().status(), 500);
+    async fn answers_change_between_status_garbage_redirect_and_hang() {
+        let server = JwksServer::http(POOL, JwksAnswer::Status(503))
+            .await
+            .unwrap();
+        assert_eq!(get(&server.jwks_url()).await.unwrap().status(), 503);
+        server.set_answer(JwksAnswer::Body("<html>".into()));
+        let garbage = get(&server.jwks_url()).await.unwrap();
+        assert_eq!(garbage.status(), 200);
+        assert_eq!(garbage.text().await.unwrap(), "<html>");
         server.set_answer(JwksAnswer::RedirectTo("http://localhost:9/x".into()));
         let redirect = get(&server.jwks_url()).await.unwrap();
         assert_eq!(redirect.status(), 302);
         assert_eq!(redirect.headers()["location"], "http://localhost:9/x");
         server.set_answer(JwksAnswer::Hang);
         assert!(get(&server.jwks_url()).await.unwrap_err().is_timeout());
-        assert_eq!(server.fetches(), 3);
+        assert_eq!(server.fetches(), 4);
     }
 
     #[tokio::test]

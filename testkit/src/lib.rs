@@ -7,6 +7,7 @@
 //!   function binary without AWS, and the [`Rig`] that starts one under it
 //!   with Lambda's environment ([`Workload`] for long memory runs);
 //! - [`route_scopes`]: route tables of the template's shape, of any size;
+//!   [`trusted_pools`]: `TRUSTED_POOLS` documents of any size;
 //! - fixtures: scratch files and folders, free ports, a [`ProcessGuard`]
 //!   that stops a child and everything below it, [`unix_now`].
 //!
@@ -24,6 +25,7 @@ mod routes;
 pub mod runtime_api;
 mod temp;
 pub mod tls;
+mod trusted_pools;
 
 pub use clock::unix_now;
 pub use issuer::{Issuer, IssuerError, escape_slashes, jwks, m2m_claims};
@@ -33,9 +35,11 @@ pub use ports::{free_port, free_ports, port_is_closed, wait_for_port};
 pub use process_guard::ProcessGuard;
 pub use process_tree::ProcInfo;
 pub use rig::{
-    Keys, Rig, RigError, Running, expect_allow, expect_authorized, expect_unauthorized, token_event,
+    Keys, Logs, Rig, RigError, Running, expect_allow, expect_authorized, expect_unauthorized,
+    token_event,
 };
 pub use routes::{ROUTE_SCOPES, route_scopes};
 pub use runtime_api::{EmulatorError, FunctionError, Invocation, Outcome, RuntimeApi};
 pub use temp::{NamedTempFile, TempDir, temp_dir, temp_file};
 pub use tls::TestCa;
+pub use trusted_pools::trusted_pools;

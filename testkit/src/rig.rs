@@ -4,6 +4,10 @@
 //! function; each [`Rig::spawn`] starts the binary against a fresh
 //! [`RuntimeApi`] emulator, as Lambda starts a new execution environment.
 //!
+//! [`Running::spawn`] starts any binary that way with an environment of the
+//! caller's (the authorizer's trusted-pools tests), and [`Rig::with_pools`]
+//! trusts many pools at once (perf's cold start with 100 pools).
+//!
 //! The authorizer's start-up tests and perf's harnesses drive it.
 
 use std::path::PathBuf;
@@ -21,11 +25,26 @@ use crate::routes::{ROUTE_SCOPES, route_scopes};
 use crate::runtime_api::{EmulatorError, Invocation, Outcome, RuntimeApi};
 use crate::temp::{NamedTempFile, temp_file};
 use crate::tls::{TestCa, TlsError};
+use crate::trusted_pools::trusted_pools;
 
 /// The user pool the rig pretends to be.
 pub const POOL_ID: &str = "us-east-1_PerfPool1";
 /// The accepted app client.
 pub const CLIENT_ID: &str = "4perfclient0000000000000ab";
+/// The other client `APP_CLIENT_IDS` names (the web app's, in the template).
+pub const OTHER_CLIENT_ID: &str = "perfwebclient";
+/// What Lambda sets in a function's environment besides the Runtime API's
+/// address.
+pub const LAMBDA_ENV: [(&str, &str); 8] = [
+    ("AWS_LAMBDA_FUNCTION_NAME", "authorizer"),
+    ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
+    ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+    ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/perf/authorizer"),
+    ("AWS_LAMBDA_LOG_STREAM_NAME", "perf"),
+    ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+    ("AWS_LAMBDA_LOG_LEVEL", "INFO"),
+    ("AWS_REGION", "us-east-1"),
+];
 /// The kid of the rig's signing key.
 pub const KID: &str = "perf-kid";
 /// The scopes of the walkthrough's client-credentials token.
@@ -124,6 +143,20 @@ pub struct Rig {
     extra_env: Vec<(String, String)>,
     _files: Vec<NamedTempFile>,
     routes: String,
+    /// `TRUSTED_POOLS`, replacing the single-pool variables, when set.
+    trusted_pools: Option<String>,
+}
+
+/// What happens to a spawned function's log lines (stdout and stderr).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Logs {
+    /// Discarded.
+    Hidden,
+    /// Passed through to the caller's stdout and stderr.
+    Shown,
+    /// Kept for [`Running::stop_and_read_logs`]; for functions that log a
+    /// few lines only, as nothing reads the pipes before then.
+    Captured,
 }
 
 /// A running authorizer process and its emulator.
@@ -203,7 +236,51 @@ impl Rig {
             extra_env: Vec::new(),
             _files: Vec::new(),
             routes: ROUTE_SCOPES.to_string(),
+            trusted_pools: None,
         })
+    }
+
+    /// Trusts `n` pools through `TRUSTED_POOLS` instead of the single-pool
+    /// variables when `n` > 1: the rig's pool first (its issuer and JWKS as
+    /// they are now, so call this after [`Rig::with_token_issuer`]), then
+    /// `n - 1` others ([`trusted_pools`]). With a `JWKS_FILE`, every pool
+    /// gets a snapshot file of its own (a copy of that one), as pools with
+    /// their own keys would.
+    pub fn with_pools(mut self, n: usize) -> Result<Self, RigError> {
+        if n <= 1 {
+            return Ok(self);
+        }
+        let snapshot = self
+            .extra_env
+            .iter()
+            .find(|(name, _)| name == "JWKS_FILE")
+            .map(|(_, file)| file.clone());
+        let mut files = Vec::new();
+        if let Some(first) = snapshot {
+            let jwks = std::fs::read(&first)?;
+            files.push(first);
+            for i in 1..n {
+                let file = temp_file(&format!("rig-jwks-{i}.json"), &jwks)?;
+                files.push(file.path().display().to_string());
+                self._files.push(file);
+            }
+        }
+        let pools = trusted_pools(
+            n,
+            (POOL_ID, &[CLIENT_ID, OTHER_CLIENT_ID], &self.token_issuer),
+            &self.jwks.jwks_url(),
+            &files,
+        );
+        Ok(self.with_trusted_pools(pools))
+    }
+
+    /// Sets `TRUSTED_POOLS` to `pools` (a JSON list) instead of the
+    /// single-pool variables (`USER_POOL_ID`, `APP_CLIENT_IDS`, `JWKS_URL`,
+    /// `TOKEN_ISSUER`, `JWKS_FILE`), which cannot be set beside it.
+    pub fn with_trusted_pools(mut self, pools: String) -> Self {
+        self.extra_env.retain(|(name, _)| name != "JWKS_FILE");
+        self.trusted_pools = Some(pools);
+        self
     }
 
     /// Configures `n` routes ([`route_scopes`]) instead of the template's five.
@@ -253,6 +330,39 @@ impl Rig {
         env: &[(&str, &str)],
         before_spawn: impl FnOnce(&RuntimeApi),
     ) -> Result<Running, RigError> {
+        let pool_env: Vec<(&str, String)> = match &self.trusted_pools {
+            Some(pools) => vec![("TRUSTED_POOLS", pools.clone())],
+            None => vec![
+                ("USER_POOL_ID", POOL_ID.to_string()),
+                ("APP_CLIENT_IDS", format!("{CLIENT_ID},{OTHER_CLIENT_ID}")),
+                ("JWKS_URL", self.jwks.jwks_url()),
+                ("TOKEN_ISSUER", self.token_issuer.clone()),
+            ],
+        };
+        let mut vars: Vec<(&str, &str)> = pool_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        vars.push(("ROUTE_SCOPES", &self.routes));
+        vars.extend(self.extra_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        vars.extend(env.iter().copied());
+        let logs = if self.show_logs {
+            Logs::Shown
+        } else {
+            Logs::Hidden
+        };
+        Running::spawn(program, args, &vars, logs, before_spawn).await
+    }
+}
+
+impl Running {
+    /// Starts `program` with `args` against a fresh emulator, as Lambda
+    /// starts a function: only [`LAMBDA_ENV`], the emulator's address and
+    /// `env` in its environment; `before_spawn` queues the first events.
+    pub async fn spawn(
+        program: &std::ffi::OsStr,
+        args: &[std::ffi::OsString],
+        env: &[(&str, &str)],
+        logs: Logs,
+        before_spawn: impl FnOnce(&RuntimeApi),
+    ) -> Result<Self, RigError> {
         let api = RuntimeApi::start().await?;
         before_spawn(&api);
         let mut command = Command::new(program);
@@ -260,37 +370,24 @@ impl Rig {
             .args(args)
             .env_clear()
             .env("AWS_LAMBDA_RUNTIME_API", api.endpoint())
-            .env("AWS_LAMBDA_FUNCTION_NAME", "authorizer")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/perf/authorizer")
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "perf")
-            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-            .env("AWS_LAMBDA_LOG_LEVEL", "INFO")
-            .env("AWS_REGION", "us-east-1")
-            .env("USER_POOL_ID", POOL_ID)
-            .env("APP_CLIENT_IDS", format!("{CLIENT_ID},perfwebclient"))
-            .env("ROUTE_SCOPES", &self.routes)
-            .env("JWKS_URL", self.jwks.jwks_url())
-            .env("TOKEN_ISSUER", &self.token_issuer)
-            .envs(self.extra_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .envs(LAMBDA_ENV)
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .kill_on_drop(true);
-        if !self.show_logs {
-            command.stdout(Stdio::null()).stderr(Stdio::null());
-        }
+        match logs {
+            Logs::Hidden => command.stdout(Stdio::null()).stderr(Stdio::null()),
+            Logs::Shown => &mut command,
+            Logs::Captured => command.stdout(Stdio::piped()).stderr(Stdio::piped()),
+        };
         let spawned_at = Instant::now();
         let child = command.spawn()?;
-        Ok(Running {
+        Ok(Self {
             api,
             child,
             spawned_at,
         })
     }
-}
 
-impl Running {
     /// Waits for an invocation's answer, failing if the process exits first.
     pub async fn answer(&mut self, invocation: Invocation) -> Result<Outcome, RigError> {
         let outcome = tokio::select! {
@@ -334,6 +431,18 @@ impl Running {
         self.child.start_kill()?;
         self.child.wait().await?;
         Ok(())
+    }
+
+    /// Stops the process and returns what it wrote to stdout and stderr
+    /// (empty unless spawned with [`Logs::Captured`]).
+    pub async fn stop_and_read_logs(mut self) -> Result<String, RigError> {
+        self.child.start_kill()?;
+        let output = self.child.wait_with_output().await?;
+        Ok(format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
     }
 }
 

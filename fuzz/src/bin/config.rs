@@ -1,20 +1,23 @@
 //! Configuration: the variables one per line (`USER_POOL_ID`,
-//! `APP_CLIENT_IDS`, `ROUTE_SCOPES`, `JWKS_URL`, `TOKEN_ISSUER`); a route
-//! table that parses is then asked for policies on its own routes, for a
-//! token without groups and for one holding every group a rule names (which
-//! may call at least what the first may).
+//! `APP_CLIENT_IDS`, `ROUTE_SCOPES`, `JWKS_URL`, `TOKEN_ISSUER`,
+//! `USER_POOL_REGIONS`, `TRUSTED_POOLS`); a route table that parses is then
+//! asked for policies on its own routes, for a token without groups and for
+//! one holding every group a rule names (which may call at least what the
+//! first may), and the pools for their issuers.
 #![no_main]
 
 use authorizer::Config;
 use libfuzzer_sys::fuzz_target;
 use shared::Scopes;
 
-const NAMES: [&str; 5] = [
+const NAMES: [&str; 7] = [
     "USER_POOL_ID",
     "APP_CLIENT_IDS",
     "ROUTE_SCOPES",
     "JWKS_URL",
     "TOKEN_ISSUER",
+    "USER_POOL_REGIONS",
+    "TRUSTED_POOLS",
 ];
 
 fuzz_target!(|data: &[u8]| {
@@ -28,6 +31,11 @@ fuzz_target!(|data: &[u8]| {
     }) else {
         return;
     };
+    for pool in config.pools.pools() {
+        for issuer in &pool.issuers {
+            assert!(config.pools.select(issuer).is_some());
+        }
+    }
     let table = &config.routes;
     let _ = table.inexact().count();
     let every_scope: Vec<&str> = table

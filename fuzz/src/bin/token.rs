@@ -17,7 +17,7 @@ fn setup() -> &'static (Verifier, KeySet, RouteTable) {
         // The seeds' tokens carry this kid.
         let issuer = Issuer::generate("fuzz-kid").expect("key generation");
         let (keys, _) = KeySet::from_jwks(issuer.jwks().to_string().as_bytes()).expect("JWKS");
-        let verifier = Verifier::new(fuzz::ISSUER.to_string(), vec![fuzz::CLIENT.to_string()]);
+        let verifier = Verifier::new(fuzz::config().pools);
         let routes = RouteTable::from_json(fuzz::ROUTES).expect("routes");
         (verifier, keys, routes)
     })
@@ -42,6 +42,6 @@ fuzz_target!(|data: &[u8]| {
                 assert!(!permitted.contains(i), "{} for a machine token", route.key);
             }
         }
-        let _ = shared::AuthorizerContext::from_claims(claims);
+        let _ = shared::AuthorizerContext::from_claims(claims, fuzz::POOL);
     }
 });

@@ -8,6 +8,7 @@ pub mod authorize;
 pub mod clients;
 pub mod grants;
 pub mod hosted_ui;
+pub mod issuers;
 pub mod password_hash;
 pub mod passwords;
 pub mod paths;

@@ -16,7 +16,6 @@ use testkit::Issuer;
 use tower::ServiceExt;
 
 use crate::cognito::clients::Clients;
-use crate::template::app_client::{AppClient, OAuthFlow};
 use crate::cognito::hosted_ui::{SESSION_COOKIE, XSRF_COOKIE};
 use crate::cognito::pool::{SigningKeys, UserPool};
 use crate::cognito::pool_server::PoolServer;
@@ -24,6 +23,7 @@ use crate::cognito::pre_token::TriggerFailure;
 use crate::cognito::pre_token::trigger::tests::pre_token;
 use crate::cognito::user_spec::UserSpec;
 use crate::cognito::users::UserStore;
+use crate::template::app_client::{AppClient, OAuthFlow};
 use crate::template::password_policy::PasswordPolicy;
 use crate::template::pre_token::LambdaVersion;
 

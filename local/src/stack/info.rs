@@ -280,6 +280,10 @@ mod tests {
         let urls = StackUrls {
             pool: "http://127.0.0.1:9100".into(),
             issuer: "http://127.0.0.1:9100/us-east-1_AbCdEf123".into(),
+            issuers: [
+                "http://127.0.0.1:9100/us-east-1_AbCdEf123".into(),
+                "http://localhost:9100/us-east-1_AbCdEf123".into(),
+            ],
             api: "http://127.0.0.1:3000".into(),
             web: "http://localhost:8080/".into(),
         };

@@ -163,7 +163,7 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     let web_listener = bind(options.web_port).await?;
     drop(bind(options.watch_port).await?);
 
-    let urls = StackUrls::new(&options, &state.pool_id, &spec.stage);
+    let urls = StackUrls::new(&options, &state.pool_id, spec.issuer_form, &spec.stage);
     let (pool_url, issuer_url) = (&urls.pool, &urls.issuer);
     let m2m = spec
         .m2m_client()
@@ -351,8 +351,11 @@ fn functions_env(
         // Raw line breaks can only sit between JSON tokens, where a space
         // means the same; an env file line cannot hold them.
         ("ROUTE_SCOPES", spec.route_scopes.replace(['\n', '\r'], " ")),
-        ("JWKS_URL", urls.jwks()),
-        ("TOKEN_ISSUER", urls.issuer.clone()),
+        // Both forms, whatever IssuerType says: like the deployed
+        // authorizer, which accepts both Cognito forms, it needs no change
+        // when IssuerType changes.
+        ("JWKS_URL", urls.functions_jwks()),
+        ("TOKEN_ISSUER", urls.issuers.join(",")),
     ];
     // The trigger's only when the pool runs it: it refuses to start without them.
     let trigger = spec.pre_token.iter().flat_map(|t| &t.environment);
@@ -544,11 +547,14 @@ fn sample_path(template: &str) -> String {
 mod tests {
     use std::path::{Path, PathBuf};
 
-    /// URLs with this issuer (the only one the functions' environment names).
-    fn test_urls(issuer: &str) -> StackUrls {
+    /// The issuers of a pool on port 9100 signing in `form` (the only URLs
+    /// the functions' environment names).
+    fn test_urls(pool_id: &str, form: shared::IssuerForm) -> StackUrls {
+        let issuer = |form| crate::cognito::issuers::local_issuer(form, 9100, pool_id);
         StackUrls {
             pool: String::new(),
-            issuer: issuer.into(),
+            issuer: issuer(form),
+            issuers: shared::IssuerForm::ALL.map(issuer),
             api: String::new(),
             web: String::new(),
         }
@@ -580,6 +586,7 @@ mod tests {
             reauthorize_every: 300,
             stage: "prod".into(),
             password_policy: Default::default(),
+            issuer_form: shared::IssuerForm::Updated,
             cors: None,
             gateway_responses: Default::default(),
             handler_environment: vec![(
@@ -593,7 +600,7 @@ mod tests {
             &spec,
             "us-east-1_abc",
             &clients,
-            &test_urls("http://127.0.0.1:9100/us-east-1_abc"),
+            &test_urls("us-east-1_abc", spec.issuer_form),
         )
         .unwrap();
         assert_eq!(
@@ -602,7 +609,7 @@ mod tests {
              APP_CLIENT_IDS='m2m-id,web-id'\n\
              ROUTE_SCOPES='{\"GET /a\": [\"s/a\"]}'\n\
              JWKS_URL='http://127.0.0.1:9100/us-east-1_abc/.well-known/jwks.json'\n\
-             TOKEN_ISSUER='http://127.0.0.1:9100/us-east-1_abc'\n\
+             TOKEN_ISSUER='http://127.0.0.1:9100/us-east-1_abc,http://localhost:9100/us-east-1_abc'\n\
              CORS_ALLOWED_ORIGINS='http://localhost:8080'\n"
         );
         let with_trigger = StackSpec {
@@ -614,7 +621,13 @@ mod tests {
             }),
             ..spec.clone()
         };
-        let env = functions_env(&with_trigger, "p", &clients, &test_urls("http://x")).unwrap();
+        let env = functions_env(
+            &with_trigger,
+            "p",
+            &clients,
+            &test_urls("us-east-1_abc", with_trigger.issuer_form),
+        )
+        .unwrap();
         assert!(
             env.ends_with("CORS_ALLOWED_ORIGINS='http://localhost:8080'\nEDITOR_GROUP='editors'\n"),
             "{env}"
@@ -623,9 +636,14 @@ mod tests {
             handler_environment: vec![("USER_POOL_ID".into(), "x".into())],
             ..spec
         };
-        let error = functions_env(&clash, "us-east-1_abc", &clients, &test_urls("http://x"))
-            .unwrap_err()
-            .to_string();
+        let error = functions_env(
+            &clash,
+            "us-east-1_abc",
+            &clients,
+            &test_urls("us-east-1_abc", clash.issuer_form),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(error.contains("USER_POOL_ID"), "{error}");
     }
 

@@ -2,6 +2,9 @@
 //! with the pool's paths ([`crate::cognito::paths`]): the stack, its banner,
 //! `stack.json` and the functions' environment all take them from here.
 
+use shared::IssuerForm;
+
+use crate::cognito::issuers::local_issuer;
 use crate::cognito::paths;
 use crate::stack::cli::Options;
 use crate::web_app;
@@ -11,8 +14,12 @@ use crate::web_app;
 pub struct StackUrls {
     /// The user pool's base URL, e.g. `http://127.0.0.1:9100`.
     pub pool: String,
-    /// The tokens' `iss`: the pool's URL and its id.
+    /// The tokens' `iss`: the pool's URL and its id, in the form the
+    /// template's `IssuerType` sets ([`local_issuer`]).
     pub issuer: String,
+    /// The issuer in each form, in [`IssuerForm::ALL`]'s order: what the
+    /// functions accept, so their variables do not depend on `IssuerType`.
+    pub issuers: [String; 2],
     /// The stage's base URL without a final `/`, as the template's `ApiUrl`
     /// output names it.
     pub api: String,
@@ -21,12 +28,13 @@ pub struct StackUrls {
 }
 
 impl StackUrls {
-    /// The URLs of a stack run with `options`, its pool `pool_id` and its
-    /// API's `stage`; everything listens on 127.0.0.1.
-    pub fn new(options: &Options, pool_id: &str, stage: &str) -> Self {
+    /// The URLs of a stack run with `options`, its pool `pool_id` signing
+    /// in `form`, and its API's `stage`; everything listens on 127.0.0.1.
+    pub fn new(options: &Options, pool_id: &str, form: IssuerForm, stage: &str) -> Self {
         let pool = format!("http://127.0.0.1:{}", options.token_port);
         Self {
-            issuer: format!("{pool}/{pool_id}"),
+            issuer: local_issuer(form, options.token_port, pool_id),
+            issuers: IssuerForm::ALL.map(|form| local_issuer(form, options.token_port, pool_id)),
             pool,
             api: format!("http://127.0.0.1:{}/{stage}", options.api_port),
             web: format!("{}/", web_app::origin(options.web_port)),
@@ -38,9 +46,16 @@ impl StackUrls {
         format!("{}{path}", self.pool)
     }
 
-    /// The JWKS with the signing keys.
+    /// The JWKS with the signing keys, under the issuer the pool signs with.
     pub fn jwks(&self) -> String {
         format!("{}{}", self.issuer, paths::JWKS)
+    }
+
+    /// The JWKS the functions are given: the original form's, which serves
+    /// the same keys as the updated form's (as Cognito's two do), whatever
+    /// `IssuerType` says.
+    pub fn functions_jwks(&self) -> String {
+        format!("{}{}", self.issuers[0], paths::JWKS)
     }
 
     /// The base URL clients call, ending in `/`.

@@ -104,6 +104,8 @@ pub struct UserPool {
     pub username_attributes: Vec<String>,
     /// `Policies.PasswordPolicy`, or Cognito's default.
     pub password_policy: PasswordPolicy,
+    /// `IssuerConfiguration.Type`, `ORIGINAL` when absent.
+    pub issuer_form: shared::IssuerForm,
 }
 
 /// A `!GetAtt` (or `${X.Attr}` in a `!Sub`) found in an output.
@@ -400,10 +402,25 @@ impl Template {
         };
         let password_policy =
             PasswordPolicy::from_user_pool(id, properties, |v, at| self.resolve_text(v, at))?;
+        let at = format!("{id}.IssuerConfiguration.Type");
+        let issuer_form = match properties
+            .get("IssuerConfiguration")
+            .and_then(|c| c.get("Type"))
+        {
+            None => shared::IssuerForm::default(),
+            Some(value) => {
+                let text = self.resolve_text(value, &at)?;
+                shared::IssuerForm::from_type(&text).ok_or_else(|| TemplateError::Invalid {
+                    problem: format!("{text:?} is not ORIGINAL or UPDATED"),
+                    at,
+                })?
+            }
+        };
         Ok(UserPool {
             logical_id: id.to_owned(),
             username_attributes,
             password_policy,
+            issuer_form,
         })
     }
 
@@ -1087,6 +1104,34 @@ Outputs:
         let expected = [("A", "Client", "ClientSecret"), ("B", "Fn", "Arn")]
             .map(|(o, r, a)| (o.to_owned(), r.to_owned(), a.to_owned()));
         assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn the_pool_issuer_form_follows_issuer_configuration() {
+        let pool = |config: &str| {
+            let yaml = format!(
+                "Parameters:\n  IssuerType: {{Type: String, Default: UPDATED}}\n\
+                 Resources:\n  Pool:\n    Type: AWS::Cognito::UserPool\n    Properties: {config}\n"
+            );
+            Template::from_yaml(&yaml)
+                .unwrap()
+                .user_pool()
+                .map(|p| p.issuer_form)
+        };
+        use shared::IssuerForm::{Original, Updated};
+        assert_eq!(pool("{}").unwrap(), Original);
+        assert_eq!(
+            pool("{IssuerConfiguration: {Type: ORIGINAL}}").unwrap(),
+            Original
+        );
+        assert_eq!(
+            pool("{IssuerConfiguration: {Type: !Ref IssuerType}}").unwrap(),
+            Updated
+        );
+        let error = pool("{IssuerConfiguration: {Type: NEWEST}}")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("Pool.IssuerConfiguration.Type"), "{error}");
     }
 
     #[test]

@@ -59,6 +59,8 @@ pub struct StackSpec {
     pub stage: String,
     /// The user pool's password policy (Cognito's default without a pool).
     pub password_policy: PasswordPolicy,
+    /// The user pool's issuer form (`IssuerConfiguration.Type`).
+    pub issuer_form: shared::IssuerForm,
     /// The API's CORS preflight mock, when the template has `Cors`.
     pub cors: Option<CorsPreflight>,
     /// The headers `GatewayResponses` add to API Gateway's own answers.
@@ -121,6 +123,11 @@ impl StackSpec {
             })
             .collect();
         let clients = template.app_clients()?;
+        let (password_policy, issuer_form) = match template.user_pool() {
+            Ok(pool) => (pool.password_policy, pool.issuer_form),
+            Err(TemplateError::Missing(_)) => Default::default(),
+            Err(error) => return Err(error.into()),
+        };
         Ok(Self {
             routes,
             clients,
@@ -128,11 +135,8 @@ impl StackSpec {
             authorizer_clients: template.authorizer_variable_references("APP_CLIENT_IDS")?,
             reauthorize_every: template.reauthorize_every()?,
             stage: template.stage_name_default()?,
-            password_policy: match template.user_pool() {
-                Ok(pool) => pool.password_policy,
-                Err(TemplateError::Missing(_)) => PasswordPolicy::default(),
-                Err(error) => return Err(error.into()),
-            },
+            password_policy,
+            issuer_form,
             cors: template
                 .api_cors()?
                 .map(|cors| CorsPreflight::from_spec(&cors))

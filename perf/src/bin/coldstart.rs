@@ -11,9 +11,13 @@
 //!
 //! One unreported run per source first puts the binary in the page cache.
 //!
-//! `cargo run --release -p perf --bin coldstart -- [--runs 30] [--keys http,https,https+bundle,snapshot] [--binary PATH] [--logs] [--env NAME=VALUE]... [--routes N]`
+//! `cargo run --release -p perf --bin coldstart -- [--runs 30] [--keys http,https,https+bundle,snapshot] [--binary PATH] [--logs] [--env NAME=VALUE]... [--routes N] [--pools 1,100]`
 //!
 //! `--routes N` configures N routes of the template's shape (`testkit::route_scopes`).
+//! `--pools 1,100` measures each key source with 1 trusted pool (the
+//! single-pool variables) and with 100 (`TRUSTED_POOLS`,
+//! `testkit::trusted_pools`), alternating, and prints the ratios to the
+//! first count; the token is always the first pool's.
 
 use std::num::NonZeroUsize;
 use std::process::ExitCode;
@@ -44,6 +48,7 @@ async fn main() -> ExitCode {
 
 struct Subject {
     keys: Keys,
+    pools: usize,
     rig: Rig,
     event: String,
     to_answer: Vec<Duration>,
@@ -55,17 +60,22 @@ async fn run() -> Result<(), PerfError> {
     let cli = Cli::parse();
     let (runs, args) = (cli.runs.get(), &cli.rig);
     let mut subjects = Vec::new();
-    for keys in args.keys_or(&Keys::ALL) {
-        let rig = args.rig(keys).await?;
-        let event = token_event(&rig.token(SCOPE)?).to_string();
-        subjects.push(Subject {
-            keys,
-            rig,
-            event,
-            to_answer: Vec::with_capacity(runs),
-            to_poll: Vec::with_capacity(runs),
-            cpu: Vec::with_capacity(runs),
-        });
+    let keys_measured = args.keys_or(&Keys::ALL);
+    let pool_counts: Vec<usize> = args.pools.iter().map(|n| n.get()).collect();
+    for &keys in &keys_measured {
+        for &pools in &pool_counts {
+            let rig = args.rig_with_pools(keys, pools).await?;
+            let event = token_event(&rig.token(SCOPE)?).to_string();
+            subjects.push(Subject {
+                keys,
+                pools,
+                rig,
+                event,
+                to_answer: Vec::with_capacity(runs),
+                to_poll: Vec::with_capacity(runs),
+                cpu: Vec::with_capacity(runs),
+            });
+        }
     }
 
     for run in 0..=runs {
@@ -114,8 +124,10 @@ async fn run() -> Result<(), PerfError> {
     );
     for subject in &subjects {
         println!(
-            "[{}] JWKS fetches: {} (warm-up included)",
+            "[{}, {} pool{}] JWKS fetches: {} (warm-up included)",
             subject.keys.name(),
+            subject.pools,
+            if subject.pools == 1 { "" } else { "s" },
             subject.rig.jwks.fetches()
         );
         if let Some(s) = Summary::of(&subject.to_poll) {
@@ -132,6 +144,32 @@ async fn run() -> Result<(), PerfError> {
                 "NOT met"
             };
             println!("  median <= {BUDGET_MS} ms: {verdict}");
+        }
+    }
+    // Each pool count's figures against the first count's, per key source:
+    // wall time, and the function's CPU (steadier on a loaded machine).
+    for keys in &keys_measured {
+        let of = |pools: usize| {
+            let subject = subjects
+                .iter()
+                .find(|s| s.keys == *keys && s.pools == pools)?;
+            Some((Summary::of(&subject.to_answer)?, Summary::of(&subject.cpu)?))
+        };
+        let Some((wall, cpu)) = pool_counts.first().and_then(|&p| of(p)) else {
+            continue;
+        };
+        for &pools in pool_counts.iter().skip(1) {
+            if let Some((s, c)) = of(pools) {
+                println!(
+                    "[{}] {} pools / {} pool(s): median spawn -> first decision {:.3}, min {:.3}, median CPU {:.3}",
+                    keys.name(),
+                    pools,
+                    pool_counts[0],
+                    s.median / wall.median,
+                    s.min / wall.min,
+                    c.median / cpu.median
+                );
+            }
         }
     }
     Ok(())

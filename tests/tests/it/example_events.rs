@@ -75,6 +75,8 @@ fn m2m_authorizer() -> Map<String, Value> {
         "client_id": M2M_CLIENT,
         "scope": "awesomeapi-resource-server/awesomeapi.read API/book.get API/book.post",
         "token_use": "access",
+        "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123",
+        "user_pool_id": "us-east-1_AbCdEf123",
     });
     context.as_object().cloned().unwrap_or_default()
 }

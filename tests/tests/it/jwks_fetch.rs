@@ -93,7 +93,7 @@ async fn a_failing_jwks_keeps_the_cached_keys() {
     let issuer = Issuer::generate("k1").unwrap();
     let server = jwks_server(JwksAnswer::Jwks(issuer.jwks())).await;
     let app = app(&server.jwks_url()).await;
-    server.set_answer(JwksAnswer::Fail);
+    server.set_answer(JwksAnswer::Status(500));
     tokio::time::sleep(COOLDOWN).await;
     let forger = Issuer::generate("k2").unwrap();
     assert!(app.handle(&event(&forger), NOW).await.is_err());

@@ -13,6 +13,7 @@ mod moto_interop;
 mod oauth_interop;
 mod policy_properties;
 mod policy_replay;
+mod pool_rules;
 mod pre_token_trigger;
 mod readme_cargo_lambda;
 mod route_table_file;

@@ -157,7 +157,7 @@ async fn motos_access_tokens_pass_the_authorizer_like_cognitos() {
             .map(|(_, v)| v.clone())
     })
     .expect("configuration");
-    let source = HttpJwks::new(config.jwks_url.clone());
+    let source = HttpJwks::new(config.pools.pools()[0].jwks_url.clone());
     let app = App::new(
         Authorizer::new(&config),
         KeyStore::load(source, REFETCH_COOLDOWN).await,

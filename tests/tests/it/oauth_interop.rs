@@ -16,6 +16,7 @@ use local::PoolServer;
 use local::StackSpec;
 use local::StateDir;
 use local::Template;
+use local::local_issuer;
 use local::serve;
 use local::{AppClient, Clients, OAuthFlow};
 use local::{ID_KEY_FILE, SigningKeys, UserPool};
@@ -28,6 +29,7 @@ use oauth2::{
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{AccessTokenHash, IssuerUrl, Nonce};
 use serde_json::Value;
+use shared::IssuerForm;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -59,6 +61,7 @@ struct LocalPool {
     base: String,
     issuer: String,
     pool_id: String,
+    port: u16,
     clients: Clients,
     jwks: Value,
     spec: StackSpec,
@@ -70,6 +73,12 @@ struct LocalPool {
 impl LocalPool {
     /// `tag` starts the state folder's name (tests in one process run in parallel).
     async fn start(tag: &str) -> Self {
+        Self::start_as(tag, IssuerForm::Original).await
+    }
+
+    /// The pool signing with its issuer in `form`, as local-stack writes the
+    /// template's `IssuerType` (the forms differ by host, as Cognito's do).
+    async fn start_as(tag: &str, form: IssuerForm) -> Self {
         let template = Template::load(workspace().join("template.yaml")).expect("template");
         let spec = StackSpec::from_template(&template).expect("stack spec");
         let state_dir = testkit::temp_dir(&format!("oauth-interop-{tag}")).expect("state dir");
@@ -83,11 +92,9 @@ impl LocalPool {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .await
             .expect("bind");
-        let base = format!(
-            "http://127.0.0.1:{}",
-            listener.local_addr().expect("addr").port()
-        );
-        let issuer = format!("{base}/{}", local.pool_id);
+        let port = listener.local_addr().expect("addr").port();
+        let base = format!("http://127.0.0.1:{port}");
+        let issuer = local_issuer(form, port, &local.pool_id);
         let pool = UserPool::new(
             SigningKeys { access, id },
             issuer.clone(),
@@ -102,12 +109,18 @@ impl LocalPool {
             base,
             issuer,
             pool_id: local.pool_id,
+            port,
             clients,
             jwks,
             spec,
             stop,
             _state: state_dir,
         }
+    }
+
+    /// The pool's issuer in both forms (original, updated).
+    fn issuers(&self) -> [String; 2] {
+        IssuerForm::ALL.map(|form| local_issuer(form, self.port, &self.pool_id))
     }
 
     fn client(&self, flow: OAuthFlow) -> &AppClient {
@@ -131,7 +144,8 @@ impl LocalPool {
             ("USER_POOL_ID", self.pool_id.clone()),
             ("APP_CLIENT_IDS", accepted.join(",")),
             ("ROUTE_SCOPES", self.spec.route_scopes.clone()),
-            ("TOKEN_ISSUER", self.issuer.clone()),
+            // Both local forms, as local-stack sets it whatever IssuerType says.
+            ("TOKEN_ISSUER", self.issuers().join(",")),
         ];
         let config = Config::from_lookup(|name| {
             vars.iter()
@@ -397,4 +411,52 @@ async fn oauth2_gets_client_credentials_exchanges_a_code_and_refreshes() {
         ),
         "Allow"
     );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn either_issuer_setting_is_discovered_and_passes_the_same_authorizer_variables() {
+    for (tag, form) in [
+        ("original", IssuerForm::Original),
+        ("updated", IssuerForm::Updated),
+    ] {
+        let pool = LocalPool::start_as(&format!("issuer-{tag}"), form).await;
+        let http = http_client(no_redirects());
+        let issuer = IssuerUrl::new(pool.issuer.clone()).expect("issuer URL");
+        let metadata = CoreProviderMetadata::discover_async(issuer, &http)
+            .await
+            .unwrap_or_else(|e| panic!("{tag}: discovery: {e:?}"));
+        assert_eq!(metadata.issuer().as_str(), pool.issuer, "{tag}");
+        assert_eq!(
+            metadata.jwks_uri().as_str(),
+            format!("{}/.well-known/jwks.json", pool.issuer),
+            "{tag}"
+        );
+
+        let m2m = pool.client(OAuthFlow::ClientCredentials);
+        let token_url = TokenUrl::new(format!("{}/oauth2/token", pool.base)).expect("token URL");
+        let answer = BasicClient::new(ClientId::new(m2m.client_id.clone()))
+            .set_client_secret(ClientSecret::new(
+                m2m.client_secret.clone().expect("a confidential client"),
+            ))
+            .set_token_uri(token_url)
+            .exchange_client_credentials()
+            .request_async(&http)
+            .await
+            .unwrap_or_else(|e| panic!("{tag}: client credentials: {e:?}"));
+        let token = answer.access_token().secret();
+        let payload = token.split('.').nth(1).expect("a payload");
+        let claims: Value = serde_json::from_slice(
+            &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+                .expect("base64url"),
+        )
+        .expect("claims");
+        assert_eq!(
+            claims["iss"],
+            pool.issuer.as_str(),
+            "{tag}: signed with its form"
+        );
+
+        let (authorizer, keys) = pool.authorizer();
+        assert_eq!(decide(&authorizer, &keys, token, "/book"), "Allow", "{tag}");
+    }
 }

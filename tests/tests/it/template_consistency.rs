@@ -1197,3 +1197,65 @@ fn http_api_is_on_the_same_stage_with_its_url_as_an_output() {
         )
     );
 }
+
+/// The `IssuerType` parameter sets the pool's issuer, ORIGINAL by default,
+/// and the authorizer is told nothing about it: with `USER_POOL_ID` alone it
+/// accepts both issuer forms, so either setting works unchanged.
+#[test]
+fn issuer_type_sets_the_pool_issuer_and_the_authorizer_accepts_both_forms() {
+    let t = raw_template();
+    let parameter = at(&t, &["Parameters", "IssuerType"]);
+    assert_eq!(expr(at(parameter, &["Default"])), "ORIGINAL");
+    let allowed: Vec<String> = at(parameter, &["AllowedValues"])
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(expr)
+        .collect();
+    assert_eq!(allowed, ["ORIGINAL", "UPDATED"]);
+    assert_eq!(
+        expr(at(
+            &t,
+            &[
+                "Resources",
+                "UserPool",
+                "Properties",
+                "IssuerConfiguration",
+                "Type"
+            ]
+        )),
+        "Ref IssuerType"
+    );
+    let variables = at(
+        &t,
+        &[
+            "Resources",
+            "AuthorizerFunction",
+            "Properties",
+            "Environment",
+            "Variables",
+        ],
+    );
+    for pinned in [
+        "TOKEN_ISSUER",
+        "USER_POOL_REGIONS",
+        "TRUSTED_POOLS",
+        "JWKS_URL",
+    ] {
+        assert!(
+            variables.get(pinned).is_none(),
+            "{pinned} would pin one issuer form"
+        );
+    }
+    let config = authorizer::Config::from_lookup(|name| match name {
+        "USER_POOL_ID" => Some("us-east-1_AbCdEf123".into()),
+        "APP_CLIENT_IDS" => Some("client".into()),
+        "ROUTE_SCOPES" => template().route_scopes_json().ok(),
+        _ => None,
+    })
+    .unwrap();
+    let issuers = &config.pools.pools()[0].issuers;
+    for form in authorizer::IssuerForm::ALL {
+        assert!(issuers.contains(&form.issuer("us-east-1", "us-east-1_AbCdEf123")));
+    }
+}

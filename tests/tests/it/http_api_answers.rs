@@ -101,6 +101,8 @@ async fn simple_answers_allow_exactly_the_permitted_called_route() {
         "client_id": M2M_CLIENT,
         "scope": SCOPE,
         "token_use": "access",
+        "iss": ISSUER,
+        "user_pool_id": POOL,
     });
     let refused = json!({"isAuthorized": false, "context": {}});
     let allowed = json!({"isAuthorized": true, "context": caller});

@@ -23,6 +23,8 @@ pub struct Options {
     pub watch_port: u16,
     /// API front port.
     pub api_port: u16,
+    /// HTTP API front port.
+    pub http_api_port: u16,
     /// Web app port.
     pub web_port: u16,
     /// The workspace root.
@@ -75,6 +77,7 @@ where
         token_port: args.token_port,
         watch_port: args.watch_port,
         api_port: args.api_port,
+        http_api_port: args.http_api_port,
         web_port: args.web_port,
         template: args
             .template
@@ -97,10 +100,11 @@ mod tests {
 
     /// Where a child copy of this test binary finds the arguments to parse.
     const CHILD_ARGS: &str = "LOCAL_CLI_TEST_ARGS";
-    const VARIABLES: [&str; 5] = [
+    const VARIABLES: [&str; 6] = [
         "LOCAL_TOKEN_PORT",
         "LOCAL_WATCH_PORT",
         "LOCAL_API_PORT",
+        "LOCAL_HTTP_API_PORT",
         "LOCAL_WEB_PORT",
         "LOCAL_USERS",
     ];

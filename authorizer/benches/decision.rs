@@ -7,7 +7,12 @@
 //!   the event, decode the token, verify, deserialize and check the claims,
 //!   match the route, build the whole-API policy and serialize it;
 //! - `jsonwebtoken_decode`: jsonwebtoken 11 (aws_lc_rs) `decode` of the same
-//!   token with issuer and expiry checks, as a reference point.
+//!   token with issuer and expiry checks, as a reference point;
+//! - `full_decision_http_simple` / `full_decision_http_iam`: the same token in
+//!   an HTTP API payload 2.0 event (headers and request context as API
+//!   Gateway sends them), answered simply or with the IAM policy. Budget:
+//!   within 1.1x of `full_decision`; `warm/paired_http` measures the ratio
+//!   in interleaved blocks.
 //!
 //! Group `pathological`: inputs that must stay cheap — tokens refused by the
 //! size cap (10,000 scopes, 100 KB), the largest token API Gateway can pass,
@@ -64,14 +69,68 @@ impl Fixture {
     }
 
     fn authorizer(&self, routes: &str) -> Authorizer {
+        self.authorizer_with(routes, "true")
+    }
+
+    fn authorizer_with(&self, routes: &str, simple_responses: &str) -> Authorizer {
         let vars = HashMap::from([
             ("USER_POOL_ID", POOL.to_string()),
             ("APP_CLIENT_IDS", format!("{CLIENT},webclient")),
             ("ROUTE_SCOPES", routes.to_string()),
+            ("SIMPLE_RESPONSES", simple_responses.to_string()),
         ]);
         let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("config");
         Authorizer::new(&config)
     }
+}
+
+/// An HTTP API payload 2.0 REQUEST event for `GET /book` on stage `Prod`,
+/// as API Gateway sends it (identity sources: the header and the route key).
+fn http_event(token: &str) -> String {
+    let authorization = format!("Bearer {token}");
+    serde_json::json!({
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": ARN,
+        "identitySource": [authorization, "GET /book"],
+        "routeKey": "GET /book",
+        "rawPath": "/Prod/book",
+        "rawQueryString": "",
+        "headers": {
+            "accept": "application/json",
+            "accept-encoding": "gzip, deflate, br",
+            "authorization": authorization,
+            "content-length": "0",
+            "host": "abcdef1234.execute-api.us-east-1.amazonaws.com",
+            "origin": "https://app.example.com",
+            "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
+            "x-amzn-trace-id": "Root=1-67a1b2c3-0123456789abcdef01234567",
+            "x-forwarded-for": "203.0.113.10",
+            "x-forwarded-port": "443",
+            "x-forwarded-proto": "https"
+        },
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abcdef1234",
+            "domainName": "abcdef1234.execute-api.us-east-1.amazonaws.com",
+            "domainPrefix": "abcdef1234",
+            "http": {
+                "method": "GET",
+                "path": "/Prod/book",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.10",
+                "userAgent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+            },
+            "requestId": "JKJaXmPLvHcESHA=",
+            "routeKey": "GET /book",
+            "stage": "Prod",
+            "time": "03/Dec/2026:14:00:00 +0000",
+            "timeEpoch": 1_796_392_800_000_i64
+        },
+        "pathParameters": {},
+        "stageVariables": {}
+    })
+    .to_string()
 }
 
 fn event(token: &str) -> String {
@@ -87,7 +146,7 @@ fn event(token: &str) -> String {
 /// A refusal costs what producing the `Unauthorized` answer costs.
 fn answer(authorizer: &Authorizer, event: &str, keys: &KeySet, now: i64) -> Option<Vec<u8>> {
     let decision = authorizer.decide(event, keys, now).ok()?;
-    let response = policy::response(decision, authorizer.routes());
+    let response = policy::answer(decision, authorizer.routes(), authorizer.http_answers());
     serde_json::to_vec(&response).ok()
 }
 
@@ -95,7 +154,10 @@ fn answer(authorizer: &Authorizer, event: &str, keys: &KeySet, now: i64) -> Opti
 struct Warm {
     fx: Fixture,
     authorizer: Authorizer,
+    /// `SIMPLE_RESPONSES=false`.
+    iam_authorizer: Authorizer,
     event: String,
+    http_event: String,
     signing_input: String,
     signature: Vec<u8>,
     jwt_token: String,
@@ -108,7 +170,9 @@ impl Warm {
         let fx = Fixture::new();
         let token = fx.token(&fx.claims(SEED_SCOPE));
         let event = event(&token);
+        let http_event = http_event(&token);
         let authorizer = fx.authorizer(SEED_ROUTES);
+        let iam_authorizer = fx.authorizer_with(SEED_ROUTES, "false");
         let (signing_input, signature) = token.rsplit_once('.').expect("three parts");
         let signature = URL_SAFE_NO_PAD.decode(signature).expect("base64url");
 
@@ -130,7 +194,9 @@ impl Warm {
             signing_input: signing_input.to_string(),
             fx,
             authorizer,
+            iam_authorizer,
             event,
+            http_event,
             signature,
             jwt_token,
             decoding_key,
@@ -142,6 +208,16 @@ impl Warm {
             "the bench token is accepted"
         );
         assert!(warm.jwt(), "jsonwebtoken accepts its token");
+        let simple = warm.full_http().expect("the 2.0 event is accepted");
+        assert!(
+            simple.starts_with(br#"{"isAuthorized":true,"#),
+            "{}",
+            String::from_utf8_lossy(&simple)
+        );
+        assert!(
+            warm.full_http_iam().is_some_and(|a| a.len() > 300),
+            "the 2.0 event gets a policy"
+        );
         warm
     }
 
@@ -169,6 +245,26 @@ impl Warm {
         )
     }
 
+    /// The same token in a payload 2.0 event, answered simply.
+    fn full_http(&self) -> Option<Vec<u8>> {
+        answer(
+            &self.authorizer,
+            black_box(&self.http_event),
+            &self.fx.keys,
+            self.fx.now,
+        )
+    }
+
+    /// The same token in a payload 2.0 event, answered with the IAM policy.
+    fn full_http_iam(&self) -> Option<Vec<u8>> {
+        answer(
+            &self.iam_authorizer,
+            black_box(&self.http_event),
+            &self.fx.keys,
+            self.fx.now,
+        )
+    }
+
     /// jsonwebtoken's decode with issuer and expiry checks.
     fn jwt(&self) -> bool {
         jsonwebtoken::decode::<AccessTokenClaims>(
@@ -187,6 +283,10 @@ fn warm(c: &mut Criterion) {
     group.bench_function("raw_verify", |b| b.iter(|| warm.raw()));
     group.bench_function("full_decision", |b| b.iter(|| warm.full()));
     group.bench_function("jsonwebtoken_decode", |b| b.iter(|| warm.jwt()));
+    group.bench_function("full_decision_http_simple", |b| b.iter(|| warm.full_http()));
+    group.bench_function("full_decision_http_iam", |b| {
+        b.iter(|| warm.full_http_iam())
+    });
     group.finish();
 }
 
@@ -438,9 +538,87 @@ fn paired() {
     }
 }
 
+/// A TOKEN event's full decision against the same token's in a payload 2.0
+/// event (simple and IAM answers), in interleaved blocks as [`paired`]
+/// does: the median per-round ratio of 2.0 time to TOKEN time (budget 1.1).
+fn paired_http() {
+    const ROUNDS: usize = 400;
+    const BLOCK: u32 = 48;
+    let warm = Warm::new();
+    let block = |which: usize| {
+        let start = std::time::Instant::now();
+        for _ in 0..BLOCK {
+            match which {
+                0 => {
+                    black_box(warm.full());
+                }
+                1 => {
+                    black_box(warm.full_http());
+                }
+                _ => {
+                    black_box(warm.full_http_iam());
+                }
+            }
+        }
+        start.elapsed().as_secs_f64() / f64::from(BLOCK)
+    };
+    for which in [0, 1, 2, 0, 1, 2] {
+        for _ in 0..20 {
+            block(which);
+        }
+    }
+    let mut times = [Vec::new(), Vec::new(), Vec::new()];
+    for round in 0..ROUNDS {
+        for k in 0..3 {
+            let which = (round + k) % 3;
+            times[which].push(block(which));
+        }
+    }
+    let ratios = |of: usize| -> Vec<f64> {
+        let mut r: Vec<f64> = times[of]
+            .iter()
+            .zip(&times[0])
+            .map(|(http, token)| http / token)
+            .collect();
+        r.sort_by(f64::total_cmp);
+        r
+    };
+    let q = |v: &[f64], p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+    let median_us = |which: usize| {
+        let mut v = times[which].clone();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2] * 1e6
+    };
+    let (simple, iam) = (ratios(1), ratios(2));
+    println!(
+        "warm/paired_http: {ROUNDS} rounds of {BLOCK}-call blocks; per-round time ratio to the TOKEN event's full decision, median (p10-p90): \
+         2.0 simple {:.3} ({:.3}-{:.3}), 2.0 IAM {:.3} ({:.3}-{:.3}); median times {:.2} us TOKEN, {:.2} us 2.0 simple, {:.2} us 2.0 IAM",
+        q(&simple, 0.5),
+        q(&simple, 0.1),
+        q(&simple, 0.9),
+        q(&iam, 0.5),
+        q(&iam, 0.1),
+        q(&iam, 0.9),
+        median_us(0),
+        median_us(1),
+        median_us(2),
+    );
+}
+
 /// Runs the paired measurement under `cargo bench` unless the command line
 /// filters it out (`cargo bench -- pathological`).
 fn wants_paired() -> bool {
+    wants("warm/paired")
+}
+
+/// Runs the 2.0-against-TOKEN pairing for the same filters, and for the
+/// full decisions' (`cargo bench -- warm/full_decision`).
+fn wants_paired_http() -> bool {
+    wants("warm/paired_http") || wants("warm/full_decision_http")
+}
+
+/// True under `cargo bench` unless the command line's filters leave `name` out.
+fn wants(name: &str) -> bool {
     let args: Vec<String> = std::env::args().skip(1).collect();
     // `cargo test --benches` runs this without `--bench`: criterion's test mode.
     if !args.iter().any(|a| a == "--bench") || args.iter().any(|a| a == "--test" || a == "--list") {
@@ -470,7 +648,7 @@ fn wants_paired() -> bool {
         })
         .map(|(_, a)| a)
         .collect();
-    filters.is_empty() || filters.iter().any(|f| "warm/paired".contains(f.as_str()))
+    filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()))
 }
 
 /// Start-up: building the route table (parsing, duplicate checks, and what
@@ -493,6 +671,9 @@ fn main() {
     benches();
     if wants_paired() {
         paired();
+    }
+    if wants_paired_http() {
+        paired_http();
     }
     Criterion::default().configure_from_args().final_summary();
 }

@@ -40,6 +40,8 @@ pub struct Config {
     /// `JWKS_FILE`: a JWKS snapshot shipped with the function, used at
     /// start instead of a fetch (read by [`crate::key_store::read_snapshot`]).
     pub jwks_file: Option<std::path::PathBuf>,
+    /// `SIMPLE_RESPONSES`: how HTTP APIs (payload 2.0) are answered.
+    pub http_answers: HttpAnswers,
 }
 
 impl Config {
@@ -128,6 +130,8 @@ impl Config {
             .ok_or_else(|| invalid("JWKS_URL", format!("{jwks_url:?} is not an http(s) URL")))?;
         let issuer = optional("TOKEN_ISSUER").unwrap_or(cognito);
         let jwks_file = optional("JWKS_FILE").map(Into::into);
+        let http_answers = HttpAnswers::parse(optional(SIMPLE_RESPONSES).as_deref())
+            .map_err(|reason| invalid(SIMPLE_RESPONSES, reason))?;
 
         Ok(Self {
             user_pool_id,
@@ -137,7 +141,38 @@ impl Config {
             jwks_url,
             issuer,
             jwks_file,
+            http_answers,
         })
+    }
+}
+
+/// The variable choosing how HTTP APIs are answered.
+pub const SIMPLE_RESPONSES: &str = "SIMPLE_RESPONSES";
+
+/// How the authorizer answers HTTP API (payload 2.0) events; REST events
+/// always get an IAM policy. Must match the HTTP API authorizer's
+/// `EnableSimpleResponses`, or API Gateway rejects every answer (500).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HttpAnswers {
+    /// `SIMPLE_RESPONSES=true` (the default): `{"isAuthorized", "context"}`.
+    /// Cached per identity sources for every route, so the authorizer's
+    /// identity sources must include `$context.routeKey`.
+    #[default]
+    Simple,
+    /// `SIMPLE_RESPONSES=false`: the whole-API IAM policy, right for every
+    /// route when cached per token.
+    Iam,
+}
+
+impl HttpAnswers {
+    /// Reads `SIMPLE_RESPONSES` (`true` or `false`, any letter case; unset is `true`).
+    fn parse(value: Option<&str>) -> Result<Self, String> {
+        match value {
+            None => Ok(Self::Simple),
+            Some(v) if v.eq_ignore_ascii_case("true") => Ok(Self::Simple),
+            Some(v) if v.eq_ignore_ascii_case("false") => Ok(Self::Iam),
+            Some(v) => Err(format!("{v:?} is neither true nor false")),
+        }
     }
 }
 
@@ -243,6 +278,36 @@ mod tests {
             read,
         );
         assert!(both.unwrap_err().to_string().contains("not both"));
+    }
+
+    #[test]
+    fn simple_responses_is_true_false_or_unset() {
+        let cases = [
+            (None, Ok(HttpAnswers::Simple)),
+            (Some("true"), Ok(HttpAnswers::Simple)),
+            (Some(" TRUE "), Ok(HttpAnswers::Simple)),
+            (Some("false"), Ok(HttpAnswers::Iam)),
+            (Some("False"), Ok(HttpAnswers::Iam)),
+            (Some(""), Ok(HttpAnswers::Simple)),
+            (
+                Some("yes"),
+                Err("SIMPLE_RESPONSES is invalid: \"yes\" is neither true nor false"),
+            ),
+            (
+                Some("0"),
+                Err("SIMPLE_RESPONSES is invalid: \"0\" is neither true nor false"),
+            ),
+        ];
+        for (value, expected) in cases {
+            let mut vars = base();
+            if let Some(v) = value {
+                vars.push((SIMPLE_RESPONSES, v));
+            }
+            let got = load(&vars)
+                .map(|c| c.http_answers)
+                .map_err(|e| e.to_string());
+            assert_eq!(got, expected.map_err(str::to_string), "{value:?}");
+        }
     }
 
     #[test]

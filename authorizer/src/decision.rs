@@ -1,10 +1,12 @@
 //! The decision core: event text, keys and time in, a decision out. No I/O.
 
+use shared::stage::path_without_stage;
 use shared::{AccessTokenClaims, RouteSet, RouteTable, Scopes};
 use thiserror::Error;
 
 use crate::arn::{ArnError, MethodArn};
-use crate::event::{self, BadEvent};
+use crate::config::HttpAnswers;
+use crate::event::{self, BadEvent, CalledRoute, Payload};
 use crate::verify::{TokenError, Verifier};
 use crate::{Config, KeySet};
 
@@ -37,8 +39,10 @@ impl Rejection {
 pub struct Decision<'e> {
     /// The verified claims.
     pub claims: AccessTokenClaims,
-    /// The called method's ARN.
+    /// The called method's ARN (a 2.0 event's `routeArn`).
     pub method_arn: MethodArn<'e>,
+    /// The kind of API that asked, hence the answer it expects.
+    pub payload: Payload,
     /// The routes the token's scopes permit.
     pub permitted: RouteSet,
     /// The route serving the called method, if it is configured.
@@ -58,6 +62,7 @@ impl Decision<'_> {
 pub struct Authorizer {
     verifier: Verifier,
     routes: RouteTable,
+    http_answers: HttpAnswers,
 }
 
 impl Authorizer {
@@ -71,12 +76,18 @@ impl Authorizer {
         Self {
             verifier: Verifier::new(config.issuer, config.client_ids),
             routes: config.routes,
+            http_answers: config.http_answers,
         }
     }
 
     /// The route table.
     pub fn routes(&self) -> &RouteTable {
         &self.routes
+    }
+
+    /// How HTTP APIs (payload 2.0) are answered.
+    pub fn http_answers(&self) -> HttpAnswers {
+        self.http_answers
     }
 
     /// Decides on one authorizer event (its JSON text) at `now` (Unix seconds).
@@ -87,6 +98,7 @@ impl Authorizer {
         now: i64,
     ) -> Result<Decision<'e>, Rejection> {
         let event = event::parse(event)?;
+        let payload = event.payload();
         let token = event::bearer_token(&event.authorization).ok_or(TokenError::NotBearer)?;
         let claims = self.verifier.verify(token, keys, now)?;
         let method_arn = MethodArn::parse(event.method_arn)?;
@@ -94,12 +106,25 @@ impl Authorizer {
             Scopes::new(claims.scope.as_deref().unwrap_or("")),
             claims.groups(),
         );
-        let called_route = self
-            .routes
-            .find_path(method_arn.method(), method_arn.path());
+        // REST names the route by the method ARN; an HTTP API by its route
+        // key (the route API Gateway matched), or for `$default` by the request.
+        let called_route = match &event.route {
+            CalledRoute::Arn => self
+                .routes
+                .find_path(method_arn.method(), method_arn.path()),
+            CalledRoute::Key(key) => self.routes.find_key(key),
+            CalledRoute::Request {
+                method,
+                raw_path,
+                stage,
+            } => self
+                .routes
+                .find(method, path_without_stage(raw_path, stage.as_deref())),
+        };
         Ok(Decision {
             claims,
             method_arn,
+            payload,
             permitted,
             called_route,
         })

@@ -6,8 +6,9 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::value::RawValue;
 use tracing::{debug, error, warn};
 
+use crate::event;
 use crate::key_store::{HttpJwks, JwksSource, KeyStore, REFETCH_COOLDOWN};
-use crate::policy::{self, Response, Unauthorized};
+use crate::policy::{self, Answer, Unauthorized};
 use crate::{Authorizer, Config};
 
 /// The authorizer with its keys: what one Lambda process holds.
@@ -23,7 +24,7 @@ impl<S: JwksSource> App<S> {
     }
 
     /// Answers one event (its JSON text) at `now` (Unix seconds).
-    pub async fn handle(&self, event: &str, now: i64) -> Result<Response, Unauthorized> {
+    pub async fn handle(&self, event: &str, now: i64) -> Result<Answer, Unauthorized> {
         let keys = self.keys.current();
         let mut result = self.authorizer.decide(event, &keys, now);
         if let Some(kid) = result.as_ref().err().and_then(|r| r.unknown_kid())
@@ -52,11 +53,17 @@ impl<S: JwksSource> App<S> {
                     allowed = decision.allows_called_route(),
                     "token accepted"
                 );
-                Ok(policy::response(decision, routes))
+                Ok(policy::answer(
+                    decision,
+                    routes,
+                    self.authorizer.http_answers(),
+                ))
             }
             Err(reason) => {
                 warn!(%reason, "token rejected");
-                Err(Unauthorized)
+                // Read again for its kind of API: rejections are not the hot path.
+                let outline = event::outline(event);
+                policy::refusal(outline.as_ref(), self.authorizer.http_answers())
             }
         }
     }

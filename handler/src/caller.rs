@@ -34,11 +34,14 @@ impl From<&AuthorizerContext> for Caller {
     }
 }
 
-/// The verified caller of a REST proxy request, or `None` when the request
-/// has no usable authorizer context (no authorizer ran, or it is incomplete).
+/// The verified caller of a REST proxy request (`requestContext.authorizer`)
+/// or an HTTP API payload 2.0 request (`requestContext.authorizer.lambda`),
+/// or `None` when the request has no usable authorizer context (no
+/// authorizer ran, or it is incomplete).
 pub fn caller_context(request: &Request) -> Option<AuthorizerContext> {
     let fields = match request.request_context_ref()? {
         RequestContext::ApiGatewayV1(context) => &context.authorizer.fields,
+        RequestContext::ApiGatewayV2(context) => &context.authorizer.as_ref()?.fields,
         // Other event sources never pass through the authorizer.
         _ => return None,
     };

@@ -12,15 +12,17 @@ pub mod routes;
 use std::convert::Infallible;
 
 use lambda_http::http::header::{HeaderValue, ORIGIN, VARY};
+use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use shared::cors::{ALLOW_ORIGIN, CorsHeaders};
+use shared::stage::path_without_stage;
 
 pub use caller::{Caller, caller_context};
 pub use config::{Config, ConfigError};
 pub use respond::{Reply, respond};
 pub use routes::{Endpoint, Lookup, lookup, served_routes};
 
-/// Answers one API Gateway REST proxy request.
+/// Answers one API Gateway proxy request (REST, or HTTP API payload 2.0).
 ///
 /// Infallible: every outcome, including a missing caller, is an HTTP answer.
 pub async fn handle(config: &Config, request: Request) -> Result<Response<Body>, Infallible> {
@@ -33,8 +35,7 @@ pub async fn handle(config: &Config, request: Request) -> Result<Response<Body>,
 /// sees the status rather than a CORS error).
 pub fn answer(config: &Config, request: &Request) -> Response<Body> {
     let method = request.method().as_str();
-    // The event's `path` without the stage prefix lambda_http adds to the URI.
-    let path = request.raw_http_path();
+    let path = route_path(request);
     let context = caller_context(request);
     let reply = respond(method, path, context.as_ref());
     // Only identifiers, never the token: the handler never sees it anyway.
@@ -49,6 +50,19 @@ pub fn answer(config: &Config, request: &Request) -> Response<Body> {
     let mut response = reply.into_response();
     add_cors_headers(&mut response, config.allowed_origins.headers_for(origin));
     response
+}
+
+/// The path the routes are written for: a REST event's `path` (lambda_http
+/// adds the stage only to the URI), or an HTTP API event's `rawPath`
+/// without the stage it starts with on a named stage.
+fn route_path(request: &Request) -> &str {
+    let raw = request.raw_http_path();
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => {
+            path_without_stage(raw, context.stage.as_deref())
+        }
+        _ => raw,
+    }
 }
 
 fn add_cors_headers(response: &mut Response<Body>, cors: CorsHeaders<'_>) {

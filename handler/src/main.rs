@@ -7,7 +7,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = handler::Config::from_env()
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let config = &config;
-    // lambda_http's adapter (REST proxy events to `http` requests and back)
+    // lambda_http's adapter (REST and HTTP API proxy events to `http`
+    // requests and back, each answered in its own event's format)
     // on the loop that does not grow the environment (lambda-loop's docs).
     let adapter = lambda_http::Adapter::from(lambda_http::service_fn(move |request| {
         handler::handle(config, request)

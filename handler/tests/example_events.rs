@@ -22,6 +22,7 @@ fn example_proxy_events_get_the_handlers_answers() {
     let cases = [
         ("handler-get-book.json", 200, "caller"),
         ("handler-post-book.json", 200, "caller"),
+        ("handler-http-get-book.json", 200, "caller"),
         ("handler-no-authorizer.json", 401, "message"),
     ];
     for (name, status, key) in cases {
@@ -33,9 +34,11 @@ fn example_proxy_events_get_the_handlers_answers() {
 
 #[test]
 fn the_caller_in_the_authorizer_context_is_named() {
-    let (_, body) = answer("handler-get-book.json");
-    assert_eq!(
-        body["caller"]["client_id"], "3n4b5urk1ft4fl3mg5e62d9ado",
-        "{body}"
-    );
+    for name in ["handler-get-book.json", "handler-http-get-book.json"] {
+        let (_, body) = answer(name);
+        assert_eq!(
+            body["caller"]["client_id"], "3n4b5urk1ft4fl3mg5e62d9ado",
+            "{name}: {body}"
+        );
+    }
 }

@@ -111,6 +111,7 @@ fn every_route_and_miss_through_a_rest_event() {
         ("POST", "/book", StatusCode::OK, None),
         ("GET", "/user", StatusCode::OK, None),
         ("POST", "/user", StatusCode::OK, None),
+        ("DELETE", "/book/42", StatusCode::OK, None),
         ("GET", "/library", StatusCode::NOT_FOUND, None),
         (
             "DELETE",

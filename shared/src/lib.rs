@@ -8,6 +8,7 @@ pub mod cors;
 pub mod iam;
 pub mod routes;
 pub mod scopes;
+pub mod stage;
 
 pub use claims::AccessTokenClaims;
 pub use context::{AuthorizerContext, ContextError};

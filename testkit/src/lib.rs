@@ -32,7 +32,9 @@ pub use memory::{MEMORY_SCOPES, Workload, memory_run};
 pub use ports::{free_port, free_ports, port_is_closed, wait_for_port};
 pub use process_guard::ProcessGuard;
 pub use process_tree::ProcInfo;
-pub use rig::{Keys, Rig, RigError, Running, expect_allow, expect_unauthorized, token_event};
+pub use rig::{
+    Keys, Rig, RigError, Running, expect_allow, expect_authorized, expect_unauthorized, token_event,
+};
 pub use routes::{ROUTE_SCOPES, route_scopes};
 pub use runtime_api::{EmulatorError, FunctionError, Invocation, Outcome, RuntimeApi};
 pub use temp::{NamedTempFile, TempDir, temp_dir, temp_file};

@@ -351,6 +351,19 @@ pub fn expect_allow(outcome: &Outcome) -> Result<(), RigError> {
     }
 }
 
+/// Checks an answer is an HTTP API simple answer that authorizes the call.
+pub fn expect_authorized(outcome: &Outcome) -> Result<(), RigError> {
+    let answer = outcome
+        .result
+        .as_ref()
+        .map_err(|e| RigError::WrongAnswer(format!("{}: {}", e.error_type, e.error_message)))?;
+    if answer["isAuthorized"] == true {
+        Ok(())
+    } else {
+        Err(RigError::WrongAnswer(answer.to_string()))
+    }
+}
+
 /// Checks an answer is the `Unauthorized` error.
 pub fn expect_unauthorized(outcome: &Outcome) -> Result<(), RigError> {
     match &outcome.result {

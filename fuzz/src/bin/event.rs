@@ -1,10 +1,13 @@
-//! Authorizer events (TOKEN and REQUEST JSON) through the whole decision:
-//! event parsing, `Bearer` stripping, token checks, method ARN, policy.
+//! Authorizer events (REST TOKEN and REQUEST, HTTP API payload 2.0 JSON)
+//! through the whole decision: event parsing, `Bearer` stripping, token
+//! checks, method or route ARN, the route key, and every answer shape
+//! (REST policy, simple answer, HTTP IAM policy, refusals).
 #![no_main]
 
 use std::sync::OnceLock;
 
-use authorizer::{Authorizer, KeySet};
+use authorizer::config::HttpAnswers;
+use authorizer::{Authorizer, KeySet, policy};
 use libfuzzer_sys::fuzz_target;
 
 fn setup() -> &'static (Authorizer, KeySet) {
@@ -19,8 +22,14 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(event) = authorizer::event::parse(text) {
         let _ = authorizer::event::bearer_token(&event.authorization);
     }
+    let outline = authorizer::event::outline(text);
+    for http in [HttpAnswers::Simple, HttpAnswers::Iam] {
+        let _ = policy::refusal(outline.as_ref(), http);
+    }
     let (authorizer, keys) = setup();
-    if let Ok(decision) = authorizer.decide(text, keys, 1_750_000_000) {
-        let _ = authorizer::policy::response(decision, authorizer.routes());
+    for http in [HttpAnswers::Simple, HttpAnswers::Iam] {
+        if let Ok(decision) = authorizer.decide(text, keys, 1_750_000_000) {
+            let _ = policy::answer(decision, authorizer.routes(), http);
+        }
     }
 });

@@ -7,6 +7,8 @@
 //!   the DEBUG line per accepted token;
 //! - `authorizer WARN`: the same at `AWS_LAMBDA_LOG_LEVEL=WARN`, which also
 //!   turns off `lambda_runtime`'s INFO span per invocation;
+//! - `authorizer HTTP API`: the same binary (INFO) sent HTTP API payload 2.0
+//!   events with the same tokens, answering simply (`SIMPLE_RESPONSES=true`);
 //! - `noop`: a function on the same `lambda_runtime` and profile that answers
 //!   the event itself (`perf/src/bin/noop.rs`): the floor of the runtime loop;
 //! - `node`: a Node authorizer on aws-jwt-verify (`perf/node/`), if `--node`
@@ -33,8 +35,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clap::Parser;
 use perf::{PerfError, process_cpu_time};
-use testkit::rig::{ANSWER_TIMEOUT, POOL_ID, SCOPE};
-use testkit::{Rig, Running, expect_allow, token_event};
+use serde_json::{Value, json};
+use testkit::rig::{ANSWER_TIMEOUT, METHOD_ARN, POOL_ID, SCOPE};
+use testkit::{Rig, Running, expect_allow, expect_authorized, token_event};
 
 /// The pool's issuer as Cognito writes it, which aws-jwt-verify insists on.
 const COGNITO_ISSUER: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_PerfPool1";
@@ -100,6 +103,43 @@ fn sibling(name: &str) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(name))
 }
 
+/// The subject sent payload 2.0 events.
+const HTTP_API: &str = "authorizer HTTP API";
+
+/// A payload 2.0 REQUEST event for the method ARN's `GET /book` on stage
+/// `Prod`, as an HTTP API sends it (identity sources: the header and the
+/// route key).
+fn http_event(token: &str) -> Value {
+    let authorization = format!("Bearer {token}");
+    json!({
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": METHOD_ARN,
+        "identitySource": [authorization, "GET /book"],
+        "routeKey": "GET /book",
+        "rawPath": "/Prod/book",
+        "rawQueryString": "",
+        "headers": {
+            "accept": "*/*",
+            "authorization": authorization,
+            "host": "abcdef1234.execute-api.us-east-1.amazonaws.com",
+            "user-agent": "curl/8.5.0",
+            "x-forwarded-for": "203.0.113.10",
+            "x-forwarded-proto": "https"
+        },
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abcdef1234",
+            "http": {"method": "GET", "path": "/Prod/book", "protocol": "HTTP/1.1",
+                     "sourceIp": "203.0.113.10", "userAgent": "curl/8.5.0"},
+            "requestId": "JKJaXmPLvHcESHA=",
+            "routeKey": "GET /book",
+            "stage": "Prod",
+            "timeEpoch": 1_796_392_800_000_i64
+        }
+    })
+}
+
 /// One function process under measurement.
 struct Subject {
     name: &'static str,
@@ -130,7 +170,8 @@ async fn run() -> Result<(), PerfError> {
     let tokens = (0..TOKENS)
         .map(|_| rig.token(SCOPE))
         .collect::<Result<Vec<_>, _>>()?;
-    let events: Vec<String> = tokens.iter().map(|t| token_event(t).to_string()).collect();
+    let token_events: Vec<String> = tokens.iter().map(|t| token_event(t).to_string()).collect();
+    let http_events: Vec<String> = tokens.iter().map(|t| http_event(t).to_string()).collect();
     let verifier = RawVerify::new(&rig, &tokens[0])?;
 
     if !options.noop.is_file() {
@@ -142,6 +183,12 @@ async fn run() -> Result<(), PerfError> {
             program: options.binary.clone(),
             args: vec![],
             env: &[],
+        },
+        Spec {
+            name: HTTP_API,
+            program: options.binary.clone(),
+            args: vec![],
+            env: &[("SIMPLE_RESPONSES", "true")],
         },
         Spec {
             name: "authorizer DEBUG",
@@ -198,7 +245,15 @@ async fn run() -> Result<(), PerfError> {
         }
     }
 
+    let events = |subject: &Subject| {
+        if subject.name == HTTP_API {
+            http_events.clone()
+        } else {
+            token_events.clone()
+        }
+    };
     for subject in &mut subjects {
+        let events = events(subject);
         drive(subject, &events, options.warmup).await?;
         subject.round_trips_us.clear();
     }
@@ -220,6 +275,7 @@ async fn run() -> Result<(), PerfError> {
                 let at = (round * blocks + block + i) % n;
                 match subjects.get_mut(at) {
                     Some(subject) => {
+                        let events = events(subject);
                         let spent = drive(subject, &events, count).await?;
                         subject.block_cpu_us.push(per_call(spent));
                         used[at] += spent;
@@ -299,13 +355,11 @@ async fn drive(
     for i in 0..count {
         let invocation = subject.running.api.push(events[i % events.len()].clone());
         let outcome = subject.running.answer(invocation).await?;
-        expect_allow(&outcome).or_else(|e| {
-            if subject.name == "noop" {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        })?;
+        match subject.name {
+            "noop" => {}
+            HTTP_API => expect_authorized(&outcome)?,
+            _ => expect_allow(&outcome)?,
+        }
         let round_trip = outcome
             .answered_at
             .saturating_duration_since(outcome.queued_at);
@@ -417,7 +471,7 @@ fn report(
     );
     println!();
     println!(
-        "{:<16} {:>8} {:>10} {:>10} {:>8} {:>14} {:>22} {:>9} {:>10}",
+        "{:<19} {:>8} {:>10} {:>10} {:>8} {:>14} {:>22} {:>9} {:>10}",
         "subject",
         "pinned",
         "p50 µs",
@@ -435,7 +489,7 @@ fn report(
         let rounds: Vec<String> = subject.cpu_us.iter().map(|c| format!("{c:.0}")).collect();
         let (peak, _) = subject.running.memory_kib()?;
         println!(
-            "{:<16} {:>8} {:>10.1} {:>10.1} {:>8.2} {:>14.1} {:>22} {:>9.1} {:>10}",
+            "{:<19} {:>8} {:>10.1} {:>10.1} {:>8.2} {:>14.1} {:>22} {:>9.1} {:>10}",
             subject.name,
             if subject.pinned { "yes" } else { "no" },
             p50,
@@ -450,7 +504,7 @@ fn report(
     let raw = median(raw_us);
     let rounds: Vec<String> = raw_us.iter().map(|c| format!("{c:.1}")).collect();
     println!(
-        "{:<16} {:>8} {:>10} {:>10} {:>8} {:>14.1} {:>22}",
+        "{:<19} {:>8} {:>10} {:>10} {:>8} {:>14.1} {:>22}",
         "raw RSA verify",
         "-",
         "-",

@@ -106,6 +106,32 @@ impl Route {
         parts.next().is_none()
     }
 
+    /// True if `path` is this route's path template, parameter names aside:
+    /// `/book/{bookId}` is the template of a route configured as
+    /// `/book/{id}` or `/book/*`. An HTTP API's `routeKey` names the route
+    /// this way.
+    pub(super) fn has_template(&self, path: &str) -> bool {
+        let Some(body) = path.strip_prefix('/') else {
+            return false;
+        };
+        let mut parts = body.split('/').filter(|_| !body.is_empty());
+        for segment in &self.segments {
+            let Some(part) = parts.next() else {
+                return false;
+            };
+            let name = part.strip_prefix('{').and_then(|p| p.strip_suffix('}'));
+            let same = match segment {
+                Segment::Literal(lit) => part == lit,
+                Segment::Param => part == "*" || name.is_some_and(|n| !n.ends_with('+')),
+                Segment::Greedy => name.is_some_and(|n| n.ends_with('+')),
+            };
+            if !same {
+                return false;
+            }
+        }
+        parts.next().is_none()
+    }
+
     /// Ordering key: more specific routes compare greater.
     pub(super) fn specificity(&self) -> Specificity<'_> {
         Specificity(&self.segments, self.method != Method::Any)

@@ -87,6 +87,17 @@ impl RouteTable {
         most_specific(&self.routes, method, path)
     }
 
+    /// The route an HTTP API `routeKey` such as `GET /book/{id}` names:
+    /// the same method and path template (parameter names may differ).
+    /// `None` for `$default` and for routes the table does not list.
+    pub fn find_key(&self, route_key: &str) -> Option<usize> {
+        let (method, path) = route_key.split_once(' ')?;
+        let method = Method::parse(method)?;
+        self.routes
+            .iter()
+            .position(|r| r.method == method && r.has_template(path))
+    }
+
     /// The path template of the resource that serves `path` whatever the
     /// method: the most specific route path matching it. API Gateway picks
     /// the resource first; its CORS `OPTIONS` method is per resource.

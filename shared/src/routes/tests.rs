@@ -17,6 +17,34 @@ fn table(json: &str) -> RouteTable {
 }
 
 #[test]
+fn find_key_names_the_route_of_an_http_api_route_key() {
+    let t = table(
+        r#"{"GET /":[],"GET /book/{id}":[],"ANY /files/{path+}":[],"GET /a/*/c":[],"GET /book":[]}"#,
+    );
+    let key = |k: &str| t.find_key(k).map(|i| t.routes()[i].key.as_str());
+    let cases = [
+        ("GET /", Some("GET /")),
+        ("GET /book", Some("GET /book")),
+        ("GET /book/{id}", Some("GET /book/{id}")),
+        ("GET /book/{bookId}", Some("GET /book/{id}")),
+        ("ANY /files/{path+}", Some("ANY /files/{path+}")),
+        ("GET /a/{b}/c", Some("GET /a/*/c")),
+        // The method and template must both be the route's.
+        ("POST /book", None),
+        ("GET /files/{path+}", None),
+        ("GET /book/{id+}", None),
+        ("GET /book/1", None),
+        ("GET /book/{id}/x", None),
+        ("GET book", None),
+        ("$default", None),
+        ("", None),
+    ];
+    for (route_key, expected) in cases {
+        assert_eq!(key(route_key), expected, "{route_key:?}");
+    }
+}
+
+#[test]
 fn find_matches_paths_and_methods() {
     let t = table(r#"{"GET /":[],"GET /book/{id}":[],"ANY /files/{path+}":[],"GET /a/*/c":[]}"#);
     let key = |m: &str, p: &str| t.find(m, p).map(|i| t.routes()[i].key.as_str());

@@ -7,6 +7,7 @@ mod browser;
 mod cors;
 mod example_events;
 mod group_rules;
+mod http_api_answers;
 mod jwks_fetch;
 mod moto_interop;
 mod oauth_interop;

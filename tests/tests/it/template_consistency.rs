@@ -2,6 +2,8 @@
 //! its scopes in the authorizer's ROUTE_SCOPES and vice versa, every scope a
 //! route needs is defined by a resource server, the app clients get the
 //! scopes the walkthrough promises, and no output leaks a client secret.
+//! Both APIs are covered: the REST API and the HTTP API (payload 2.0) serve
+//! the same routes, and neither lets a cached answer leak across routes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -929,4 +931,278 @@ fn the_csp_header_output_names_exactly_the_web_apps_origins() {
     rest.remove("connect-src");
     rest.remove("frame-ancestors");
     assert_eq!(rest, page);
+}
+
+// --------------------------------------------------------------- HTTP API
+// The same routes as an HTTP API (payload 2.0) with the same authorizer
+// function. Read straight from the YAML: `local::template` models the REST
+// API only.
+
+/// One `Type: HttpApi` event: `(function, event, "METHOD /path", ApiId's Ref)`.
+fn http_api_events() -> Vec<(String, String, String, Option<String>)> {
+    let t = raw_template();
+    let mut out = Vec::new();
+    for (id, resource) in t["Resources"].as_mapping().unwrap() {
+        let Some(events) = at(resource, &["Properties", "Events"]).as_mapping() else {
+            continue;
+        };
+        for (name, event) in events {
+            if expr(&event["Type"]) != "HttpApi" {
+                continue;
+            }
+            let props = &event["Properties"];
+            let key = format!(
+                "{} {}",
+                expr(&props["Method"]).to_ascii_uppercase(),
+                expr(&props["Path"])
+            );
+            let api = expr(at(props, &["ApiId"]));
+            out.push((
+                expr(id),
+                expr(name),
+                key,
+                api.strip_prefix("Ref ").map(str::to_string),
+            ));
+        }
+    }
+    out
+}
+
+fn http_route_keys() -> BTreeSet<String> {
+    http_api_events()
+        .into_iter()
+        .map(|(_, _, k, _)| k)
+        .collect()
+}
+
+/// The logical ids of the template's HTTP APIs.
+fn http_apis() -> Vec<String> {
+    let t = raw_template();
+    t["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| expr(&r["Type"]) == "AWS::Serverless::HttpApi")
+        .map(|(id, _)| expr(id))
+        .collect()
+}
+
+fn http_api_properties() -> yaml_serde::Value {
+    let apis = http_apis();
+    assert_eq!(apis.len(), 1, "exactly one HTTP API: {apis:?}");
+    at(&raw_template(), &["Resources", &apis[0], "Properties"]).clone()
+}
+
+/// Why the HTTP API's Lambda authorizers' cached answers could be wrong for
+/// another route: a simple answer (which allows or denies every route for
+/// its cache key) cached without `$context.routeKey` in the key.
+fn cache_leaks(api: &yaml_serde::Value) -> Vec<String> {
+    let mut leaks = Vec::new();
+    let Some(authorizers) = at(api, &["Auth", "Authorizers"]).as_mapping() else {
+        return leaks;
+    };
+    for (name, authorizer) in authorizers {
+        let name = expr(name);
+        if at(authorizer, &["FunctionArn"]).is_null() {
+            continue; // a JWT authorizer: nothing cached by us
+        }
+        // SAM's default is false (IAM answers).
+        let simple = expr(at(authorizer, &["EnableSimpleResponses"])) == "true";
+        let context: Vec<String> = at(authorizer, &["Identity", "Context"])
+            .as_sequence()
+            .map(|s| s.iter().map(expr).collect())
+            .unwrap_or_default();
+        if simple && !context.iter().any(|c| c == "routeKey") {
+            leaks.push(format!(
+                "{name}: simple answers cached without $context.routeKey apply to every route"
+            ));
+        }
+    }
+    leaks
+}
+
+#[test]
+fn http_api_serves_the_same_routes_as_route_scopes_and_the_rest_api() {
+    let configured: BTreeSet<String> = route_scopes().into_keys().collect();
+    assert_eq!(http_route_keys(), configured);
+    assert_eq!(http_route_keys(), api_route_keys());
+    let served: BTreeSet<String> = handler::served_routes()
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    assert_eq!(served, http_route_keys());
+    let keys: Vec<String> = http_api_events()
+        .into_iter()
+        .map(|(_, _, k, _)| k)
+        .collect();
+    assert_eq!(
+        keys.len(),
+        http_route_keys().len(),
+        "a duplicate HttpApi event"
+    );
+}
+
+#[test]
+fn every_http_api_event_is_on_the_http_api_with_the_authorizer() {
+    // An event without ApiId lands on SAM's implicit HTTP API, which has no authorizer.
+    let apis = http_apis();
+    for (function, event, key, api) in http_api_events() {
+        assert!(
+            api.as_ref().is_some_and(|a| apis.contains(a)),
+            "{function}.{event} ({key}) is not on the template's HTTP API"
+        );
+    }
+    let api = http_api_properties();
+    let auth = at(&api, &["Auth"]);
+    let default = expr(at(auth, &["DefaultAuthorizer"]));
+    let authorizer = at(auth, &["Authorizers", &default]);
+    assert!(!authorizer.is_null(), "no authorizer {default}");
+    // The REST API's authorizer function, in payload 2.0.
+    let rest = at(
+        &api_properties(),
+        &[
+            "Auth",
+            "Authorizers",
+            "CognitoTokenAuthorizer",
+            "FunctionArn",
+        ],
+    )
+    .clone();
+    assert_eq!(expr(at(authorizer, &["FunctionArn"])), expr(&rest));
+    assert_eq!(
+        expr(at(authorizer, &["AuthorizerPayloadFormatVersion"])),
+        "2.0"
+    );
+    // SAM grants an HTTP API no invoke permission on its authorizer
+    // function otherwise (every call would be a 500).
+    assert_eq!(
+        expr(at(authorizer, &["EnableFunctionDefaultPermissions"])),
+        "true"
+    );
+    let ttl = expr(at(authorizer, &["Identity", "ReauthorizeEvery"]));
+    assert_eq!(ttl, "Ref AuthorizerCacheTtl");
+    let headers: Vec<String> = at(authorizer, &["Identity", "Headers"])
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|h| expr(h).to_ascii_lowercase())
+        .collect();
+    assert!(
+        headers.contains(&"authorization".to_string()),
+        "{headers:?}"
+    );
+}
+
+#[test]
+fn http_api_cached_answers_cannot_leak_across_routes() {
+    assert_eq!(cache_leaks(&http_api_properties()), Vec::<String>::new());
+}
+
+#[test]
+fn the_cache_check_fails_a_simple_answer_cached_per_token_only() {
+    let mut api = http_api_properties();
+    fn authorizer(api: &mut yaml_serde::Value) -> &mut yaml_serde::Value {
+        &mut api["Auth"]["Authorizers"]["CognitoLambdaAuthorizer"]
+    }
+    authorizer(&mut api)["Identity"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("Context");
+    assert_eq!(cache_leaks(&api).len(), 1);
+    // IAM answers are the whole-API policy: right for every route when cached.
+    authorizer(&mut api)["EnableSimpleResponses"] = yaml_serde::Value::Bool(false);
+    assert!(cache_leaks(&api).is_empty());
+}
+
+#[test]
+fn the_authorizer_answers_in_the_format_the_http_api_expects() {
+    let api = http_api_properties();
+    let simple = expr(at(
+        &api,
+        &[
+            "Auth",
+            "Authorizers",
+            "CognitoLambdaAuthorizer",
+            "EnableSimpleResponses",
+        ],
+    )) == "true";
+    let raw = raw_template();
+    let function = expr(at(
+        &api,
+        &[
+            "Auth",
+            "Authorizers",
+            "CognitoLambdaAuthorizer",
+            "FunctionArn",
+        ],
+    ));
+    let function = function
+        .strip_prefix("GetAtt ")
+        .and_then(|f| f.strip_suffix(".Arn"))
+        .unwrap_or_else(|| panic!("FunctionArn {function}"))
+        .to_string();
+    let variable = expr(at(
+        &raw,
+        &[
+            "Resources",
+            &function,
+            "Properties",
+            "Environment",
+            "Variables",
+            authorizer::config::SIMPLE_RESPONSES,
+        ],
+    ));
+    // Unset, the authorizer answers simply.
+    let function_simple = match variable.as_str() {
+        "?" => {
+            authorizer::config::HttpAnswers::default() == authorizer::config::HttpAnswers::Simple
+        }
+        text => text.eq_ignore_ascii_case("true"),
+    };
+    assert_eq!(function_simple, simple, "SIMPLE_RESPONSES {variable}");
+}
+
+#[test]
+fn http_api_cors_allows_the_web_origin() {
+    let api = http_api_properties();
+    let cors = at(&api, &["CorsConfiguration"]);
+    let list = |key: &str| -> BTreeSet<String> {
+        at(cors, &[key])
+            .as_sequence()
+            .unwrap_or_else(|| panic!("CorsConfiguration.{key} is not a list"))
+            .iter()
+            .map(|v| expr(v).to_ascii_lowercase())
+            .collect()
+    };
+    assert_eq!(
+        list("AllowOrigins"),
+        BTreeSet::from(["ref webapporigin".to_string()])
+    );
+    let headers = list("AllowHeaders");
+    for needed in ["authorization", "content-type"] {
+        assert!(headers.contains(needed), "AllowHeaders lacks {needed}");
+    }
+    let methods = list("AllowMethods");
+    for key in http_route_keys() {
+        let method = key.split(' ').next().unwrap().to_ascii_lowercase();
+        assert!(methods.contains(&method), "AllowMethods lacks {key}");
+    }
+    let seconds: u32 = expr(at(cors, &["MaxAge"])).parse().unwrap();
+    assert!((1..=7200).contains(&seconds), "MaxAge {seconds}");
+    // Credentials are bearer tokens, never cookies.
+    assert!(at(cors, &["AllowCredentials"]).is_null());
+}
+
+#[test]
+fn http_api_is_on_the_same_stage_with_its_url_as_an_output() {
+    let api = http_api_properties();
+    assert_eq!(expr(at(&api, &["StageName"])), "Ref StageName");
+    let t = raw_template();
+    let url = expr(at(&t, &["Outputs", "HttpApiUrl", "Value"]));
+    assert_eq!(
+        url,
+        format!(
+            "Sub https://${{{}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/${{StageName}}",
+            http_apis()[0]
+        )
+    );
 }

@@ -66,6 +66,10 @@ pub struct Args {
     #[arg(long, value_name = "PORT", env = "LOCAL_WEB_PORT",
           default_value_t = DEFAULT_WEB_PORT, value_parser = PortParser)]
     pub web_port: u16,
+    /// Which API the web app's config.json points it at
+    #[arg(long, value_name = "API", env = "LOCAL_WEB_API", value_enum,
+          default_value_t = WebApi::Rest)]
+    pub web_api: WebApi,
     /// SAM template [default: <workspace>/template.yaml]
     #[arg(long, value_name = "PATH")]
     pub template: Option<PathBuf>,
@@ -82,6 +86,15 @@ pub struct Args {
     #[arg(long = "user", value_name = "EMAIL:PASSWORD[:GROUPS]", env = USERS_VARIABLE,
           hide_env_values = true)]
     pub users: Vec<String>,
+}
+
+/// The API the web app calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WebApi {
+    /// The REST API front (`api_url`).
+    Rest,
+    /// The HTTP API front (`http_api_url`).
+    Http,
 }
 
 /// One port of the stack, with the flag and variable that set it.

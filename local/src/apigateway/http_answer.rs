@@ -72,7 +72,10 @@ impl HttpAuthorizerAnswer {
             Self::Simple { context, .. } => context,
             Self::Iam(answer) => &answer.context,
         };
-        context.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        context
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 }
 

@@ -152,10 +152,22 @@ mod tests {
     #[test]
     fn preflights_are_options_with_origin_and_requested_method() {
         let cases = [
-            ("OPTIONS", &[("origin", "o"), ("access-control-request-method", "GET")][..], true),
+            (
+                "OPTIONS",
+                &[("origin", "o"), ("access-control-request-method", "GET")][..],
+                true,
+            ),
             ("OPTIONS", &[("origin", "o")][..], false),
-            ("OPTIONS", &[("access-control-request-method", "GET")][..], false),
-            ("GET", &[("origin", "o"), ("access-control-request-method", "GET")][..], false),
+            (
+                "OPTIONS",
+                &[("access-control-request-method", "GET")][..],
+                false,
+            ),
+            (
+                "GET",
+                &[("origin", "o"), ("access-control-request-method", "GET")][..],
+                false,
+            ),
         ];
         for (method, pairs, expected) in cases {
             assert_eq!(
@@ -217,7 +229,10 @@ mod tests {
             ("content-type", "application/json"),
             ("Access-Control-Allow-Origin", "http://backend.example"),
         ]);
-        cors().apply(&mut answer, &headers(&[("origin", "http://localhost:8080")]));
+        cors().apply(
+            &mut answer,
+            &headers(&[("origin", "http://localhost:8080")]),
+        );
         assert_eq!(
             answer,
             owned(&[

@@ -119,7 +119,10 @@ fn request_time(now_ms: i64) -> String {
     )
 }
 
-fn request_context(request: &HttpRequest<'_>, route: &HttpRoute<'_>) -> ApiGatewayV2httpRequestContext {
+fn request_context(
+    request: &HttpRequest<'_>,
+    route: &HttpRoute<'_>,
+) -> ApiGatewayV2httpRequestContext {
     let host = request
         .headers
         .get("host")
@@ -317,10 +320,16 @@ mod tests {
         assert_eq!(event["type"], "REQUEST");
         assert_eq!(event["routeArn"], arn);
         assert_eq!(event["routeKey"], "GET /book/{id}");
-        assert_eq!(event["identitySource"], json!(["Bearer t", "GET /book/{id}"]));
+        assert_eq!(
+            event["identitySource"],
+            json!(["Bearer t", "GET /book/{id}"])
+        );
         assert_eq!(event["rawPath"], "/Prod/book/7");
         assert_eq!(event["rawQueryString"], "a=1&a=2&b=x");
-        assert_eq!(event["queryStringParameters"], json!({"a": "1,2", "b": "x"}));
+        assert_eq!(
+            event["queryStringParameters"],
+            json!({"a": "1,2", "b": "x"})
+        );
         assert_eq!(event["headers"]["authorization"], "Bearer t");
         assert_eq!(event["headers"]["x-multi"], "a,b");
         assert!(event["headers"].get("cookie").is_none());
@@ -331,7 +340,10 @@ mod tests {
         assert_eq!(event["requestContext"]["routeKey"], "GET /book/{id}");
         assert_eq!(event["requestContext"]["stage"], "Prod");
         assert_eq!(event["requestContext"]["apiId"], "api1");
-        assert_eq!(event["requestContext"]["time"], "14/Nov/2023:22:13:20 +0000");
+        assert_eq!(
+            event["requestContext"]["time"],
+            "14/Nov/2023:22:13:20 +0000"
+        );
         assert_eq!(event["requestContext"]["timeEpoch"], 1_700_000_000_123_i64);
         assert!(event.get("body").is_none());
         assert!(event["requestContext"].get("authorizer").is_none());

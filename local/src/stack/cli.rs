@@ -12,6 +12,7 @@ use thiserror::Error;
 
 use crate::cognito::user_spec::{USERS_VARIABLE, UserSpec, UserSpecError, parse_user_list};
 
+pub use local_cli::WebApi;
 use local_cli::{Args, PortError};
 
 /// Settings of one run.
@@ -27,6 +28,8 @@ pub struct Options {
     pub http_api_port: u16,
     /// Web app port.
     pub web_port: u16,
+    /// The API the web app calls.
+    pub web_api: WebApi,
     /// The workspace root.
     pub workspace: PathBuf,
     /// The SAM template.
@@ -79,6 +82,7 @@ where
         api_port: args.api_port,
         http_api_port: args.http_api_port,
         web_port: args.web_port,
+        web_api: args.web_api,
         template: args
             .template
             .unwrap_or_else(|| workspace.join("template.yaml")),

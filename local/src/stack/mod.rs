@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod event;
+pub mod http_api;
 pub mod info;
 pub mod urls;
 pub mod walkthrough;
@@ -24,6 +25,7 @@ use tokio::sync::watch;
 use crate::apigateway::api_front::{ApiFront, FrontConfig, UNAUTHORIZED, token_event};
 use crate::apigateway::auth_cache::SystemClock;
 use crate::apigateway::authorizer_answer::AuthorizerAnswer;
+use crate::apigateway::http_front::HttpFront;
 use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event};
 use crate::cognito::clients::{AppClient, Clients};
 use crate::cognito::pool::{ID_KEY_FILE, SigningKeys, UserPool};
@@ -32,7 +34,7 @@ use crate::cognito::users::{UserStore, UsersError};
 use crate::http_server::serve;
 use crate::lambda::invoke::{Invocation, InvokeError, Invoker, WatchInvoker};
 use crate::lambda::watch::{FunctionExit, Watch, WatchCommand, WatchError, env_file};
-use crate::stack::cli::Options;
+use crate::stack::cli::{Options, WebApi};
 use crate::stack::info::{StackInfo, StackInfoError};
 use crate::stack::urls::StackUrls;
 use crate::stack::walkthrough::Banner;
@@ -107,6 +109,12 @@ pub enum StackError {
     /// Nothing answered in time.
     #[error("cargo lambda watch did not answer on port {0} in time")]
     NotReady(u16),
+    /// No random id could be made for the HTTP API.
+    #[error("making the HTTP API's id: {0}")]
+    Random(#[from] crate::ids::RandomError),
+    /// `--web-api http` without an HTTP API in the template.
+    #[error("--web-api http: the template declares no AWS::Serverless::HttpApi")]
+    NoHttpApi,
     /// Stopped by a signal before the stack was ready.
     #[error("interrupted before the stack was ready")]
     Interrupted,
@@ -151,10 +159,21 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     // Bind everything first, so a busy port fails before any build starts.
     let token_listener = bind(options.token_port).await?;
     let api_listener = bind(options.api_port).await?;
+    let http_listener = match &spec.http_api {
+        Some(_) => Some(bind(options.http_api_port).await?),
+        None => None,
+    };
     let web_listener = bind(options.web_port).await?;
     drop(bind(options.watch_port).await?);
 
-    let urls = StackUrls::new(&options, &state.pool_id, &spec.stage);
+    let http_stage = spec.http_api.as_ref().map(|api| api.stage.as_str());
+    let urls = StackUrls::new(&options, &state.pool_id, &spec.stage, http_stage);
+    let http_api_id = crate::ids::api_id()?;
+    let http_config = spec
+        .http_api
+        .as_ref()
+        .map(|api| http_api::front_config(api, &http_api_id, REGION, ACCOUNT_ID))
+        .transpose()?;
     let (pool_url, issuer_url) = (&urls.pool, &urls.issuer);
     let m2m = spec
         .m2m_client()
@@ -180,7 +199,10 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     tracing::info!(url = %pool_url, "token endpoint listening");
 
     let (api_url, web_url) = (&urls.api, &urls.web);
-    let api_base = urls.api_base();
+    let api_base = match options.web_api {
+        WebApi::Rest => urls.api_base(),
+        WebApi::Http => urls.http_api_base().ok_or(StackError::NoHttpApi)?,
+    };
     let web_client = clients.all().iter().find(|c| c.allows_code());
     let web_config = web_client.and_then(|client| {
         let declared = spec.clients.iter().find(|c| c.name == client.name)?;
@@ -234,8 +256,21 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
             SystemClock,
         );
         let api_task = tokio::spawn(serve(api_listener, front.router(), stopped.clone()));
+        let http_task = match (http_listener, http_config) {
+            (Some(listener), Some(config)) => {
+                let invoker = WatchInvoker::new(watch_url.clone(), REQUEST_TIMEOUT)?;
+                let front = HttpFront::new(config, invoker, SystemClock);
+                Some(tokio::spawn(serve(
+                    listener,
+                    front.router(),
+                    stopped.clone(),
+                )))
+            }
+            _ => None,
+        };
         let banner = Banner {
             api_url,
+            http_api_url: urls.http_api.as_deref(),
             pool_url,
             issuer: issuer_url,
             watch_url: &watch_url,
@@ -254,6 +289,7 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
             &state.pool_id,
             &state.api_id,
             &spec.stage,
+            spec.http_api.as_ref().map(|_| http_api_id.as_str()),
             clients.all(),
         );
         info.write(state_dir.path())?;
@@ -263,7 +299,7 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
             status = child.wait() => Err(exited(status)),
             _ = &mut interrupted => Ok(()),
         };
-        Ok((result, api_task))
+        Ok((result, api_task, http_task))
     }
     .await;
 
@@ -273,8 +309,11 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     let _ = tokio::time::timeout(Duration::from_secs(5), pool_task).await;
     let _ = tokio::time::timeout(Duration::from_secs(5), web_task).await;
     match outcome {
-        Ok((result, api_task)) => {
+        Ok((result, api_task, http_task)) => {
             let _ = tokio::time::timeout(Duration::from_secs(5), api_task).await;
+            if let Some(task) = http_task {
+                let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+            }
             result
         }
         Err(error) => Err(error),
@@ -324,6 +363,11 @@ fn functions_env(
         ("JWKS_URL", urls.jwks()),
         ("TOKEN_ISSUER", urls.issuer.clone()),
     ];
+    // The authorizer answers the HTTP API in the format its
+    // EnableSimpleResponses asks for.
+    if let Some(authorizer) = spec.http_api.as_ref().and_then(|a| a.authorizer.as_ref()) {
+        vars.push(("SIMPLE_RESPONSES", authorizer.simple_responses.to_string()));
+    }
     for (name, value) in &spec.handler_environment {
         if vars.iter().any(|(taken, _)| taken == name) {
             return Err(WatchError::SharedVariable(name.clone()));
@@ -513,6 +557,7 @@ mod tests {
             pool: String::new(),
             issuer: issuer.into(),
             api: String::new(),
+            http_api: None,
             web: String::new(),
         }
     }
@@ -548,6 +593,7 @@ mod tests {
                 "CORS_ALLOWED_ORIGINS".into(),
                 "http://localhost:8080".into(),
             )],
+            http_api: None,
         };
         let env = functions_env(
             &spec,
@@ -598,7 +644,7 @@ mod tests {
     }
 
     fn options_for(workspace: &Path) -> (Options, StackSpec) {
-        let ports: Vec<u16> = (0..4)
+        let ports: Vec<u16> = (0..5)
             .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
             .collect::<Vec<_>>()
             .iter()
@@ -611,6 +657,8 @@ mod tests {
             watch_port: ports[1],
             api_port: ports[2],
             web_port: ports[3],
+            http_api_port: ports[4],
+            web_api: WebApi::Rest,
             workspace: workspace.to_path_buf(),
             template,
             state_dir: workspace.join("state"),

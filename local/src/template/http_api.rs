@@ -133,9 +133,7 @@ impl Template {
                 // `$default` route.
                 let text = |key: &str| match props.and_then(|p| p.get(key)) {
                     None => Ok(None),
-                    Some(value) => self
-                        .resolve_text(value, &format!("{at}.{key}"))
-                        .map(Some),
+                    Some(value) => self.resolve_text(value, &format!("{at}.{key}")).map(Some),
                 };
                 let (method, path) = match (text("Method")?, text("Path")?) {
                     (Some(method), Some(path)) => (method.to_ascii_uppercase(), path),
@@ -193,7 +191,11 @@ impl Template {
                 let version =
                     self.resolve_text(value, &format!("{at}.AuthorizerPayloadFormatVersion"))?;
                 // YAML may read an unquoted 2.0 as the number 2.
-                if version == "2" { "2.0".into() } else { version }
+                if version == "2" {
+                    "2.0".into()
+                } else {
+                    version
+                }
             }
             None => {
                 return Err(TemplateError::Missing(format!(
@@ -335,7 +337,10 @@ Resources:
       Events:
         Book:
           Type: HttpApi
-          Properties: {ApiId: !Ref HttpApi, Path: /book/{id}, Method: get}
+          Properties:
+            ApiId: !Ref HttpApi
+            Path: /book/{id}
+            Method: get
         Rest:
           Type: Api
           Properties: {Path: /rest, Method: get}
@@ -375,7 +380,11 @@ Resources:
             .replace("      StageName: !Ref StageName\n", "")
             .replace("            EnableSimpleResponses: true\n", "")
             .replace("              ReauthorizeEvery: !Ref Ttl\n", "");
-        let api = Template::from_yaml(&text).unwrap().http_api().unwrap().unwrap();
+        let api = Template::from_yaml(&text)
+            .unwrap()
+            .http_api()
+            .unwrap()
+            .unwrap();
         assert_eq!(api.stage, DEFAULT_STAGE);
         let authorizer = api.authorizer.unwrap();
         assert!(!authorizer.simple_responses);

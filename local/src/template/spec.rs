@@ -6,6 +6,7 @@ use shared::{RouteTable, Rule};
 use thiserror::Error;
 
 use crate::template::api_responses::{CorsPreflight, GatewayResponses, ResponseConfigError};
+use crate::template::http_api::HttpApiSpec;
 use crate::template::password_policy::PasswordPolicy;
 use crate::template::sam::{Template, TemplateError, TokenValidity};
 
@@ -86,6 +87,8 @@ pub struct StackSpec {
     pub gateway_responses: GatewayResponses,
     /// The handler's environment variables, as the template sets them.
     pub handler_environment: Vec<(String, String)>,
+    /// The template's HTTP API (payload 2.0), if it declares one.
+    pub http_api: Option<HttpApiSpec>,
 }
 
 impl StackSpec {
@@ -164,6 +167,7 @@ impl StackSpec {
                 .transpose()?,
             gateway_responses: GatewayResponses::from_specs(&template.gateway_responses()?)?,
             handler_environment: template.handler_variables()?,
+            http_api: template.http_api()?,
         })
     }
 }

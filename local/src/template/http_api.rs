@@ -40,6 +40,9 @@ impl IdentitySource {
     }
 }
 
+/// How one `Identity` list's entries become identity sources.
+type MakeSource = fn(String) -> IdentitySource;
+
 /// The HTTP API's default Lambda authorizer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpAuthorizerSpec {
@@ -209,7 +212,7 @@ impl Template {
         };
         let identity = authorizer.get("Identity");
         let mut identity_sources = Vec::new();
-        let kinds: [(&str, fn(String) -> IdentitySource); 4] = [
+        let kinds: [(&str, MakeSource); 4] = [
             ("Headers", IdentitySource::Header),
             ("QueryStrings", IdentitySource::QueryString),
             ("StageVariables", IdentitySource::StageVariable),

@@ -54,7 +54,7 @@ pub struct Args {
     #[arg(long, value_name = "PORT", env = "LOCAL_WATCH_PORT",
           default_value_t = DEFAULT_WATCH_PORT, value_parser = PortParser)]
     pub watch_port: u16,
-    /// API front
+    /// REST API front
     #[arg(long, value_name = "PORT", env = "LOCAL_API_PORT",
           default_value_t = DEFAULT_API_PORT, value_parser = PortParser)]
     pub api_port: u16,
@@ -66,9 +66,9 @@ pub struct Args {
     #[arg(long, value_name = "PORT", env = "LOCAL_WEB_PORT",
           default_value_t = DEFAULT_WEB_PORT, value_parser = PortParser)]
     pub web_port: u16,
-    /// Which API the web app's config.json points it at
+    /// Which API the web app's config.json points it at (rest: api_url, http: http_api_url)
     #[arg(long, value_name = "API", env = "LOCAL_WEB_API", value_enum,
-          default_value_t = WebApi::Rest)]
+          default_value_t = WebApi::Rest, hide_possible_values = true)]
     pub web_api: WebApi,
     /// SAM template [default: <workspace>/template.yaml]
     #[arg(long, value_name = "PATH")]

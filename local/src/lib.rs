@@ -36,6 +36,7 @@ pub use cognito::users::UserStore;
 pub use http_server::serve;
 pub use stack::cli::{CliError, Options, parse as parse_command_line};
 pub use stack::event::{EventArgs, event};
+pub use stack::http_api::{HttpApiError, template_router as http_api_router};
 pub use stack::info::StackInfo;
 pub use stack::{ACCOUNT_ID, READY_LINE, run_from_template};
 pub use state::StateDir;

@@ -4,11 +4,62 @@
 
 use std::time::Duration;
 
+use axum::Router;
 use shared::{RouteError, RouteTable, Rule};
+use thiserror::Error;
 
+use crate::apigateway::auth_cache::SystemClock;
 use crate::apigateway::http_cors::HttpCors;
-use crate::apigateway::http_front::{DEFAULT_ROUTE, HttpAuthorizer, HttpFrontConfig};
+use crate::apigateway::http_front::{DEFAULT_ROUTE, HttpAuthorizer, HttpFront, HttpFrontConfig};
+use crate::lambda::invoke::{InvokeError, WatchInvoker};
 use crate::template::http_api::HttpApiSpec;
+use crate::template::sam::{Template, TemplateError};
+
+/// Why the HTTP API front could not be made.
+#[derive(Debug, Error)]
+pub enum HttpApiError {
+    /// The template's `HttpApi` could not be read.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    /// Its routes do not form a route table.
+    #[error("HTTP API routes: {0}")]
+    Routes(#[from] RouteError),
+    /// No client for the Invoke API.
+    #[error(transparent)]
+    Invoke(#[from] InvokeError),
+}
+
+/// The front for `config` as a router, calling the functions at the Lambda
+/// Invoke API `invoke_url` (watch's) with `timeout` per call.
+pub fn router(
+    config: HttpFrontConfig,
+    invoke_url: &str,
+    timeout: Duration,
+) -> Result<Router, InvokeError> {
+    let invoker = WatchInvoker::new(invoke_url.to_owned(), timeout)?;
+    Ok(HttpFront::new(config, invoker, SystemClock).router())
+}
+
+/// What local-stack serves on `--http-api-port` for `template`'s `HttpApi`
+/// (none without one), named `api_id`, calling the functions `authorizer`
+/// and `handler` at the Invoke API `invoke_url`: for HTTP-level tests.
+pub fn template_router(
+    template: &Template,
+    api_id: &str,
+    invoke_url: &str,
+    timeout: Duration,
+) -> Result<Option<Router>, HttpApiError> {
+    let Some(spec) = template.http_api()? else {
+        return Ok(None);
+    };
+    let config = front_config(
+        &spec,
+        api_id,
+        crate::state::REGION,
+        crate::stack::ACCOUNT_ID,
+    )?;
+    Ok(Some(router(config, invoke_url, timeout)?))
+}
 
 /// The front's configuration for `spec`, named `api_id` in `region` and
 /// `account_id`, calling the functions watch serves as `authorizer` and

@@ -25,7 +25,6 @@ use tokio::sync::watch;
 use crate::apigateway::api_front::{ApiFront, FrontConfig, UNAUTHORIZED, token_event};
 use crate::apigateway::auth_cache::SystemClock;
 use crate::apigateway::authorizer_answer::AuthorizerAnswer;
-use crate::apigateway::http_front::HttpFront;
 use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event};
 use crate::cognito::clients::{AppClient, Clients};
 use crate::cognito::pool::{ID_KEY_FILE, SigningKeys, UserPool};
@@ -258,13 +257,8 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
         let api_task = tokio::spawn(serve(api_listener, front.router(), stopped.clone()));
         let http_task = match (http_listener, http_config) {
             (Some(listener), Some(config)) => {
-                let invoker = WatchInvoker::new(watch_url.clone(), REQUEST_TIMEOUT)?;
-                let front = HttpFront::new(config, invoker, SystemClock);
-                Some(tokio::spawn(serve(
-                    listener,
-                    front.router(),
-                    stopped.clone(),
-                )))
+                let front = http_api::router(config, &watch_url, REQUEST_TIMEOUT)?;
+                Some(tokio::spawn(serve(listener, front, stopped.clone())))
             }
             _ => None,
         };

@@ -421,6 +421,26 @@ Resources:
     }
 
     #[test]
+    fn the_seed_templates_http_api_caches_per_route_key() {
+        let template =
+            Template::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml")).unwrap();
+        let api = template.http_api().unwrap().expect("the seed's HttpApi");
+        let authorizer = api.authorizer.expect("a Lambda authorizer");
+        assert!(authorizer.simple_responses);
+        assert!(
+            authorizer
+                .identity_sources
+                .contains(&IdentitySource::Context("routeKey".into()))
+        );
+        assert_eq!(authorizer.function, "AuthorizerFunction");
+        let keys: Vec<String> = api.routes.iter().map(ApiRoute::key).collect();
+        for key in ["GET /awesomeapi", "GET /book", "POST /book", "GET /user"] {
+            assert!(keys.iter().any(|k| k == key), "{key} missing from {keys:?}");
+        }
+        assert!(api.cors.is_some());
+    }
+
+    #[test]
     fn a_template_without_an_http_api_has_none() {
         let text = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n";
         assert_eq!(Template::from_yaml(text).unwrap().http_api().unwrap(), None);

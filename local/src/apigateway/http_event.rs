@@ -250,20 +250,44 @@ const NOT_IN_2_0: [&str; 5] = [
     "authorizationToken",
 ];
 
-/// A proxy event as JSON, without the 1.0 fields the type would write.
-pub fn proxy_event_json(event: &ApiGatewayV2httpRequest) -> Value {
+/// Fields HTTP APIs leave out when they are empty, which the types write as
+/// `{}` or `[]`.
+const OMITTED_WHEN_EMPTY: [&str; 4] = [
+    "cookies",
+    "queryStringParameters",
+    "pathParameters",
+    "stageVariables",
+];
+
+/// `event` as JSON, without `drop` and without the empty fields HTTP APIs omit.
+fn as_sent(event: &impl serde::Serialize, drop: &[&str]) -> Value {
     let mut value = serde_json::to_value(event).unwrap_or(Value::Null);
     if let Some(map) = value.as_object_mut() {
-        for field in NOT_IN_2_0 {
-            map.remove(field);
+        for field in drop {
+            map.remove(*field);
+        }
+        for field in OMITTED_WHEN_EMPTY {
+            let empty = match map.get(field) {
+                Some(Value::Object(o)) => o.is_empty(),
+                Some(Value::Array(a)) => a.is_empty(),
+                _ => false,
+            };
+            if empty {
+                map.remove(field);
+            }
         }
     }
     value
 }
 
-/// An authorizer event as JSON.
+/// A proxy event as JSON, as an HTTP API sends it.
+pub fn proxy_event_json(event: &ApiGatewayV2httpRequest) -> Value {
+    as_sent(event, &NOT_IN_2_0)
+}
+
+/// An authorizer event as JSON, as an HTTP API sends it.
 pub fn authorizer_event_json(event: &ApiGatewayV2CustomAuthorizerV2Request) -> Value {
-    serde_json::to_value(event).unwrap_or(Value::Null)
+    as_sent(event, &[])
 }
 
 #[cfg(test)]
@@ -372,7 +396,10 @@ mod tests {
         assert_eq!(event["isBase64Encoded"], false);
         assert_eq!(event["rawQueryString"], "");
         assert_eq!(event["requestContext"]["http"]["method"], "POST");
-        for absent in NOT_IN_2_0 {
+        for absent in NOT_IN_2_0
+            .iter()
+            .chain(&["queryStringParameters", "stageVariables"])
+        {
             assert!(event.get(absent).is_none(), "{absent}");
         }
         // lambda_http reads it back as the 2.0 type.

@@ -130,6 +130,14 @@ impl HttpError {
     }
 }
 
+/// How a request was answered without an error.
+enum Answered {
+    /// A CORS preflight, with its own CORS headers.
+    Preflight(FrontResponse),
+    /// The handler's answer.
+    Routed(FrontResponse),
+}
+
 /// The local HTTP API.
 pub struct HttpFront<I: Invoker, C: Clock> {
     config: HttpFrontConfig,
@@ -156,7 +164,11 @@ impl<I: Invoker, C: Clock> HttpFront<I, C> {
     pub async fn handle(&self, request: &ApiRequest) -> FrontResponse {
         let request_id = crate::ids::request_id();
         let mut answer = match self.answer(request, &request_id).await {
-            Ok(answer) => answer,
+            // The preflight's headers are its own.
+            Ok(Answered::Preflight(answer)) => {
+                return self.finish(request, answer, request_id);
+            }
+            Ok(Answered::Routed(answer)) => answer,
             Err(error) => {
                 let (status, body) = error.parts();
                 FrontResponse {
@@ -166,14 +178,20 @@ impl<I: Invoker, C: Clock> HttpFront<I, C> {
                 }
             }
         };
-        if let Some(cors) = &self.config.cors
-            && answer.status != 204
-        {
+        if let Some(cors) = &self.config.cors {
             cors.apply(&mut answer.headers, &request.headers);
         }
-        answer
-            .headers
-            .push(("apigw-requestid".into(), request_id.clone()));
+        self.finish(request, answer, request_id)
+    }
+
+    /// Adds the request id and logs the answer.
+    fn finish(
+        &self,
+        request: &ApiRequest,
+        mut answer: FrontResponse,
+        request_id: String,
+    ) -> FrontResponse {
+        answer.headers.push(("apigw-requestid".into(), request_id));
         tracing::info!(
             method = request.method.as_str(),
             path = %request.path,
@@ -183,11 +201,7 @@ impl<I: Invoker, C: Clock> HttpFront<I, C> {
         answer
     }
 
-    async fn answer(
-        &self,
-        request: &ApiRequest,
-        request_id: &str,
-    ) -> Result<FrontResponse, HttpError> {
+    async fn answer(&self, request: &ApiRequest, request_id: &str) -> Result<Answered, HttpError> {
         let Payload::Whole(body) = &request.body else {
             return Err(HttpError::RequestTooLarge);
         };
@@ -198,11 +212,11 @@ impl<I: Invoker, C: Clock> HttpFront<I, C> {
         if let Some(cors) = &self.config.cors
             && HttpCors::is_preflight(request.method.as_str(), &request.headers)
         {
-            return Ok(FrontResponse {
+            return Ok(Answered::Preflight(FrontResponse {
                 status: 204,
                 headers: cors.preflight_headers(&request.headers),
                 body: Vec::new(),
-            });
+            }));
         }
         let (route_key, route_path) = self
             .config
@@ -248,7 +262,9 @@ impl<I: Invoker, C: Clock> HttpFront<I, C> {
             None => Default::default(),
         };
         let event = proxy_event_json(&proxy_event(&http_request, &route, lambda));
-        self.call_handler(&event, request_id).await
+        self.call_handler(&event, request_id)
+            .await
+            .map(Answered::Routed)
     }
 
     /// The authorizer's answer for the request, from the cache (keyed by the
@@ -885,6 +901,29 @@ mod tests {
                 "arn:aws:execute-api:us-east-1:000000000000:http1/$default/GET/book",
                 "arn:aws:execute-api:us-east-1:000000000000:http1/$default/DELETE/elsewhere"
             ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_handlers_204_gets_the_cors_headers_too() {
+        struct NoContent;
+        impl Invoker for NoContent {
+            async fn invoke(&self, function: &str, _: &Value) -> Answer {
+                Ok(Invocation::Returned(if function == "authorizer" {
+                    json!({"isAuthorized": true})
+                } else {
+                    json!({"statusCode": 204})
+                }))
+            }
+        }
+        let front = HttpFront::new(config(seed_sources(), "Prod"), NoContent, FakeClock::new());
+        let response = front
+            .handle(&request(Method::GET, "/Prod/book", &[TOKEN, ORIGIN]))
+            .await;
+        assert_eq!(response.status, 204);
+        assert_eq!(
+            header(&response, "access-control-allow-origin"),
+            Some("http://localhost:8080")
         );
     }
 

@@ -1,7 +1,7 @@
 //! Dev-only tools for running the system offline. Never deployed.
 //!
 //! Grouped by the AWS service each part stands in for: `cognito` (the user
-//! pool), `apigateway` (the REST API and its authorizer) and `lambda` (the
+//! pool), `apigateway` (the REST and HTTP APIs and their authorizer) and `lambda` (the
 //! functions' runtimes), beside the web app's host (`web_app`; not an AWS
 //! service: any static host serves `web/` when deployed). Below them, the
 //! plain data read from the SAM template (`template`), the one module that
@@ -38,6 +38,7 @@ pub use cognito::users::UserStore;
 pub use http_server::serve;
 pub use stack::cli::{CliError, Options, parse as parse_command_line};
 pub use stack::event::{EventArgs, event};
+pub use stack::http_api::{HttpApiError, template_router as http_api_router};
 pub use stack::info::StackInfo;
 pub use stack::{ACCOUNT_ID, READY_LINE, run_from_template};
 pub use state::StateDir;

@@ -59,6 +59,8 @@ pub struct LocalStack {
     /// The web app's port (a free one, never the default 8080, so stacks
     /// of parallel tests and a developer's own do not collide).
     pub web_port: u16,
+    /// The HTTP API front's port (a free one, for the same reason).
+    pub http_api_port: u16,
     /// Where its stderr goes.
     pub log_path: PathBuf,
     /// Its scratch folder (state folder inside), removed when dropped.
@@ -76,9 +78,10 @@ impl LocalStack {
         let scratch_dir = temp_dir(tag).expect("scratch dir");
         let scratch = scratch_dir.path().to_path_buf();
         let log_path = scratch.join("local-stack.log");
-        let found = free_ports(4).expect("free ports");
+        let found = free_ports(5).expect("free ports");
         let ports = [found[0], found[1], found[2]];
         let web_port = found[3];
+        let http_api_port = found[4];
         let mut guard = ProcessGuard::spawn(
             "local-stack",
             Command::new(&binary)
@@ -86,12 +89,14 @@ impl LocalStack {
                 .args(["--watch-port", &ports[1].to_string()])
                 .args(["--api-port", &ports[2].to_string()])
                 .args(["--web-port", &web_port.to_string()])
+                .args(["--http-api-port", &http_api_port.to_string()])
                 .arg("--state-dir")
                 .arg(scratch.join("state"))
                 .args(extra)
                 .env_remove("LOCAL_USERS")
                 .env_remove("LOCAL_USERS_FILE")
                 .env_remove("LOCAL_WEB_PORT")
+                .env_remove("LOCAL_WEB_API")
                 .current_dir(workspace())
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
@@ -133,6 +138,7 @@ impl LocalStack {
             banner,
             ports,
             web_port,
+            http_api_port,
             log_path,
             scratch,
             _scratch: scratch_dir,
@@ -159,5 +165,15 @@ impl LocalStack {
     /// `http://127.0.0.1:<API port>/<stage>`.
     pub fn api_url(&self) -> String {
         self.info().api_url.trim_end_matches('/').to_string()
+    }
+
+    /// The HTTP API stage's base URL from `stack.json`, without the final
+    /// `/`: `http://127.0.0.1:<HTTP API port>/<stage>`.
+    pub fn http_api_url(&self) -> String {
+        self.info()
+            .http_api_url
+            .expect("the template has an HTTP API")
+            .trim_end_matches('/')
+            .to_string()
     }
 }

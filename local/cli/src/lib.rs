@@ -28,6 +28,8 @@ pub const DEFAULT_TOKEN_PORT: u16 = 9100;
 pub const DEFAULT_WATCH_PORT: u16 = 9000;
 /// Default port of the API front.
 pub const DEFAULT_API_PORT: u16 = 3000;
+/// Default port of the HTTP API front (payload 2.0), next to the REST one.
+pub const DEFAULT_HTTP_API_PORT: u16 = 3001;
 /// Default port of the web app (the template's default callback URL's).
 pub const DEFAULT_WEB_PORT: u16 = 8080;
 /// Default wait for the first build and warm-up.
@@ -42,7 +44,7 @@ pub const USERS_FILE_VARIABLE: &str = "LOCAL_USERS_FILE";
 #[command(
     name = "local-stack",
     about = "The whole system on this machine (user pool with hosted sign-in, Lambda functions under \
-             cargo lambda watch, an API Gateway front with the TOKEN authorizer, and the web app).",
+             cargo lambda watch, API Gateway fronts (a REST API with the TOKEN authorizer, an HTTP API with payload 2.0 events), and the web app).",
     after_help = "Environment variables are read when their flag is not given: flags win."
 )]
 pub struct Args {
@@ -54,14 +56,22 @@ pub struct Args {
     #[arg(long, value_name = "PORT", env = "LOCAL_WATCH_PORT",
           default_value_t = DEFAULT_WATCH_PORT, value_parser = PortParser)]
     pub watch_port: u16,
-    /// API front
+    /// REST API front
     #[arg(long, value_name = "PORT", env = "LOCAL_API_PORT",
           default_value_t = DEFAULT_API_PORT, value_parser = PortParser)]
     pub api_port: u16,
+    /// HTTP API front (payload 2.0 events, simple authorizer answers)
+    #[arg(long, value_name = "PORT", env = "LOCAL_HTTP_API_PORT",
+          default_value_t = DEFAULT_HTTP_API_PORT, value_parser = PortParser)]
+    pub http_api_port: u16,
     /// Web app (web/), at http://localhost:<PORT>/
     #[arg(long, value_name = "PORT", env = "LOCAL_WEB_PORT",
           default_value_t = DEFAULT_WEB_PORT, value_parser = PortParser)]
     pub web_port: u16,
+    /// Which API the web app's config.json points it at (rest: api_url, http: http_api_url)
+    #[arg(long, value_name = "API", env = "LOCAL_WEB_API", value_enum,
+          default_value_t = WebApi::Rest, hide_possible_values = true)]
+    pub web_api: WebApi,
     /// SAM template [default: <workspace>/template.yaml]
     #[arg(long, value_name = "PATH")]
     pub template: Option<PathBuf>,
@@ -100,6 +110,15 @@ fn parse_parameter(text: &str) -> Result<(String, String), String> {
     }
 }
 
+/// The API the web app calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WebApi {
+    /// The REST API front (`api_url`).
+    Rest,
+    /// The HTTP API front (`http_api_url`).
+    Http,
+}
+
 /// One port of the stack, with the flag and variable that set it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Port {
@@ -133,7 +152,7 @@ pub enum PortError {
 
 impl Args {
     /// Every port the stack listens on, in the order it binds them.
-    pub fn ports(&self) -> [Port; 4] {
+    pub fn ports(&self) -> [Port; 5] {
         [
             Port {
                 flag: "--token-port",
@@ -144,6 +163,11 @@ impl Args {
                 flag: "--api-port",
                 variable: "LOCAL_API_PORT",
                 number: self.api_port,
+            },
+            Port {
+                flag: "--http-api-port",
+                variable: "LOCAL_HTTP_API_PORT",
+                number: self.http_api_port,
             },
             Port {
                 flag: "--web-port",

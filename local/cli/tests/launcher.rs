@@ -11,6 +11,7 @@ fn launch(args: &[String]) -> Output {
         "LOCAL_TOKEN_PORT",
         "LOCAL_WATCH_PORT",
         "LOCAL_API_PORT",
+        "LOCAL_HTTP_API_PORT",
         "LOCAL_WEB_PORT",
     ] {
         command.env_remove(variable);
@@ -63,6 +64,8 @@ fn help_is_scripts_devs_and_names_every_flag() {
         "--token-port",
         "--watch-port",
         "--api-port",
+        "--http-api-port",
+        "--web-api",
         "--state-dir",
         "--user",
     ] {
@@ -72,16 +75,22 @@ fn help_is_scripts_devs_and_names_every_flag() {
 
 #[test]
 fn free_ports_go_on_to_the_build() {
-    // Four distinct ports the system hands out, given back before the
+    // Five distinct ports the system hands out, given back before the
     // launcher binds them.
-    let probes: Vec<TcpListener> = (0..4)
+    let probes: Vec<TcpListener> = (0..5)
         .map(|_| TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap())
         .collect();
-    let free: Vec<String> = ["--token-port", "--api-port", "--web-port", "--watch-port"]
-        .iter()
-        .zip(&probes)
-        .map(|(flag, probe)| format!("{flag}={}", probe.local_addr().unwrap().port()))
-        .collect();
+    let free: Vec<String> = [
+        "--token-port",
+        "--api-port",
+        "--http-api-port",
+        "--web-port",
+        "--watch-port",
+    ]
+    .iter()
+    .zip(&probes)
+    .map(|(flag, probe)| format!("{flag}={}", probe.local_addr().unwrap().port()))
+    .collect();
     drop(probes);
     let output = launch(&free);
     let got = String::from_utf8_lossy(&output.stderr);

@@ -1,6 +1,7 @@
-//! API Gateway's authorizer result cache: valid answers are kept per token
-//! for `ReauthorizeEvery` seconds and reused for every route called with
-//! that token. Errors (including `Unauthorized`) are not cached.
+//! API Gateway's authorizer result cache: valid answers are kept per key
+//! for the authorizer's TTL and reused for every route called with that key.
+//! The REST front keys by token, the HTTP API front by the identity
+//! sources' values. Errors (including `Unauthorized`) are not cached.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,14 +25,14 @@ impl Clock for SystemClock {
     }
 }
 
-/// Authorizer answers by token, each with its expiry.
-pub struct AuthCache<C: Clock> {
+/// Authorizer answers (REST's by default) by key, each with its expiry.
+pub struct AuthCache<C: Clock, A = AuthorizerAnswer> {
     ttl: Duration,
     clock: C,
-    entries: HashMap<String, (Instant, Arc<AuthorizerAnswer>)>,
+    entries: HashMap<String, (Instant, Arc<A>)>,
 }
 
-impl<C: Clock> AuthCache<C> {
+impl<C: Clock, A> AuthCache<C, A> {
     /// A cache keeping answers for `ttl` (zero disables caching).
     pub fn new(ttl: Duration, clock: C) -> Self {
         Self {
@@ -42,13 +43,13 @@ impl<C: Clock> AuthCache<C> {
     }
 
     /// The cached answer for `token`, if it has not expired.
-    pub fn get(&self, token: &str) -> Option<Arc<AuthorizerAnswer>> {
+    pub fn get(&self, token: &str) -> Option<Arc<A>> {
         let (expires, answer) = self.entries.get(token)?;
         (self.clock.now() < *expires).then(|| Arc::clone(answer))
     }
 
     /// Keeps `answer` for `token` and drops expired entries.
-    pub fn insert(&mut self, token: &str, answer: Arc<AuthorizerAnswer>) {
+    pub fn insert(&mut self, token: &str, answer: Arc<A>) {
         if self.ttl.is_zero() {
             return;
         }
@@ -110,7 +111,7 @@ pub(crate) mod tests {
     #[test]
     fn entries_live_exactly_for_the_ttl() {
         let clock = FakeClock::new();
-        let mut cache = AuthCache::new(Duration::from_secs(300), clock.clone());
+        let mut cache: AuthCache<_> = AuthCache::new(Duration::from_secs(300), clock.clone());
         cache.insert("t1", answer("a"));
         let cases = [(0, true), (299, true), (1, false)];
         for (advance, present) in cases {
@@ -122,7 +123,7 @@ pub(crate) mod tests {
 
     #[test]
     fn zero_ttl_disables_caching() {
-        let mut cache = AuthCache::new(Duration::ZERO, FakeClock::new());
+        let mut cache: AuthCache<_> = AuthCache::new(Duration::ZERO, FakeClock::new());
         cache.insert("t", answer("a"));
         assert!(cache.get("t").is_none());
         assert!(cache.is_empty());
@@ -131,7 +132,7 @@ pub(crate) mod tests {
     #[test]
     fn expired_entries_are_pruned_on_insert() {
         let clock = FakeClock::new();
-        let mut cache = AuthCache::new(Duration::from_secs(10), clock.clone());
+        let mut cache: AuthCache<_> = AuthCache::new(Duration::from_secs(10), clock.clone());
         cache.insert("old", answer("a"));
         clock.advance(Duration::from_secs(11));
         cache.insert("new", answer("b"));

@@ -44,6 +44,13 @@ pub struct ProxyRequest<'a> {
 }
 
 /// Builds the proxy event for `request`.
+///
+/// As JSON rather than with aws_lambda_events' `ApiGatewayProxyRequest`
+/// (the HTTP API front uses that crate's 2.0 types): serialized, 1.2.1's
+/// type writes `{}` for absent headers, query and path parameters and stage
+/// variables, where REST APIs send `null`, and has no `extendedRequestId`
+/// or `identity.principalOrgId` (measured with `serde_json::to_string` of
+/// its `Default`).
 pub fn build_event(request: &ProxyRequest<'_>, context: &ProxyContext<'_>) -> Value {
     let (headers, multi_headers) = header_maps(request.headers);
     let (query, multi_query) = query_maps(request.query);

@@ -12,6 +12,7 @@ use thiserror::Error;
 
 use crate::cognito::user_spec::{USERS_VARIABLE, UserSpec, UserSpecError, parse_user_list};
 
+pub use local_cli::WebApi;
 use local_cli::{Args, PortError, USERS_FILE_VARIABLE};
 
 /// Settings of one run.
@@ -23,8 +24,12 @@ pub struct Options {
     pub watch_port: u16,
     /// API front port.
     pub api_port: u16,
+    /// HTTP API front port.
+    pub http_api_port: u16,
     /// Web app port.
     pub web_port: u16,
+    /// The API the web app calls.
+    pub web_api: WebApi,
     /// The workspace root.
     pub workspace: PathBuf,
     /// The SAM template.
@@ -97,7 +102,9 @@ where
         token_port: args.token_port,
         watch_port: args.watch_port,
         api_port: args.api_port,
+        http_api_port: args.http_api_port,
         web_port: args.web_port,
+        web_api: args.web_api,
         template: args
             .template
             .unwrap_or_else(|| workspace.join("template.yaml")),
@@ -132,10 +139,11 @@ mod tests {
 
     /// Where a child copy of this test binary finds the arguments to parse.
     const CHILD_ARGS: &str = "LOCAL_CLI_TEST_ARGS";
-    const VARIABLES: [&str; 6] = [
+    const VARIABLES: [&str; 7] = [
         "LOCAL_TOKEN_PORT",
         "LOCAL_WATCH_PORT",
         "LOCAL_API_PORT",
+        "LOCAL_HTTP_API_PORT",
         "LOCAL_WEB_PORT",
         "LOCAL_USERS",
         "LOCAL_USERS_FILE",
@@ -424,6 +432,11 @@ mod tests {
             "--api-port <PORT>",
             "LOCAL_API_PORT",
             "3000",
+            "--http-api-port <PORT>",
+            "LOCAL_HTTP_API_PORT",
+            "3001",
+            "--web-api <API>",
+            "LOCAL_WEB_API",
             "--web-port <PORT>",
             "LOCAL_WEB_PORT",
             "8080",

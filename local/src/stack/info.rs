@@ -65,6 +65,11 @@ pub struct StackInfo {
     pub rest_api_id: String,
     /// The stage, as method ARNs name it.
     pub stage: String,
+    /// The HTTP API's base URL (payload 2.0 events), ending in `/`; `null`
+    /// when the template has no HTTP API.
+    pub http_api_url: Option<String>,
+    /// The HTTP API's id, as route ARNs name it (new at every start).
+    pub http_api_id: Option<String>,
     /// The web app's URL, when one is served.
     pub web_url: Option<String>,
     /// Every app client of the template.
@@ -79,6 +84,7 @@ impl StackInfo {
         user_pool_id: &str,
         rest_api_id: &str,
         stage: &str,
+        http_api_id: Option<&str>,
         clients: &[AppClient],
     ) -> Self {
         Self {
@@ -93,6 +99,8 @@ impl StackInfo {
             api_url: urls.api_base(),
             rest_api_id: rest_api_id.to_string(),
             stage: stage.to_string(),
+            http_api_url: urls.http_api_base(),
+            http_api_id: http_api_id.map(str::to_string),
             web_url: Some(urls.web.clone()),
             clients: clients.to_vec(),
         }
@@ -161,6 +169,8 @@ mod tests {
             api_url: "http://127.0.0.1:3000/".into(),
             rest_api_id: "a1b2c3d4e5".into(),
             stage: "prod".into(),
+            http_api_url: Some("http://127.0.0.1:3001/prod/".into()),
+            http_api_id: Some("h1j2k3l4m5".into()),
             web_url: None,
             clients: vec![
                 AppClient {
@@ -285,9 +295,17 @@ mod tests {
                 "http://localhost:9100/us-east-1_AbCdEf123".into(),
             ],
             api: "http://127.0.0.1:3000".into(),
+            http_api: Some("http://127.0.0.1:3001/prod".into()),
             web: "http://localhost:8080/".into(),
         };
-        let built = StackInfo::new(&urls, "us-east-1_AbCdEf123", "a1b2c3d4e5", "prod", &clients);
+        let built = StackInfo::new(
+            &urls,
+            "us-east-1_AbCdEf123",
+            "a1b2c3d4e5",
+            "prod",
+            Some("h1j2k3l4m5"),
+            &clients,
+        );
         let file = |info: &StackInfo| serde_json::to_value(info).unwrap();
         assert_eq!(file(&built), file(&expected));
         assert_eq!(

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod event;
+pub mod http_api;
 pub mod info;
 pub mod trigger;
 pub mod urls;
@@ -34,7 +35,7 @@ use crate::cognito::users::{UserStore, UsersError};
 use crate::http_server::serve;
 use crate::lambda::invoke::{Invocation, InvokeError, Invoker, WatchInvoker};
 use crate::lambda::watch::{FunctionExit, Watch, WatchCommand, WatchError, env_file};
-use crate::stack::cli::Options;
+use crate::stack::cli::{Options, WebApi};
 use crate::stack::info::{StackInfo, StackInfoError};
 use crate::stack::urls::StackUrls;
 use crate::stack::walkthrough::Banner;
@@ -113,6 +114,12 @@ pub enum StackError {
     /// The template's web-app policy cannot be served locally.
     #[error(transparent)]
     WebApp(#[from] CspError),
+    /// No random id could be made for the HTTP API.
+    #[error("making the HTTP API's id: {0}")]
+    Random(#[from] crate::ids::RandomError),
+    /// `--web-api http` without an HTTP API in the template.
+    #[error("--web-api http: the template declares no AWS::Serverless::HttpApi")]
+    NoHttpApi,
     /// Stopped by a signal before the stack was ready.
     #[error("interrupted before the stack was ready")]
     Interrupted,
@@ -160,10 +167,27 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     // Bind everything first, so a busy port fails before any build starts.
     let token_listener = bind(options.token_port).await?;
     let api_listener = bind(options.api_port).await?;
+    let http_listener = match &spec.http_api {
+        Some(_) => Some(bind(options.http_api_port).await?),
+        None => None,
+    };
     let web_listener = bind(options.web_port).await?;
     drop(bind(options.watch_port).await?);
 
-    let urls = StackUrls::new(&options, &state.pool_id, spec.issuer_form, &spec.stage);
+    let http_stage = spec.http_api.as_ref().map(|api| api.stage.as_str());
+    let urls = StackUrls::new(
+        &options,
+        &state.pool_id,
+        spec.issuer_form,
+        &spec.stage,
+        http_stage,
+    );
+    let http_api_id = crate::ids::api_id()?;
+    let http_config = spec
+        .http_api
+        .as_ref()
+        .map(|api| http_api::front_config(api, &http_api_id, REGION, ACCOUNT_ID))
+        .transpose()?;
     let (pool_url, issuer_url) = (&urls.pool, &urls.issuer);
     let m2m = spec
         .m2m_client()
@@ -210,7 +234,10 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     tracing::info!(url = %pool_url, "token endpoint listening");
 
     let (api_url, web_url) = (&urls.api, &urls.web);
-    let api_base = urls.api_base();
+    let api_base = match options.web_api {
+        WebApi::Rest => urls.api_base(),
+        WebApi::Http => urls.http_api_base().ok_or(StackError::NoHttpApi)?,
+    };
     let web_client = clients.all().iter().find(|c| c.allows(OAuthFlow::Code));
     let web_config =
         web_client.and_then(|client| WebConfig::for_client(client, pool_url, &api_base));
@@ -263,8 +290,16 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
             SystemClock,
         );
         let api_task = tokio::spawn(serve(api_listener, front.router(), stopped.clone()));
+        let http_task = match (http_listener, http_config) {
+            (Some(listener), Some(config)) => {
+                let front = http_api::router(config, &watch_url, REQUEST_TIMEOUT)?;
+                Some(tokio::spawn(serve(listener, front, stopped.clone())))
+            }
+            _ => None,
+        };
         let banner = Banner {
             api_url,
+            http_api_url: urls.http_api.as_deref(),
             pool_url,
             issuer: issuer_url,
             watch_url: &watch_url,
@@ -283,6 +318,7 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
             &state.pool_id,
             &state.api_id,
             &spec.stage,
+            spec.http_api.as_ref().map(|_| http_api_id.as_str()),
             clients.all(),
         );
         info.write(state_dir.path())?;
@@ -292,7 +328,7 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
             status = child.wait() => Err(exited(status)),
             _ = &mut interrupted => Ok(()),
         };
-        Ok((result, api_task))
+        Ok((result, api_task, http_task))
     }
     .await;
 
@@ -302,8 +338,11 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     let _ = tokio::time::timeout(Duration::from_secs(5), pool_task).await;
     let _ = tokio::time::timeout(Duration::from_secs(5), web_task).await;
     match outcome {
-        Ok((result, api_task)) => {
+        Ok((result, api_task, http_task)) => {
             let _ = tokio::time::timeout(Duration::from_secs(5), api_task).await;
+            if let Some(task) = http_task {
+                let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+            }
             result
         }
         Err(error) => Err(error),
@@ -357,6 +396,11 @@ fn functions_env(
         ("JWKS_URL", urls.functions_jwks()),
         ("TOKEN_ISSUER", urls.issuers.join(",")),
     ];
+    // The authorizer answers the HTTP API in the format its
+    // EnableSimpleResponses asks for.
+    if let Some(authorizer) = spec.http_api.as_ref().and_then(|a| a.authorizer.as_ref()) {
+        vars.push(("SIMPLE_RESPONSES", authorizer.simple_responses.to_string()));
+    }
     // The trigger's only when the pool runs it: it refuses to start without them.
     let trigger = spec.pre_token.iter().flat_map(|t| &t.environment);
     for (name, value) in spec.handler_environment.iter().chain(trigger) {
@@ -556,6 +600,7 @@ mod tests {
             issuer: issuer(form),
             issuers: shared::IssuerForm::ALL.map(issuer),
             api: String::new(),
+            http_api: None,
             web: String::new(),
         }
     }
@@ -595,6 +640,7 @@ mod tests {
             )],
             pre_token: None,
             web_app_csp: None,
+            http_api: None,
         };
         let env = functions_env(
             &spec,
@@ -670,7 +716,7 @@ mod tests {
     }
 
     fn options_for(workspace: &Path) -> (Options, StackSpec) {
-        let ports: Vec<u16> = (0..4)
+        let ports: Vec<u16> = (0..5)
             .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
             .collect::<Vec<_>>()
             .iter()
@@ -683,6 +729,8 @@ mod tests {
             watch_port: ports[1],
             api_port: ports[2],
             web_port: ports[3],
+            http_api_port: ports[4],
+            web_api: WebApi::Rest,
             workspace: workspace.to_path_buf(),
             template,
             state_dir: workspace.join("state"),

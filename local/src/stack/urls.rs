@@ -7,6 +7,7 @@ use shared::IssuerForm;
 use crate::cognito::issuers::local_issuer;
 use crate::cognito::paths;
 use crate::stack::cli::Options;
+use crate::template::http_api::DEFAULT_STAGE;
 use crate::web_app;
 
 /// Where the running stack answers.
@@ -23,16 +24,36 @@ pub struct StackUrls {
     /// The stage's base URL without a final `/`, as the template's `ApiUrl`
     /// output names it.
     pub api: String,
+    /// The HTTP API stage's base URL without a final `/` (no stage part
+    /// for `$default`), as the template's `HttpApiUrl` output names it; none
+    /// without an HTTP API.
+    pub http_api: Option<String>,
     /// The web app's URL, ending in `/`.
     pub web: String,
 }
 
 impl StackUrls {
     /// The URLs of a stack run with `options`, its pool `pool_id` signing
-    /// in `form`, and its API's `stage`; everything listens on 127.0.0.1.
-    pub fn new(options: &Options, pool_id: &str, form: IssuerForm, stage: &str) -> Self {
+    /// in `form`, its API's `stage` and its HTTP API's stage, if it has one;
+    /// everything listens on 127.0.0.1.
+    pub fn new(
+        options: &Options,
+        pool_id: &str,
+        form: IssuerForm,
+        stage: &str,
+        http_stage: Option<&str>,
+    ) -> Self {
         let pool = format!("http://127.0.0.1:{}", options.token_port);
+        let http_api = http_stage.map(|stage| {
+            let root = format!("http://127.0.0.1:{}", options.http_api_port);
+            if stage == DEFAULT_STAGE {
+                root
+            } else {
+                format!("{root}/{stage}")
+            }
+        });
         Self {
+            http_api,
             issuer: local_issuer(form, options.token_port, pool_id),
             issuers: IssuerForm::ALL.map(|form| local_issuer(form, options.token_port, pool_id)),
             pool,
@@ -61,5 +82,10 @@ impl StackUrls {
     /// The base URL clients call, ending in `/`.
     pub fn api_base(&self) -> String {
         format!("{}/", self.api)
+    }
+
+    /// The HTTP API's base URL, ending in `/`.
+    pub fn http_api_base(&self) -> Option<String> {
+        self.http_api.as_ref().map(|url| format!("{url}/"))
     }
 }

@@ -13,6 +13,8 @@ use crate::template::spec::RouteSpec;
 pub struct Banner<'a> {
     /// The stage's base URL without the final `/`, e.g. `http://127.0.0.1:3000/prod`.
     pub api_url: &'a str,
+    /// The HTTP API stage's base URL without the final `/`, if the template has one.
+    pub http_api_url: Option<&'a str>,
     /// e.g. `http://127.0.0.1:9100`.
     pub pool_url: &'a str,
     /// The issuer written into tokens.
@@ -64,6 +66,9 @@ impl Banner<'_> {
             "",
             width = 24usize.saturating_sub(self.stage.len())
         )?;
+        if let Some(http_api) = self.http_api_url {
+            writeln!(out, "  HTTP API (payload 2.0):              {http_api}/")?;
+        }
         writeln!(out, "  Token endpoint:                      {token_url}")?;
         writeln!(
             out,
@@ -169,6 +174,16 @@ impl Banner<'_> {
                 out,
                 "  curl -i -H \"Authorization: Bearer $NARROW\" {api}/book"
             )?;
+        }
+        if let Some(http_api) = self.http_api_url {
+            writeln!(
+                out,
+                "  # 7. The same through the HTTP API (payload 2.0 events, simple answers):"
+            )?;
+            writeln!(out, "  #    401 without a token, 200 with it, 403 on /user")?;
+            writeln!(out, "  curl -i {http_api}{tutorial}")?;
+            writeln!(out, "  curl -i {bearer} {http_api}{tutorial}")?;
+            writeln!(out, "  curl -i {bearer} {http_api}/user")?;
         }
         Ok(())
     }
@@ -286,6 +301,14 @@ impl Banner<'_> {
         )?;
         writeln!(out, "  curl -i {user_bearer} {api}{}", self.tutorial_path())?;
         writeln!(out, "  curl -i {user_bearer} {api}/book")?;
+        if let Some(http_api) = self.http_api_url {
+            writeln!(out, "  #    the same through the HTTP API:")?;
+            writeln!(
+                out,
+                "  curl -i {user_bearer} {http_api}{}",
+                self.tutorial_path()
+            )?;
+        }
         writeln!(out, "  # 5. The user's attributes (needs openid)")?;
         writeln!(out, "  curl -s {user_bearer} {pool}{}", paths::USER_INFO)?;
         match web.refresh_rotation {
@@ -386,6 +409,7 @@ mod tests {
         let clients = [m2m.clone()];
         let text = Banner {
             api_url: "http://127.0.0.1:3000/prod",
+            http_api_url: Some("http://127.0.0.1:3001/prod"),
             pool_url: "http://127.0.0.1:9100",
             issuer: "http://127.0.0.1:9100/us-east-1_x",
             watch_url: "http://127.0.0.1:9000",
@@ -407,6 +431,9 @@ mod tests {
             "client_secret: csecret",
             "http://127.0.0.1:9100/us-east-1_x/.well-known/jwks.json",
             "Web app (open it in a browser):      http://localhost:8080/",
+            "HTTP API (payload 2.0):              http://127.0.0.1:3001/prod/\n",
+            "curl -i http://127.0.0.1:3001/prod/awesomeapi\n",
+            "curl -i -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:3001/prod/user",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }
@@ -430,6 +457,7 @@ mod tests {
         let banner = |user| {
             Banner {
                 api_url: "http://127.0.0.1:3000/prod",
+                http_api_url: Some("http://127.0.0.1:3001/prod"),
                 pool_url: "http://127.0.0.1:9100",
                 issuer: "http://127.0.0.1:9100/us-east-1_x",
                 watch_url: "http://127.0.0.1:9000",
@@ -454,6 +482,7 @@ mod tests {
             "-d client_id=webid -d grant_type=authorization_code",
             "--data-urlencode 'redirect_uri=http://localhost:5173/cb'",
             "http://127.0.0.1:3000/prod/book",
+            "curl -i -H \"Authorization: Bearer $USER_TOKEN\" http://127.0.0.1:3001/prod/\n",
             "http://127.0.0.1:9100/oauth2/revoke",
             "logout_uri=http%3A%2F%2Flocalhost%3A5173%2F",
             "does not\n  #    see revocation",
@@ -482,6 +511,7 @@ mod tests {
         let render = |web: &AppClient| {
             Banner {
                 api_url: "http://127.0.0.1:3000/prod",
+                http_api_url: None,
                 pool_url: "http://127.0.0.1:9100",
                 issuer: "http://127.0.0.1:9100/us-east-1_x",
                 watch_url: "http://127.0.0.1:9000",

@@ -25,7 +25,7 @@ use crate::template::resolve::{
     sequence, sub_text,
 };
 
-const FUNCTION: &str = "AWS::Serverless::Function";
+pub(crate) const FUNCTION: &str = "AWS::Serverless::Function";
 const API: &str = "AWS::Serverless::Api";
 const USER_POOL: &str = "AWS::Cognito::UserPool";
 const USER_POOL_CLIENT: &str = "AWS::Cognito::UserPoolClient";
@@ -850,7 +850,7 @@ impl Template {
     }
 
     /// `(logical id, Properties)` of every resource of type `kind`.
-    fn resources_of<'a>(
+    pub(crate) fn resources_of<'a>(
         &'a self,
         kind: &'a str,
     ) -> impl Iterator<Item = (&'a str, &'a Value)> + 'a {
@@ -926,12 +926,12 @@ impl Template {
     }
 
     /// A scalar, `!Ref` or `!Sub` resolved to text as far as possible offline.
-    fn resolve_text(&self, value: &Value, at: &str) -> Result<String, TemplateError> {
+    pub(crate) fn resolve_text(&self, value: &Value, at: &str) -> Result<String, TemplateError> {
         self.resolver().text(value, at)
     }
 
     /// A boolean written as `true`/`false` (or a reference resolving to one).
-    fn resolve_bool(&self, value: &Value, at: &str) -> Result<bool, TemplateError> {
+    pub(crate) fn resolve_bool(&self, value: &Value, at: &str) -> Result<bool, TemplateError> {
         self.resolver().boolean(value, at)
     }
 }

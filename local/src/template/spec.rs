@@ -7,6 +7,7 @@ use thiserror::Error;
 
 use crate::template::api_responses::{CorsPreflight, GatewayResponses, ResponseConfigError};
 use crate::template::app_client::{AppClient, OAuthFlow};
+use crate::template::http_api::HttpApiSpec;
 use crate::template::password_policy::PasswordPolicy;
 use crate::template::pre_token::PreTokenSpec;
 use crate::template::sam::{Template, TemplateError};
@@ -73,6 +74,8 @@ pub struct StackSpec {
     /// The `WebAppContentSecurityPolicy` output's `!Sub` text, placeholders
     /// left in: the header the web app is served with.
     pub web_app_csp: Option<String>,
+    /// The template's HTTP API (payload 2.0), if it declares one.
+    pub http_api: Option<HttpApiSpec>,
 }
 
 impl StackSpec {
@@ -145,6 +148,7 @@ impl StackSpec {
             handler_environment: template.handler_variables()?,
             pre_token: template.pre_token_trigger()?,
             web_app_csp: template.output_sub_text(WEB_APP_CSP_OUTPUT)?,
+            http_api: template.http_api()?,
         })
     }
 }

@@ -1092,7 +1092,11 @@ async fn web_app_signs_in_on_local_stack_and_calls_its_api() {
             process.pid
         );
     }
-    for port in stack.ports.into_iter().chain([stack.web_port]) {
+    for port in stack
+        .ports
+        .into_iter()
+        .chain([stack.web_port, stack.http_api_port])
+    {
         assert!(port_is_closed(port), "port {port} still open");
     }
     eprintln!(
@@ -1100,4 +1104,85 @@ async fn web_app_signs_in_on_local_stack_and_calls_its_api() {
          total {:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs cargo-lambda from .venv (scripts/tools) and Chromium (scripts/browser-tools); run scripts/test"]
+async fn web_app_calls_the_http_api_on_local_stack() {
+    let user = format!("{STACK_USER}:{STACK_PASSWORD}");
+    let mut stack = tokio::task::spawn_blocking(move || {
+        LocalStack::start("web-app-http-api", &["--user", &user, "--web-api", "http"])
+    })
+    .await
+    .expect("local-stack starts");
+    let info = stack.info();
+    let web_url = stack.web_url();
+    let http_api_url = info.http_api_url.clone().expect("an HTTP API");
+    // config.json points the app at the HTTP API.
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let served: Value = serde_json::from_str(
+        &http
+            .get(format!("{web_url}config.json"))
+            .send()
+            .await
+            .expect("config.json")
+            .text()
+            .await
+            .expect("config.json's body"),
+    )
+    .expect("config.json is JSON");
+    assert_eq!(served["api_url"], http_api_url.as_str());
+
+    let mut browser = Browser::start("web-app-http-api")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    browser.client.goto(&web_url).await.unwrap();
+    browser
+        .wait_for_text("status", WAIT, |t| t.starts_with("Ready"))
+        .await;
+    browser.click("login").await;
+    browser.wait_for_url(WAIT, |u| u.path() == "/login").await;
+    browser
+        .sign_in_on_hosted_page(STACK_USER, STACK_PASSWORD)
+        .await;
+    let username = browser
+        .wait_for_text("username", WAIT, |t| !t.is_empty())
+        .await;
+    // Through the HTTP API's payload 2.0 events: 200 naming the user.
+    let result = call(&browser, "call-awesomeapi", STACK_WAIT).await;
+    assert!(
+        result.starts_with("200 ")
+            && result.contains("Hello From Protected Resource")
+            && result.contains(&username),
+        "{result}\n{}",
+        log_tail(&stack.log_path)
+    );
+    // The front's own 403 carries the CORS headers, so the page reads it
+    // (sam-cli #9087: SAM CLI's does not).
+    let result = call(&browser, "call-book", STACK_WAIT).await;
+    assert_eq!(result, r#"403 {"message":"Forbidden"}"#);
+    browser.screenshot("http-api-book-403").await;
+    browser.close().await;
+
+    let tree = stack.guard.tree();
+    let status = stack.guard.terminate_and_wait(Duration::from_secs(60));
+    assert!(
+        status.is_some(),
+        "local-stack did not stop\n{}",
+        log_tail(&stack.log_path)
+    );
+    for process in tree {
+        assert!(
+            !testkit::process_tree::is_running(process.pid),
+            "process {} left running",
+            process.pid
+        );
+    }
+    for port in stack
+        .ports
+        .into_iter()
+        .chain([stack.web_port, stack.http_api_port])
+    {
+        assert!(port_is_closed(port), "port {port} still open");
+    }
 }

@@ -244,6 +244,17 @@ async fn a_user_signs_in_calls_the_api_refreshes_revokes_and_signs_out() {
     assert_eq!(status, 403, "{body}");
     let (status, _) = api(&browser, &format!("{api_url}/awesomeapi"), &id_token).await;
     assert_eq!(status, 401, "an ID token is not an access token");
+    // The same through the HTTP API (payload 2.0): the handler reads the
+    // caller from requestContext.authorizer.lambda.
+    let http_api = stack.http_api_url();
+    let (status, body) = api(&browser, &format!("{http_api}/awesomeapi"), &access).await;
+    assert_eq!(status, 200, "{body}\n{}", log_tail(&stack.log_path));
+    assert!(
+        body.contains(&username),
+        "the handler names the user: {body}"
+    );
+    let (status, body) = api(&browser, &format!("{http_api}/book"), &access).await;
+    assert_eq!((status, body.as_str()), (403, r#"{"message":"Forbidden"}"#));
 
     // userInfo, then refresh.
     let info = browser

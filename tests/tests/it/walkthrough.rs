@@ -86,6 +86,7 @@ async fn the_seed_walkthrough_runs_offline() {
     let [token_port, _, api_port] = stack.ports;
     let (ports, log_path) = (stack.ports, stack.log_path.clone());
     let web_port = stack.web_port;
+    let http_api_port = stack.http_api_port;
 
     // stack.json describes the running stack, with the printed credentials.
     let info = stack.info();
@@ -169,6 +170,10 @@ async fn the_seed_walkthrough_runs_offline() {
     let forged = format!("{token}x");
     assert_eq!(client.get("/book", Some(&forged)).await.0, 401);
 
+    // The same walkthrough through the HTTP API (payload 2.0 events to the
+    // same authorizer and handler, simple answers cached per route key).
+    http_api_walkthrough(&stack, &client, &token, &narrow).await;
+
     // Stop as Ctrl-C would: SIGTERM to local-stack only; it must take
     // cargo lambda watch and both functions down with it.
     let tree = stack.guard.tree();
@@ -191,8 +196,109 @@ async fn the_seed_walkthrough_runs_offline() {
         survivors.is_empty(),
         "processes left running: {survivors:?}"
     );
-    for port in ports.into_iter().chain([web_port]) {
+    for port in ports.into_iter().chain([web_port, http_api_port]) {
         assert!(port_is_closed(port), "port {port} still open");
     }
     eprintln!("walkthrough passed in {:?}", started.elapsed());
+}
+
+/// The M2M walkthrough's steps on the HTTP API, its CORS and its own
+/// answers: 401 without calling the authorizer, 403 for a refused route
+/// (the cached simple answer of another route does not leak), 404 off the
+/// routes and outside the stage, every one with the CORS headers.
+async fn http_api_walkthrough(stack: &LocalStack, rest: &Client, token: &str, narrow: &str) {
+    let info = stack.info();
+    let http_api = stack.http_api_url();
+    assert_eq!(
+        info.http_api_url,
+        Some(format!(
+            "http://127.0.0.1:{}/{}/",
+            stack.http_api_port, info.stage
+        ))
+    );
+    assert!(
+        stack
+            .banner
+            .contains(&format!("curl -i {http_api}/awesomeapi")),
+        "{}",
+        stack.banner
+    );
+    let client = Client {
+        http: rest.http.clone(),
+        api: http_api.clone(),
+        token_url: rest.token_url.clone(),
+        credentials: rest.credentials.clone(),
+    };
+    let unauthorized = r#"{"message":"Unauthorized"}"#.to_string();
+    let forbidden = r#"{"message":"Forbidden"}"#.to_string();
+    let not_found = r#"{"message":"Not Found"}"#.to_string();
+    assert_eq!(client.get("/awesomeapi", None).await, (401, unauthorized));
+    let (status, body) = client.get("/awesomeapi", Some(token)).await;
+    assert_eq!(status, 200, "{body}\n{}", log_tail(&stack.log_path));
+    assert!(body.contains("Hello From Protected Resource"), "{body}");
+    let (status, body) = client.get("/book", Some(token)).await;
+    assert_eq!(status, 200, "GET /book: {body}");
+    let (status, body) = client.post_book(token).await;
+    assert_eq!(status, 200, "POST /book: {body}");
+    assert_eq!(
+        client.get("/user", Some(token)).await,
+        (403, forbidden.clone())
+    );
+    // The narrow token's answer for /awesomeapi is cached; /book is asked anew.
+    assert_eq!(client.get("/awesomeapi", Some(narrow)).await.0, 200);
+    assert_eq!(client.get("/book", Some(narrow)).await, (403, forbidden));
+    assert_eq!(
+        client.get("/nowhere", Some(token)).await,
+        (404, not_found.clone())
+    );
+    let outside = format!("http://127.0.0.1:{}/awesomeapi", stack.http_api_port);
+    assert_eq!(answer(client.http.get(outside)).await, (404, not_found));
+
+    // CORS from CorsConfiguration: the preflight without a token, and the
+    // headers on the front's own 401.
+    let origin = info
+        .web_url
+        .clone()
+        .expect("a web app")
+        .trim_end_matches('/')
+        .to_string();
+    let preflight = client
+        .http
+        .request(reqwest::Method::OPTIONS, format!("{http_api}/book"))
+        .header("origin", &origin)
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-headers", "authorization")
+        .send()
+        .await
+        .expect("preflight");
+    assert_eq!(preflight.status(), 204);
+    let header = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    assert_eq!(
+        header(&preflight, "access-control-allow-origin").as_deref(),
+        Some(origin.as_str())
+    );
+    assert!(
+        header(&preflight, "access-control-allow-headers")
+            .is_some_and(|h| h.to_ascii_lowercase().contains("authorization")),
+        "{:?}",
+        preflight.headers()
+    );
+    let refused = client
+        .http
+        .get(format!("{http_api}/awesomeapi"))
+        .header("origin", &origin)
+        .send()
+        .await
+        .expect("401");
+    assert_eq!(refused.status(), 401);
+    assert_eq!(
+        header(&refused, "access-control-allow-origin").as_deref(),
+        Some(origin.as_str())
+    );
 }

@@ -75,6 +75,8 @@ fn m2m_caller() -> Value {
             "API/book.get",
             "API/book.post",
         ],
+        "user_pool_id": "us-east-1_AbCdEf123",
+        "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123",
     })
 }
 
@@ -153,6 +155,8 @@ fn a_user_context_with_json_typed_values_names_the_user() {
         "token_use": "access",
         "username": "alice@example.com",
         "groups": "readers,admins",
+        "iss": "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Tenant2",
+        "user_pool_id": "eu-west-1_Tenant2",
     });
     let (status, body, _) = invoke(&event_for("GET", "/awesomeapi", Some(lambda)));
     assert_eq!(status, StatusCode::OK);
@@ -166,6 +170,8 @@ fn a_user_context_with_json_typed_values_names_the_user() {
                 "sub": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
                 "scopes": ["openid", "awesomeapi-resource-server/awesomeapi.read"],
                 "username": "alice@example.com",
+                "user_pool_id": "eu-west-1_Tenant2",
+                "iss": "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Tenant2",
             },
         })
     );

@@ -13,7 +13,7 @@ use axum::http::{Method, Request};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use local::{
-    AppClient, Clients, Invocation, OAuthFlow, PasswordPolicy, PoolServer, PreToken,
+    AppClient, Clients, Invocation, LambdaVersion, OAuthFlow, PasswordPolicy, PoolServer, PreToken,
     PreTokenTrigger, RefreshRotation, SigningKeys, TriggerFailure, UserPool, UserSpec, UserStore,
     XSRF_COOKIE,
 };
@@ -129,7 +129,7 @@ impl PreTokenTrigger for FakeTrigger {
 
 /// The pool's trigger of `version`, calling `answer`.
 pub fn pre_token(
-    version: local::LambdaVersion,
+    version: LambdaVersion,
     answer: impl Fn(&Value) -> FakeAnswer + Send + Sync + 'static,
 ) -> PreToken {
     PreToken {

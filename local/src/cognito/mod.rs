@@ -16,8 +16,6 @@ pub mod pool;
 pub mod pool_server;
 pub mod pre_token;
 pub mod token_endpoint;
-#[cfg(test)]
-mod trigger_tests;
 pub mod user_spec;
 pub mod user_tokens;
 pub mod users;

@@ -129,15 +129,15 @@ impl PreToken {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use serde_json::json;
 
     /// What a fake function answers to an event; `None` never answers.
-    pub(crate) type FakeAnswer = Option<Result<Value, TriggerFailure>>;
+    type FakeAnswer = Option<Result<Value, TriggerFailure>>;
 
     /// A trigger answering with a function of the event.
-    pub(crate) struct FakeTrigger(pub(crate) Box<dyn Fn(&Value) -> FakeAnswer + Send + Sync>);
+    struct FakeTrigger(Box<dyn Fn(&Value) -> FakeAnswer + Send + Sync>);
 
     impl PreTokenTrigger for FakeTrigger {
         fn invoke<'a>(&'a self, event: &'a Value) -> Invocation<'a> {
@@ -151,7 +151,7 @@ pub(crate) mod tests {
         }
     }
 
-    pub(crate) fn pre_token(
+    fn pre_token(
         version: LambdaVersion,
         answer: impl Fn(&Value) -> FakeAnswer + Send + Sync + 'static,
     ) -> PreToken {

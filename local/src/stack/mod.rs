@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use hyper::HeaderMap;
 use serde_json::{Map, Value};
-use shared::{RouteError, RouteTable};
+use shared::RouteError;
 use thiserror::Error;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::Child;
@@ -41,8 +41,9 @@ use crate::stack::urls::StackUrls;
 use crate::stack::walkthrough::Banner;
 use crate::state::{REGION, StateDir, StateError};
 use crate::template::app_client::{AppClient, OAuthFlow};
+use crate::template::route::{ApiRoute, route_table};
 use crate::template::sam::Template;
-use crate::template::spec::{RouteSpec, SpecError, StackSpec};
+use crate::template::spec::{SpecError, StackSpec};
 use crate::web_app::{self, CspError, WebApp, WebConfig};
 use testkit::process_tree::stop_tree;
 use testkit::{Issuer, IssuerError, m2m_claims};
@@ -162,7 +163,7 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     let id_issuer = state_dir.load_or_generate_key(ID_KEY_FILE)?;
     let users = UserStore::load(state_dir.path(), &options.users, &spec.password_policy)?;
     let clients = Clients::from_state(&spec.clients, &state);
-    let routes = RouteTable::new(spec.routes.iter().map(|r| (r.key(), r.rule())))?;
+    let routes = route_table(&spec.routes)?;
 
     // Bind everything first, so a busy port fails before any build starts.
     let token_listener = bind(options.token_port).await?;
@@ -279,7 +280,7 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
             trigger: trigger_warm_up,
         };
         tokio::select! {
-            ready = warm.run(spec.routes.first(), warm_token.as_deref()) => ready?,
+            ready = warm.run(spec.tutorial_route(), warm_token.as_deref()) => ready?,
             status = child.wait() => return Err(exited(status)),
             Some(exit) = exits.recv() => return Err(StackError::FunctionExited(exit)),
             _ = &mut interrupted => return Err(StackError::Interrupted),
@@ -306,6 +307,7 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
             stage: &spec.stage,
             clients: clients.all(),
             routes: &spec.routes,
+            tutorial: spec.tutorial_route(),
             m2m,
             web: web_client,
             web_url,
@@ -463,7 +465,7 @@ struct WarmUp<'a> {
 }
 
 impl WarmUp<'_> {
-    async fn run(&self, route: Option<&RouteSpec>, token: Option<&str>) -> Result<(), StackError> {
+    async fn run(&self, route: Option<&ApiRoute>, token: Option<&str>) -> Result<(), StackError> {
         self.wait_for_port().await?;
         let Some(route) = route else {
             return Ok(());

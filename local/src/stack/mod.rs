@@ -3,7 +3,7 @@
 //! stopped together on Ctrl-C or SIGTERM.
 //!
 //! [`run`] reads as the start-up order: the state folder, the listeners
-//! (bound first, so a busy port fails before any build), the [`Wiring`]
+//! (bound first, so a busy port fails before any build), the `Wiring`
 //! every part is made from, the user pool, the web app, the functions,
 //! the warm-up, the API fronts, then `stack.json` and the banner.
 

@@ -68,3 +68,38 @@ pub fn route_table(routes: &[ApiRoute]) -> Result<RouteTable, RouteError> {
             .map(|r| (r.key(), r.rule.clone())),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(method: &str, path: &str, scopes: &[&str]) -> ApiRoute {
+        ApiRoute {
+            function: "Handler".into(),
+            event: "E".into(),
+            api: OnApi::Http(None),
+            method: method.into(),
+            path: path.into(),
+            rule: Rule {
+                scopes: scopes.iter().map(|s| s.to_string()).collect(),
+                groups: None,
+            },
+        }
+    }
+
+    #[test]
+    fn the_table_keeps_each_rule_and_leaves_the_default_route_out() {
+        let routes = [
+            route("GET", "/book", &["API/book.get"]),
+            route("", DEFAULT_ROUTE, &[]),
+        ];
+        let table = route_table(&routes).unwrap();
+        let keys: Vec<(&str, &[String])> = table
+            .routes()
+            .iter()
+            .map(|r| (r.key.as_str(), r.scopes.as_slice()))
+            .collect();
+        assert_eq!(keys, [("GET /book", &["API/book.get".to_string()][..])]);
+        assert!(routes[1].is_default() && !routes[0].is_default());
+    }
+}

@@ -34,9 +34,7 @@ use crate::apigateway::proxy_event::parse_response;
 use crate::http_server::{HttpResponse, MAX_BODY_BYTES, response};
 use crate::lambda::invoke::{Invocation, Invoker};
 use crate::template::http_api::{DEFAULT_STAGE, IdentitySource};
-
-/// The catch-all route's key.
-pub const DEFAULT_ROUTE: &str = "$default";
+use crate::template::route::DEFAULT_ROUTE;
 
 /// The HTTP API's Lambda authorizer, as the front calls it.
 #[derive(Debug, Clone)]

@@ -23,6 +23,7 @@ use crate::clock::unix_millis;
 use crate::stack::ACCOUNT_ID;
 use crate::stack::info::{StackInfo, StackInfoError};
 use crate::state::REGION;
+use crate::template::route::route_table;
 use crate::template::sam::Template;
 use crate::template::spec::{SpecError, StackSpec};
 
@@ -108,7 +109,7 @@ pub async fn event(args: &EventArgs, workspace: &std::path::Path) -> Result<Valu
     };
     let template = Template::load(&template_path).map_err(|e| spec_error(SpecError::from(e)))?;
     let spec = StackSpec::from_template(&template).map_err(spec_error)?;
-    let routes = RouteTable::new(spec.routes.iter().map(|r| (r.key(), r.rule())))?;
+    let routes = route_table(&spec.routes)?;
     let method = args.method.to_ascii_uppercase();
     let path = in_stage(&routes, &stack.stage, &method, &args.path);
     let resource = routes

@@ -5,14 +5,15 @@
 use std::time::Duration;
 
 use axum::Router;
-use shared::{RouteError, RouteTable, Rule};
+use shared::RouteError;
 use thiserror::Error;
 
 use crate::apigateway::auth_cache::SystemClock;
 use crate::apigateway::http_cors::HttpCors;
-use crate::apigateway::http_front::{DEFAULT_ROUTE, HttpAuthorizer, HttpFront, HttpFrontConfig};
+use crate::apigateway::http_front::{HttpAuthorizer, HttpFront, HttpFrontConfig};
 use crate::lambda::invoke::{InvokeError, WatchInvoker};
 use crate::template::http_api::HttpApiSpec;
+use crate::template::route::{ApiRoute, route_table};
 use crate::template::sam::{Template, TemplateError};
 
 /// Why the HTTP API front could not be made.
@@ -70,12 +71,10 @@ pub fn front_config(
     region: &str,
     account_id: &str,
 ) -> Result<HttpFrontConfig, RouteError> {
-    let keyed = spec.routes.iter().filter(|r| r.path != DEFAULT_ROUTE);
-    // Scopes are the authorizer's business: the front only routes.
-    let routes = RouteTable::new(keyed.map(|r| (r.key(), Rule::default())))?;
+    // Scopes are the authorizer's business: the routes' rules are empty, the front only routes.
     Ok(HttpFrontConfig {
-        routes,
-        default_route: spec.routes.iter().any(|r| r.path == DEFAULT_ROUTE),
+        routes: route_table(&spec.routes)?,
+        default_route: spec.routes.iter().any(ApiRoute::is_default),
         api_id: api_id.to_owned(),
         stage: spec.stage.clone(),
         region: region.to_owned(),

@@ -1,6 +1,11 @@
 //! `local-stack`: the token endpoint, the functions under `cargo lambda
 //! watch`, the API front and the web app, started together, warmed up, and
 //! stopped together on Ctrl-C or SIGTERM.
+//!
+//! [`run`] reads as the start-up order: the state folder, the listeners
+//! (bound first, so a busy port fails before any build), the `Wiring`
+//! every part is made from, the user pool, the web app, the functions,
+//! the warm-up, the API fronts, then `stack.json` and the banner.
 
 pub mod cli;
 pub mod event;
@@ -12,8 +17,10 @@ pub mod walkthrough;
 
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use axum::Router;
 use hyper::HeaderMap;
 use serde_json::{Map, Value};
 use shared::{RouteError, RouteTable};
@@ -22,15 +29,19 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::process::Child;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::apigateway::api_front::{ApiFront, FrontConfig, UNAUTHORIZED, token_event};
 use crate::apigateway::auth_cache::SystemClock;
 use crate::apigateway::authorizer_answer::AuthorizerAnswer;
+use crate::apigateway::http_front::HttpFrontConfig;
 use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event};
 use crate::clock::{unix_millis, unix_secs};
 use crate::cognito::clients::Clients;
+use crate::cognito::passwords::Password;
 use crate::cognito::pool::{ID_KEY_FILE, SigningKeys, UserPool};
 use crate::cognito::pool_server::PoolServer;
+use crate::cognito::pre_token::PreToken;
 use crate::cognito::users::{UserStore, UsersError};
 use crate::http_server::serve;
 use crate::lambda::invoke::{Invocation, InvokeError, Invoker, WatchInvoker};
@@ -39,10 +50,12 @@ use crate::stack::cli::{Options, WebApi};
 use crate::stack::info::{StackInfo, StackInfoError};
 use crate::stack::urls::StackUrls;
 use crate::stack::walkthrough::Banner;
-use crate::state::{REGION, StateDir, StateError};
+use crate::state::{LocalState, REGION, StateDir, StateError};
 use crate::template::app_client::{AppClient, OAuthFlow};
+use crate::template::pre_token::PreTokenSpec;
+use crate::template::route::{ApiRoute, route_table};
 use crate::template::sam::Template;
-use crate::template::spec::{RouteSpec, SpecError, StackSpec};
+use crate::template::spec::{SpecError, StackSpec};
 use crate::web_app::{self, CspError, WebApp, WebConfig};
 use testkit::process_tree::stop_tree;
 use testkit::{Issuer, IssuerError, m2m_claims};
@@ -162,190 +175,338 @@ pub async fn run(options: Options, spec: StackSpec) -> Result<(), StackError> {
     let id_issuer = state_dir.load_or_generate_key(ID_KEY_FILE)?;
     let users = UserStore::load(state_dir.path(), &options.users, &spec.password_policy)?;
     let clients = Clients::from_state(&spec.clients, &state);
-    let routes = RouteTable::new(spec.routes.iter().map(|r| (r.key(), r.rule())))?;
-
-    // Bind everything first, so a busy port fails before any build starts.
-    let token_listener = bind(options.token_port).await?;
-    let api_listener = bind(options.api_port).await?;
-    let http_listener = match &spec.http_api {
-        Some(_) => Some(bind(options.http_api_port).await?),
-        None => None,
-    };
-    let web_listener = bind(options.web_port).await?;
-    drop(bind(options.watch_port).await?);
-
-    let http_stage = spec.http_api.as_ref().map(|api| api.stage.as_str());
-    let urls = StackUrls::new(
-        &options,
-        &state.pool_id,
-        spec.issuer_form,
-        &spec.stage,
-        http_stage,
-    );
-    let http_api_id = crate::ids::api_id()?;
-    let http_config = spec
-        .http_api
-        .as_ref()
-        .map(|api| http_api::front_config(api, &http_api_id, REGION, ACCOUNT_ID))
+    let routes = route_table(&spec.routes)?;
+    let listeners = Listeners::bind(&options, spec.http_api.is_some()).await?;
+    let wiring = Wiring::new(&options, &spec, state, clients)?;
+    let http_config = wiring.http_front_config()?;
+    let warm_token = wiring
+        .m2m()
+        .map(|client| warm_up_token(&issuer, &wiring.urls.issuer, client))
         .transpose()?;
-    let (pool_url, issuer_url) = (&urls.pool, &urls.issuer);
-    let m2m = spec
-        .m2m_client()
-        .and_then(|c| clients.all().iter().find(|a| a.name == c.name));
-    let warm_token = m2m
-        .map(|client| warm_up_token(&issuer, issuer_url, client))
-        .transpose()?;
-    let env = functions_env(&spec, &state.pool_id, &clients, &urls)?;
+    let env = functions_env(&spec, &wiring.state.pool_id, &wiring.clients, &wiring.urls)?;
     let env_path = state_dir.write_file("functions.env", env.as_bytes())?;
 
     let (stop, stopped) = watch::channel(false);
+    let sign_in_user = sign_in_user(&users);
     let keys = SigningKeys {
         access: issuer,
         id: id_issuer,
     };
-    let sign_in_user = users
-        .demo_user()
-        .map(|demo| (demo.email.clone(), Some(demo.password.clone())))
-        .or_else(|| users.users().first().map(|u| (u.email.clone(), None)));
-    let watch_url = format!("http://127.0.0.1:{}", options.watch_port);
-    let pre_token = spec
-        .pre_token
-        .as_ref()
-        .map(|t| -> Result<_, StackError> {
-            let invoker = WatchInvoker::new(watch_url.clone(), REQUEST_TIMEOUT)?;
-            Ok(trigger::pre_token(t, invoker, &state.pool_id))
-        })
-        .transpose()?;
-    let mut user_pool = UserPool::new(keys, issuer_url.to_string(), clients.clone(), users);
-    if let Some(pre_token) = &pre_token {
-        tracing::info!(version = ?pre_token.version, "the pool runs the pre-token-generation trigger");
-        user_pool = user_pool.with_pre_token(pre_token.clone());
-    }
-    let trigger_warm_up = spec
-        .pre_token
-        .as_ref()
-        .zip(pre_token.as_ref())
-        .map(|(t, p)| {
-            let client = m2m.map_or("warm-up", |c| c.client_id.as_str());
-            (t.binary.clone(), trigger::warm_up_event(p, client))
-        });
-    let pool = PoolServer::new(user_pool, state.pool_id.clone(), pool_url.clone()).router();
-    let pool_task = tokio::spawn(serve(token_listener, pool, stopped.clone()));
-    tracing::info!(url = %pool_url, "token endpoint listening");
-
-    let (api_url, web_url) = (&urls.api, &urls.web);
-    let api_base = match options.web_api {
-        WebApi::Rest => urls.api_base(),
-        WebApi::Http => urls.http_api_base().ok_or(StackError::NoHttpApi)?,
-    };
-    let web_client = clients.all().iter().find(|c| c.allows(OAuthFlow::Code));
-    let web_config =
-        web_client.and_then(|client| WebConfig::for_client(client, pool_url, &api_base));
-    let csp = spec.web_app_csp.as_deref();
-    let web = WebApp::new(options.workspace.join("web"), web_config.as_ref(), csp)?.router();
-    let web_task = tokio::spawn(serve(web_listener, web, stopped.clone()));
-    tracing::info!(url = %web_url, "web app listening");
+    let pool = Pool::build(&wiring, keys, users)?;
+    let trigger_warm_up = pool.trigger_warm_up(wiring.m2m());
+    let mut tasks = vec![tokio::spawn(serve(
+        listeners.token,
+        pool.router,
+        stopped.clone(),
+    ))];
+    tracing::info!(url = %wiring.urls.pool, "token endpoint listening");
+    let web = wiring.web_app_router()?;
+    tasks.push(tokio::spawn(serve(listeners.web, web, stopped.clone())));
+    tracing::info!(url = %wiring.urls.web, "web app listening");
 
     let mut interrupted = shutdown_signal().map_err(StackError::Signals)?;
-    let watch_command = WatchCommand {
-        workspace: options.workspace.clone(),
-        port: options.watch_port,
-        env_file: env_path,
-    };
-    tracing::info!(command = %watch_command.display(), "starting the functions");
     let Watch {
         mut child,
         mut exits,
-    } = watch_command.spawn()?;
-    let front_config = FrontConfig {
-        routes,
-        api_id: state.api_id.clone(),
-        stage: spec.stage.clone(),
-        region: REGION.to_string(),
-        account_id: ACCOUNT_ID.to_string(),
-        cache_ttl: Duration::from_secs(spec.reauthorize_every),
-        authorizer_function: "authorizer".to_string(),
-        handler_function: "handler".to_string(),
-        cors: spec.cors.clone(),
-        gateway_responses: spec.gateway_responses.clone(),
-    };
-
+    } = start_functions(&options, env_path)?;
+    let front_config = wiring.rest_front_config(routes);
     let outcome = async {
         let warm = WarmUp {
-            invoker: WatchInvoker::new(watch_url.clone(), options.ready_timeout)?,
+            invoker: WatchInvoker::new(wiring.watch_url.clone(), options.ready_timeout)?,
             config: &front_config,
             port: options.watch_port,
             timeout: options.ready_timeout,
             trigger: trigger_warm_up,
         };
         tokio::select! {
-            ready = warm.run(spec.routes.first(), warm_token.as_deref()) => ready?,
+            ready = warm.run(spec.tutorial_route(), warm_token.as_deref()) => ready?,
             status = child.wait() => return Err(exited(status)),
             Some(exit) = exits.recv() => return Err(StackError::FunctionExited(exit)),
             _ = &mut interrupted => return Err(StackError::Interrupted),
         }
-        let front = ApiFront::new(
-            front_config.clone(),
-            WatchInvoker::new(watch_url.clone(), REQUEST_TIMEOUT)?,
-            SystemClock,
-        );
-        let api_task = tokio::spawn(serve(api_listener, front.router(), stopped.clone()));
-        let http_task = match (http_listener, http_config) {
-            (Some(listener), Some(config)) => {
-                let front = http_api::router(config, &watch_url, REQUEST_TIMEOUT)?;
-                Some(tokio::spawn(serve(listener, front, stopped.clone())))
-            }
-            _ => None,
+        let fronts = Fronts {
+            rest: (listeners.api, front_config.clone()),
+            http: listeners.http.zip(http_config),
         };
-        let banner = Banner {
-            api_url,
-            http_api_url: urls.http_api.as_deref(),
-            pool_url,
-            issuer: issuer_url,
-            watch_url: &watch_url,
-            stage: &spec.stage,
-            clients: clients.all(),
-            routes: &spec.routes,
-            m2m,
-            web: web_client,
-            web_url,
-            user: sign_in_user
-                .as_ref()
-                .map(|(email, password)| (email.as_str(), password.as_ref())),
-        };
-        let info = StackInfo::new(
-            &urls,
-            &state.pool_id,
-            &state.api_id,
-            &spec.stage,
-            spec.http_api.as_ref().map(|_| http_api_id.as_str()),
-            clients.all(),
-        );
-        info.write(state_dir.path())?;
-        println!("{}", banner.render());
-        println!("{READY_LINE}: API {api_url}, web app {web_url} (Ctrl-C stops everything)");
-        let result = tokio::select! {
+        tasks.extend(fronts.serve(&wiring.watch_url, &stopped)?);
+        wiring.announce(&state_dir, sign_in_user.as_ref())?;
+        Ok(tokio::select! {
             status = child.wait() => Err(exited(status)),
             _ = &mut interrupted => Ok(()),
-        };
-        Ok((result, api_task, http_task))
+        })
     }
     .await;
+    stop_all(&stop, &mut child, tasks).await;
+    outcome?
+}
 
+/// The stack's listeners, bound before anything starts so that a busy port
+/// fails before any build does.
+struct Listeners {
+    token: TcpListener,
+    api: TcpListener,
+    /// Bound only when the template has an HTTP API.
+    http: Option<TcpListener>,
+    web: TcpListener,
+}
+
+impl Listeners {
+    /// Binds every port of `options` (watch's only to check it is free: watch binds it).
+    async fn bind(options: &Options, http_api: bool) -> Result<Self, StackError> {
+        let token = bind(options.token_port).await?;
+        let api = bind(options.api_port).await?;
+        let http = if http_api {
+            Some(bind(options.http_api_port).await?)
+        } else {
+            None
+        };
+        let web = bind(options.web_port).await?;
+        drop(bind(options.watch_port).await?);
+        Ok(Self {
+            token,
+            api,
+            http,
+            web,
+        })
+    }
+}
+
+/// What the stack's parts are wired from: the options, the template's spec,
+/// the state folder's ids and clients, and the URLs everything answers on.
+struct Wiring<'a> {
+    options: &'a Options,
+    spec: &'a StackSpec,
+    state: LocalState,
+    clients: Clients,
+    urls: StackUrls,
+    /// The HTTP API's id, new each run.
+    http_api_id: String,
+    /// watch's Lambda Invoke API.
+    watch_url: String,
+}
+
+impl<'a> Wiring<'a> {
+    fn new(
+        options: &'a Options,
+        spec: &'a StackSpec,
+        state: LocalState,
+        clients: Clients,
+    ) -> Result<Self, StackError> {
+        let http_stage = spec.http_api.as_ref().map(|api| api.stage.as_str());
+        let urls = StackUrls::new(
+            options,
+            &state.pool_id,
+            spec.issuer_form,
+            &spec.stage,
+            http_stage,
+        );
+        Ok(Self {
+            options,
+            spec,
+            state,
+            clients,
+            urls,
+            http_api_id: crate::ids::api_id()?,
+            watch_url: format!("http://127.0.0.1:{}", options.watch_port),
+        })
+    }
+
+    /// The client of the walkthrough, with its local credentials.
+    fn m2m(&self) -> Option<&AppClient> {
+        let m2m = self.spec.m2m_client()?;
+        self.clients.all().iter().find(|a| a.name == m2m.name)
+    }
+
+    /// The client of the sign-in walkthrough and the web app.
+    fn web_client(&self) -> Option<&AppClient> {
+        self.clients
+            .all()
+            .iter()
+            .find(|c| c.allows(OAuthFlow::Code))
+    }
+
+    /// The HTTP API front's settings, when the template has an HTTP API.
+    fn http_front_config(&self) -> Result<Option<HttpFrontConfig>, RouteError> {
+        self.spec
+            .http_api
+            .as_ref()
+            .map(|api| http_api::front_config(api, &self.http_api_id, REGION, ACCOUNT_ID))
+            .transpose()
+    }
+
+    /// The REST API front's settings, serving `routes`.
+    fn rest_front_config(&self, routes: RouteTable) -> FrontConfig {
+        let spec = self.spec;
+        FrontConfig {
+            routes,
+            api_id: self.state.api_id.clone(),
+            stage: spec.stage.clone(),
+            region: REGION.to_string(),
+            account_id: ACCOUNT_ID.to_string(),
+            cache_ttl: Duration::from_secs(spec.reauthorize_every),
+            authorizer_function: "authorizer".to_string(),
+            handler_function: "handler".to_string(),
+            cors: spec.cors.clone(),
+            gateway_responses: spec.gateway_responses.clone(),
+        }
+    }
+
+    /// The web app's router, configured for the web client against the API
+    /// that `--web-api` names.
+    fn web_app_router(&self) -> Result<Router, StackError> {
+        let urls = &self.urls;
+        let api_base = match self.options.web_api {
+            WebApi::Rest => urls.api_base(),
+            WebApi::Http => urls.http_api_base().ok_or(StackError::NoHttpApi)?,
+        };
+        let web_config = self
+            .web_client()
+            .and_then(|client| WebConfig::for_client(client, &urls.pool, &api_base));
+        let csp = self.spec.web_app_csp.as_deref();
+        let web = self.options.workspace.join("web");
+        Ok(WebApp::new(web, web_config.as_ref(), csp)?.router())
+    }
+
+    /// Writes `stack.json`, then prints the banner (signing in as `user`)
+    /// and the ready line tests wait for.
+    fn announce(
+        &self,
+        state_dir: &StateDir,
+        user: Option<&(String, Option<Password>)>,
+    ) -> Result<(), StackError> {
+        let (spec, urls) = (self.spec, &self.urls);
+        let http_api_id = spec.http_api.as_ref().map(|_| self.http_api_id.as_str());
+        let (pool_id, api_id) = (&self.state.pool_id, &self.state.api_id);
+        let info = StackInfo::new(
+            urls,
+            pool_id,
+            api_id,
+            &spec.stage,
+            http_api_id,
+            self.clients.all(),
+        );
+        let banner = Banner {
+            api_url: &urls.api,
+            http_api_url: urls.http_api.as_deref(),
+            pool_url: &urls.pool,
+            issuer: &urls.issuer,
+            watch_url: &self.watch_url,
+            stage: &spec.stage,
+            clients: self.clients.all(),
+            routes: &spec.routes,
+            tutorial: spec.tutorial_route(),
+            m2m: self.m2m(),
+            web: self.web_client(),
+            web_url: &urls.web,
+            user: user.map(|(email, password)| (email.as_str(), password.as_ref())),
+        };
+        info.write(state_dir.path())?;
+        println!("{}", banner.render());
+        println!(
+            "{READY_LINE}: API {}, web app {} (Ctrl-C stops everything)",
+            urls.api, urls.web
+        );
+        Ok(())
+    }
+}
+
+/// Who the sign-in walkthrough signs in: the demo user with its password,
+/// else the first user given (whose password is never printed).
+fn sign_in_user(users: &UserStore) -> Option<(String, Option<Password>)> {
+    users
+        .demo_user()
+        .map(|demo| (demo.email.clone(), Some(demo.password.clone())))
+        .or_else(|| users.users().first().map(|u| (u.email.clone(), None)))
+}
+
+/// The user pool's server, with the pre-token-generation trigger when the
+/// template attaches one.
+struct Pool<'a> {
+    router: Router,
+    /// The template's trigger and how the pool calls it, when it runs one.
+    trigger: Option<(&'a PreTokenSpec, PreToken)>,
+}
+
+impl<'a> Pool<'a> {
+    /// The pool of `wiring`'s spec and clients signing with `keys`, its
+    /// trigger called through watch.
+    fn build(wiring: &Wiring<'a>, keys: SigningKeys, users: UserStore) -> Result<Self, StackError> {
+        let pool_id = &wiring.state.pool_id;
+        let trigger = wiring
+            .spec
+            .pre_token
+            .as_ref()
+            .map(|t| -> Result<_, StackError> {
+                let invoker = WatchInvoker::new(wiring.watch_url.clone(), REQUEST_TIMEOUT)?;
+                Ok((t, trigger::pre_token(t, invoker, pool_id)))
+            })
+            .transpose()?;
+        let issuer = wiring.urls.issuer.to_string();
+        let mut user_pool = UserPool::new(keys, issuer, wiring.clients.clone(), users);
+        if let Some((_, pre_token)) = &trigger {
+            tracing::info!(version = ?pre_token.version, "the pool runs the pre-token-generation trigger");
+            user_pool = user_pool.with_pre_token(pre_token.clone());
+        }
+        let router = PoolServer::new(user_pool, pool_id.clone(), wiring.urls.pool.clone()).router();
+        Ok(Self { router, trigger })
+    }
+
+    /// The trigger's function and an event to warm it up with, from the
+    /// M2M client (or a placeholder client id).
+    fn trigger_warm_up(&self, m2m: Option<&AppClient>) -> Option<(String, Value)> {
+        self.trigger.as_ref().map(|(spec, trigger)| {
+            let client = m2m.map_or("warm-up", |c| c.client_id.as_str());
+            (spec.binary.clone(), trigger::warm_up_event(trigger, client))
+        })
+    }
+}
+
+/// Starts `cargo lambda watch` with the functions' env file.
+fn start_functions(options: &Options, env_file: PathBuf) -> Result<Watch, StackError> {
+    let watch_command = WatchCommand {
+        workspace: options.workspace.clone(),
+        port: options.watch_port,
+        env_file,
+    };
+    tracing::info!(command = %watch_command.display(), "starting the functions");
+    Ok(watch_command.spawn()?)
+}
+
+/// The API fronts, served once the functions are warm.
+struct Fronts {
+    rest: (TcpListener, FrontConfig),
+    /// The HTTP API's, when the template has one.
+    http: Option<(TcpListener, HttpFrontConfig)>,
+}
+
+impl Fronts {
+    /// Serves each front until `stopped`, calling the functions through
+    /// watch at `watch_url`.
+    fn serve(
+        self,
+        watch_url: &str,
+        stopped: &watch::Receiver<bool>,
+    ) -> Result<Vec<JoinHandle<()>>, StackError> {
+        let (listener, config) = self.rest;
+        let invoker = WatchInvoker::new(watch_url.to_owned(), REQUEST_TIMEOUT)?;
+        let front = ApiFront::new(config, invoker, SystemClock).router();
+        let mut tasks = vec![tokio::spawn(serve(listener, front, stopped.clone()))];
+        if let Some((listener, config)) = self.http {
+            let front = http_api::router(config, watch_url, REQUEST_TIMEOUT)?;
+            tasks.push(tokio::spawn(serve(listener, front, stopped.clone())));
+        }
+        Ok(tasks)
+    }
+}
+
+/// Tells the servers to stop, stops watch and the functions, then gives
+/// each server's task 5 seconds to finish.
+async fn stop_all(stop: &watch::Sender<bool>, child: &mut Child, tasks: Vec<JoinHandle<()>>) {
     tracing::info!("stopping");
     let _ = stop.send(true);
-    stop_watch(&mut child).await;
-    let _ = tokio::time::timeout(Duration::from_secs(5), pool_task).await;
-    let _ = tokio::time::timeout(Duration::from_secs(5), web_task).await;
-    match outcome {
-        Ok((result, api_task, http_task)) => {
-            let _ = tokio::time::timeout(Duration::from_secs(5), api_task).await;
-            if let Some(task) = http_task {
-                let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
-            }
-            result
-        }
-        Err(error) => Err(error),
+    stop_watch(child).await;
+    for task in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
     }
 }
 
@@ -463,7 +624,7 @@ struct WarmUp<'a> {
 }
 
 impl WarmUp<'_> {
-    async fn run(&self, route: Option<&RouteSpec>, token: Option<&str>) -> Result<(), StackError> {
+    async fn run(&self, route: Option<&ApiRoute>, token: Option<&str>) -> Result<(), StackError> {
         self.wait_for_port().await?;
         let Some(route) = route else {
             return Ok(());

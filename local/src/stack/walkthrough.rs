@@ -6,7 +6,7 @@ use std::fmt::Write;
 use crate::cognito::passwords::Password;
 use crate::cognito::paths;
 use crate::template::app_client::AppClient;
-use crate::template::spec::RouteSpec;
+use crate::template::route::ApiRoute;
 
 /// What the banner shows.
 #[derive(Debug, Clone, Copy)]
@@ -25,8 +25,10 @@ pub struct Banner<'a> {
     pub stage: &'a str,
     /// The app clients with their local credentials.
     pub clients: &'a [AppClient],
-    /// The API routes.
-    pub routes: &'a [RouteSpec],
+    /// The REST API's routes.
+    pub routes: &'a [ApiRoute],
+    /// The route the walkthrough calls ([`crate::template::spec::StackSpec::tutorial_route`]).
+    pub tutorial: Option<&'a ApiRoute>,
     /// The client the walkthrough uses.
     pub m2m: Option<&'a AppClient>,
     /// The client the sign-in walkthrough uses (the first allowing `code`).
@@ -49,10 +51,9 @@ impl Banner<'_> {
         out
     }
 
-    /// The tutorial's route, `/awesomeapi` in the seed template: the
-    /// template's first API route, the one the stack warms up with.
+    /// The tutorial route's path (`/` without one).
     fn tutorial_path(&self) -> &str {
-        self.routes.first().map_or("/", |r| r.path.as_str())
+        self.tutorial.map_or("/", |r| r.path.as_str())
     }
 
     fn write(&self, out: &mut String) -> std::fmt::Result {
@@ -109,6 +110,7 @@ impl Banner<'_> {
         writeln!(out, "\nRoutes and the scopes (and groups) they require:")?;
         for route in self.routes {
             let groups = route
+                .rule
                 .groups
                 .as_ref()
                 .map(|g| format!(" (groups: one of {})", g.join(" ")))
@@ -118,7 +120,7 @@ impl Banner<'_> {
                 "  {:<8}{:<16}{}{groups}",
                 route.method,
                 route.path,
-                route.scopes.join(" ")
+                route.rule.scopes.join(" ")
             )?;
         }
         self.write_m2m(out, &token_url)?;
@@ -164,7 +166,7 @@ impl Banner<'_> {
         )?;
         writeln!(out, "  # 5. The client has no user scope: 403")?;
         writeln!(out, "  curl -i {bearer} {api}/user")?;
-        if let Some(scope) = self.routes.first().and_then(|r| r.scopes.first()) {
+        if let Some(scope) = self.tutorial.and_then(|r| r.rule.scopes.first()) {
             writeln!(out, "  # 6. A token with only {scope}: 403 on /book")?;
             writeln!(
                 out,
@@ -389,6 +391,7 @@ mod tests {
     use super::*;
     use crate::template::app_client::OAuthFlow;
     use crate::template::app_client::RefreshRotation;
+    use crate::template::route::OnApi;
 
     #[test]
     fn the_walkthrough_names_the_real_credentials_and_steps() {
@@ -400,11 +403,16 @@ mod tests {
             scopes: vec!["awesomeapi-resource-server/awesomeapi.read".into()],
             ..AppClient::example()
         };
-        let routes = [RouteSpec {
+        let routes = [ApiRoute {
+            function: "Handler".into(),
+            event: "Awesome".into(),
+            api: OnApi::Rest(Some("Api".into())),
             method: "GET".into(),
             path: "/awesomeapi".into(),
-            scopes: vec!["awesomeapi-resource-server/awesomeapi.read".into()],
-            groups: None,
+            rule: shared::Rule {
+                scopes: vec!["awesomeapi-resource-server/awesomeapi.read".into()],
+                groups: None,
+            },
         }];
         let clients = [m2m.clone()];
         let text = Banner {
@@ -416,6 +424,7 @@ mod tests {
             stage: "prod",
             clients: &clients,
             routes: &routes,
+            tutorial: routes.first(),
             m2m: Some(&m2m),
             web: None,
             web_url: "http://localhost:8080/",
@@ -464,6 +473,7 @@ mod tests {
                 stage: "prod",
                 clients: &[],
                 routes: &[],
+                tutorial: None,
                 m2m: None,
                 web: Some(&web),
                 web_url: "http://localhost:5173/",
@@ -518,6 +528,7 @@ mod tests {
                 stage: "prod",
                 clients: &[],
                 routes: &[],
+                tutorial: None,
                 m2m: None,
                 web: Some(web),
                 web_url: "http://localhost:5173/",

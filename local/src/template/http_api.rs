@@ -8,7 +8,9 @@ use yaml_serde::Value;
 
 use crate::template::error::TemplateError;
 use crate::template::resolve::{get_att, key_text, plain_str, sequence};
-use crate::template::sam::{ApiRoute, FUNCTION, Template};
+use crate::template::route::{ApiRoute, DEFAULT_ROUTE, OnApi};
+use crate::template::sam::{FUNCTION, Template};
+use shared::Rule;
 
 const HTTP_API: &str = "AWS::Serverless::HttpApi";
 /// The stage SAM creates when `StageName` is not set: no prefix in paths.
@@ -140,7 +142,7 @@ impl Template {
                 };
                 let (method, path) = match (text("Method")?, text("Path")?) {
                     (Some(method), Some(path)) => (method.to_ascii_uppercase(), path),
-                    (None, None) => (String::new(), "$default".to_owned()),
+                    (None, None) => (String::new(), DEFAULT_ROUTE.to_owned()),
                     _ => return Err(TemplateError::Missing(format!("{at}.Method and Path"))),
                 };
                 let method = if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" {
@@ -148,15 +150,17 @@ impl Template {
                 } else {
                     method
                 };
+                let api_id = props
+                    .and_then(|p| p.get("ApiId"))
+                    .and_then(crate::template::resolve::ref_target)
+                    .map(str::to_owned);
                 routes.push(ApiRoute {
                     function: function.to_owned(),
                     event: event.to_owned(),
+                    api: OnApi::Http(api_id),
                     method,
                     path,
-                    rest_api: props
-                        .and_then(|p| p.get("ApiId"))
-                        .and_then(crate::template::resolve::ref_target)
-                        .map(str::to_owned),
+                    rule: Rule::default(),
                 });
             }
         }
@@ -356,7 +360,7 @@ Resources:
         assert_eq!(api.stage, "Prod");
         let keys: Vec<String> = api.routes.iter().map(ApiRoute::key).collect();
         assert_eq!(keys, ["GET /book/{id}"]);
-        assert_eq!(api.routes[0].rest_api.as_deref(), Some("HttpApi"));
+        assert_eq!(api.routes[0].api, OnApi::Http(Some("HttpApi".into())));
         let authorizer = api.authorizer.unwrap();
         assert_eq!(authorizer.function, "AuthorizerFunction");
         assert_eq!(authorizer.payload_version, "2.0");

@@ -14,6 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use shared::Rule;
 use yaml_serde::Value;
 
 use crate::template::app_client::{AppClient, AuthFlow, OAuthFlow, RefreshRotation, TokenValidity};
@@ -24,6 +25,7 @@ use crate::template::resolve::{
     Resolver, collect_attributes, collect_references, get_att, key_text, plain_str, ref_target,
     sequence, sub_text,
 };
+use crate::template::route::{ApiRoute, OnApi};
 
 pub(crate) const FUNCTION: &str = "AWS::Serverless::Function";
 const API: &str = "AWS::Serverless::Api";
@@ -33,28 +35,6 @@ const RESOURCE_SERVER: &str = "AWS::Cognito::UserPoolResourceServer";
 
 /// API Gateway's authorizer cache TTL when `ReauthorizeEvery` is not set.
 const DEFAULT_REAUTHORIZE_EVERY: u64 = 300;
-
-/// One `Type: Api` event of a function: a route of the REST API.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiRoute {
-    /// The function's logical id.
-    pub function: String,
-    /// The event's name.
-    pub event: String,
-    /// Upper-case method (`ANY` for SAM's `any`).
-    pub method: String,
-    /// The path, e.g. `/book`.
-    pub path: String,
-    /// The logical id in `RestApiId: !Ref ...`, if set.
-    pub rest_api: Option<String>,
-}
-
-impl ApiRoute {
-    /// The route's key as `ROUTE_SCOPES` writes it, e.g. `GET /book`.
-    pub fn key(&self) -> String {
-        format!("{} {}", self.method, self.path)
-    }
-}
 
 /// A Cognito resource server and the scopes it defines.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -250,12 +230,15 @@ impl Template {
                 routes.push(ApiRoute {
                     function: function.to_owned(),
                     event: event.to_owned(),
+                    api: OnApi::Rest(
+                        props
+                            .get("RestApiId")
+                            .and_then(ref_target)
+                            .map(str::to_owned),
+                    ),
                     method: text("Method")?.to_ascii_uppercase(),
                     path: text("Path")?,
-                    rest_api: props
-                        .get("RestApiId")
-                        .and_then(ref_target)
-                        .map(str::to_owned),
+                    rule: Rule::default(),
                 });
             }
         }
@@ -1074,7 +1057,7 @@ Outputs:
         let routes = mini().api_routes().unwrap();
         assert_eq!(routes.len(), 1);
         assert_eq!(routes[0].key(), "GET /x");
-        assert_eq!(routes[0].rest_api.as_deref(), Some("Api"));
+        assert_eq!(routes[0].api, OnApi::Rest(Some("Api".into())));
     }
 
     #[test]

@@ -10,44 +10,17 @@ use crate::template::app_client::{AppClient, OAuthFlow};
 use crate::template::http_api::HttpApiSpec;
 use crate::template::password_policy::PasswordPolicy;
 use crate::template::pre_token::PreTokenSpec;
+use crate::template::route::ApiRoute;
 use crate::template::sam::{Template, TemplateError};
 
 /// The output holding the web app's Content-Security-Policy header.
 pub const WEB_APP_CSP_OUTPUT: &str = "WebAppContentSecurityPolicy";
 
-/// One API route served by the handler, with the scopes (and groups) it requires.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RouteSpec {
-    /// Upper-case method, or `ANY`.
-    pub method: String,
-    /// Path as written in the template, e.g. `/book/{id}`.
-    pub path: String,
-    /// Scopes that are all required.
-    pub scopes: Vec<String>,
-    /// Groups of which the token must carry one, when `ROUTE_SCOPES` gives a group rule.
-    pub groups: Option<Vec<String>>,
-}
-
-impl RouteSpec {
-    /// The route key used by `ROUTE_SCOPES`, e.g. `GET /book`.
-    pub fn key(&self) -> String {
-        format!("{} {}", self.method, self.path)
-    }
-
-    /// What the route requires, as shared's route table takes it.
-    pub fn rule(&self) -> Rule {
-        Rule {
-            scopes: self.scopes.clone(),
-            groups: self.groups.clone(),
-        }
-    }
-}
-
 /// Everything the local stack takes from the template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StackSpec {
-    /// The handler's API routes.
-    pub routes: Vec<RouteSpec>,
+    /// The REST API's routes, in template order, each with its rule.
+    pub routes: Vec<ApiRoute>,
     /// The user pool's app clients (without local ids and secrets).
     pub clients: Vec<AppClient>,
     /// The authorizer's `ROUTE_SCOPES`, resolved, exactly as deployed.
@@ -79,6 +52,13 @@ pub struct StackSpec {
 }
 
 impl StackSpec {
+    /// The tutorial's route, `GET /awesomeapi` in the seed template: the
+    /// template's first REST API route. The stack warms up with it and the
+    /// banner's walkthrough calls it.
+    pub fn tutorial_route(&self) -> Option<&ApiRoute> {
+        self.routes.first()
+    }
+
     /// The first client allowed the client-credentials grant: the one the
     /// walkthrough uses.
     pub fn m2m_client(&self) -> Option<&AppClient> {
@@ -117,12 +97,11 @@ impl StackSpec {
             .into_iter()
             .map(|route| {
                 let configured = table.routes().iter().find(|r| r.key == route.key());
-                RouteSpec {
-                    scopes: configured.map(|r| r.scopes.clone()).unwrap_or_default(),
-                    groups: configured.and_then(|r| r.groups.clone()),
-                    method: route.method,
-                    path: route.path,
-                }
+                let rule = configured.map_or_else(Rule::default, |r| Rule {
+                    scopes: r.scopes.clone(),
+                    groups: r.groups.clone(),
+                });
+                ApiRoute { rule, ..route }
             })
             .collect();
         let clients = template.app_clients()?;
@@ -162,17 +141,14 @@ mod tests {
         let template =
             Template::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml")).unwrap();
         let spec = StackSpec::from_template(&template).unwrap();
-        let keys: Vec<String> = spec.routes.iter().map(RouteSpec::key).collect();
+        let keys: Vec<String> = spec.routes.iter().map(ApiRoute::key).collect();
         for key in ["GET /awesomeapi", "GET /book", "POST /book", "GET /user"] {
             assert!(keys.iter().any(|k| k == key), "{key} missing from {keys:?}");
         }
-        let awesome = spec
-            .routes
-            .iter()
-            .find(|r| r.path == "/awesomeapi")
-            .unwrap();
+        let awesome = spec.tutorial_route().unwrap();
+        assert_eq!(awesome.key(), "GET /awesomeapi");
         assert_eq!(
-            awesome.scopes,
+            awesome.rule.scopes,
             ["awesomeapi-resource-server/awesomeapi.read"]
         );
         let m2m = spec.m2m_client().unwrap();
@@ -504,7 +480,7 @@ Resources:
         let routes: Vec<(String, Vec<String>)> = spec
             .routes
             .iter()
-            .map(|r| (r.key(), r.scopes.clone()))
+            .map(|r| (r.key(), r.rule.scopes.clone()))
             .collect();
         assert_eq!(
             routes,
@@ -513,9 +489,8 @@ Resources:
                 ("POST /b".to_string(), vec![])
             ]
         );
-        assert_eq!(spec.routes[0].groups, None);
-        assert_eq!(spec.routes[1].groups, Some(vec!["admins".to_string()]));
-        assert_eq!(spec.routes[1].rule().groups, spec.routes[1].groups);
+        assert_eq!(spec.routes[0].rule.groups, None);
+        assert_eq!(spec.routes[1].rule.groups, Some(vec!["admins".to_string()]));
         assert_eq!((spec.reauthorize_every, spec.stage.as_str()), (300, "dev"));
         assert_eq!(spec.authorizer_clients, ["C"]);
         // Cors as a plain string: the origin alone, and the authorizer on

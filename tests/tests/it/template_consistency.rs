@@ -156,7 +156,7 @@ fn every_api_event_is_on_the_api_with_the_authorizer() {
     // An event without RestApiId lands on SAM's implicit API, which has no authorizer.
     for route in template().api_routes().unwrap() {
         assert_eq!(
-            route.rest_api.as_deref(),
+            route.api.logical_id(),
             Some("Api"),
             "{} ({})",
             route.key(),

@@ -1,0 +1,105 @@
+//! A route the template declares: one `Type: Api` or `Type: HttpApi` event
+//! of a function, the API it is on and what `ROUTE_SCOPES` requires of it;
+//! and the one place such routes become shared's route table.
+
+use shared::{RouteError, RouteTable, Rule};
+
+/// The catch-all route of an HTTP API: an `HttpApi` event without a path.
+pub const DEFAULT_ROUTE: &str = "$default";
+
+/// The API an event puts its route on, with the logical id its `RestApiId`
+/// (REST) or `ApiId` (HTTP) refers to; `None` is SAM's implicit API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OnApi {
+    /// A `Type: Api` event: a route of a REST API (payload 1.0).
+    Rest(Option<String>),
+    /// A `Type: HttpApi` event: a route of an HTTP API (payload 2.0).
+    Http(Option<String>),
+}
+
+impl OnApi {
+    /// The logical id of the API the event names, if it names one.
+    pub fn logical_id(&self) -> Option<&str> {
+        match self {
+            OnApi::Rest(id) | OnApi::Http(id) => id.as_deref(),
+        }
+    }
+}
+
+/// One route the template declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiRoute {
+    /// The function's logical id.
+    pub function: String,
+    /// The event's name.
+    pub event: String,
+    /// The API the route is on.
+    pub api: OnApi,
+    /// Upper-case method (`ANY` for SAM's `any`); empty for [`DEFAULT_ROUTE`].
+    pub method: String,
+    /// The path as written, e.g. `/book/{id}`, or [`DEFAULT_ROUTE`].
+    pub path: String,
+    /// What `ROUTE_SCOPES` requires of the route. The template reader leaves
+    /// it empty; [`crate::template::spec::StackSpec`] fills it in for the
+    /// REST API. An HTTP API route keeps it empty: its front only routes,
+    /// the authorizer decides.
+    pub rule: Rule,
+}
+
+impl ApiRoute {
+    /// The route's key as `ROUTE_SCOPES` writes it, e.g. `GET /book`.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    /// True for an HTTP API's catch-all `$default` route.
+    pub fn is_default(&self) -> bool {
+        self.path == DEFAULT_ROUTE
+    }
+}
+
+/// The route table of `routes`, the catch-all `$default` apart (it matches
+/// what no route of the table does, so it is no entry of it).
+pub fn route_table(routes: &[ApiRoute]) -> Result<RouteTable, RouteError> {
+    RouteTable::new(
+        routes
+            .iter()
+            .filter(|r| !r.is_default())
+            .map(|r| (r.key(), r.rule.clone())),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(method: &str, path: &str, scopes: &[&str]) -> ApiRoute {
+        ApiRoute {
+            function: "Handler".into(),
+            event: "E".into(),
+            api: OnApi::Http(None),
+            method: method.into(),
+            path: path.into(),
+            rule: Rule {
+                scopes: scopes.iter().map(|s| s.to_string()).collect(),
+                groups: None,
+            },
+        }
+    }
+
+    #[test]
+    fn the_table_keeps_each_rule_and_leaves_the_default_route_out() {
+        let routes = [
+            route("GET", "/book", &["API/book.get"]),
+            route("", DEFAULT_ROUTE, &[]),
+        ];
+        let table = route_table(&routes).unwrap();
+        let keys: Vec<(&str, &[String])> = table
+            .routes()
+            .iter()
+            .map(|r| (r.key.as_str(), r.scopes.as_slice()))
+            .collect();
+        assert_eq!(keys, [("GET /book", &["API/book.get".to_string()][..])]);
+        assert!(routes[1].is_default() && !routes[0].is_default());
+    }
+}

@@ -1,13 +1,21 @@
-//! The dev stack's wall clock: seconds since the epoch, the unit of every
-//! token claim (`iat`, `exp`, `auth_time`) and grant expiry, and
-//! milliseconds for events' request times. One trait, so
-//! the pool's tests inject a time and the stack passes the system's; any
-//! `Fn() -> i64` is a clock.
+//! The dev stack's one clock: wall-clock seconds since the epoch, the unit
+//! of every token claim (`iat`, `exp`, `auth_time`) and grant expiry;
+//! milliseconds for events' request times; and a monotonic instant for the
+//! API fronts' authorizer-cache TTLs, which must not jump with the wall
+//! clock. One trait, so tests inject a time and the stack passes the
+//! system's; any `Fn() -> i64` is a clock (of wall-clock seconds).
+
+use std::time::Instant;
 
 /// A source of the current time in seconds since the epoch.
 pub trait Clock: Send + Sync + 'static {
     /// Now, in seconds since the epoch.
     fn unix_secs(&self) -> i64;
+
+    /// Now, on a monotonic clock: what TTLs are measured on.
+    fn monotonic(&self) -> Instant {
+        Instant::now()
+    }
 }
 
 /// The system's clock.

@@ -13,7 +13,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -23,12 +23,13 @@ use serde_json::{Value, json};
 use shared::RouteTable;
 use shared::iam::Evaluation;
 
-use crate::apigateway::auth_cache::{AuthCache, Clock};
+use crate::apigateway::auth_cache::AuthCache;
 use crate::apigateway::authorizer_answer::AuthorizerAnswer;
 use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event, parse_response};
 use crate::apigateway::responses::{
     CorsPreflight, GatewayResponses, PREFLIGHT_BODY, REQUEST_TOO_LARGE,
 };
+use crate::clock::{Clock, unix_millis};
 use crate::http_server::{HttpResponse, MAX_BODY_BYTES, response};
 use crate::lambda::invoke::{Invocation, Invoker};
 
@@ -439,9 +440,7 @@ impl<I: Invoker, C: Clock> ApiFront<I, C> {
         authorizer: &AuthorizerAnswer,
     ) -> Result<FrontResponse, GatewayError> {
         let source_ip = request.peer.ip().to_string();
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let now_ms = unix_millis();
         let event = build_event(
             &ProxyRequest {
                 method: request.method.as_str(),

@@ -8,22 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::apigateway::authorizer_answer::AuthorizerAnswer;
-
-/// A source of the current time, injectable for tests.
-pub trait Clock: Send + Sync + 'static {
-    /// The current instant.
-    fn now(&self) -> Instant;
-}
-
-/// The real monotonic clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Instant {
-        Instant::now()
-    }
-}
+use crate::clock::Clock;
 
 /// Authorizer answers (REST's by default) by key, each with its expiry.
 pub struct AuthCache<C: Clock, A = AuthorizerAnswer> {
@@ -45,7 +30,7 @@ impl<C: Clock, A> AuthCache<C, A> {
     /// The cached answer for `token`, if it has not expired.
     pub fn get(&self, token: &str) -> Option<Arc<A>> {
         let (expires, answer) = self.entries.get(token)?;
-        (self.clock.now() < *expires).then(|| Arc::clone(answer))
+        (self.clock.monotonic() < *expires).then(|| Arc::clone(answer))
     }
 
     /// Keeps `answer` for `token` and drops expired entries.
@@ -53,7 +38,7 @@ impl<C: Clock, A> AuthCache<C, A> {
         if self.ttl.is_zero() {
             return;
         }
-        let now = self.clock.now();
+        let now = self.clock.monotonic();
         // Pruning on insert bounds the map by the tokens seen in one TTL.
         self.entries.retain(|_, (expires, _)| now < *expires);
         self.entries
@@ -95,7 +80,11 @@ pub(crate) mod tests {
     }
 
     impl Clock for FakeClock {
-        fn now(&self) -> Instant {
+        fn unix_secs(&self) -> i64 {
+            crate::clock::unix_secs()
+        }
+
+        fn monotonic(&self) -> Instant {
             *self.0.lock().unwrap()
         }
     }

@@ -13,7 +13,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -23,7 +23,7 @@ use serde_json::Value;
 use shared::RouteTable;
 
 use crate::apigateway::api_front::{ApiRequest, FrontResponse, Payload};
-use crate::apigateway::auth_cache::{AuthCache, Clock};
+use crate::apigateway::auth_cache::AuthCache;
 use crate::apigateway::http_answer::HttpAuthorizerAnswer;
 use crate::apigateway::http_cors::HttpCors;
 use crate::apigateway::http_event::{
@@ -31,6 +31,7 @@ use crate::apigateway::http_event::{
     route_arn,
 };
 use crate::apigateway::proxy_event::parse_response;
+use crate::clock::{Clock, unix_millis};
 use crate::http_server::{HttpResponse, MAX_BODY_BYTES, response};
 use crate::lambda::invoke::{Invocation, Invoker};
 use crate::template::http_api::{DEFAULT_STAGE, IdentitySource};
@@ -221,9 +222,7 @@ impl<I: Invoker, C: Clock> HttpFront<I, C> {
             .route(request.method.as_str(), path)
             .ok_or(HttpError::NotFound)?;
         let source_ip = request.peer.ip().to_string();
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let now_ms = unix_millis();
         let http_request = HttpRequest {
             method: &request.method,
             raw_path: &request.path,

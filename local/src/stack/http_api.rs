@@ -8,9 +8,9 @@ use axum::Router;
 use shared::RouteError;
 use thiserror::Error;
 
-use crate::apigateway::auth_cache::SystemClock;
 use crate::apigateway::http_cors::HttpCors;
 use crate::apigateway::http_front::{HttpAuthorizer, HttpFront, HttpFrontConfig};
+use crate::clock::SystemClock;
 use crate::lambda::invoke::{InvokeError, WatchInvoker};
 use crate::template::http_api::HttpApiSpec;
 use crate::template::route::{ApiRoute, route_table};

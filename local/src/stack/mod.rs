@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use hyper::HeaderMap;
 use serde_json::{Map, Value};
-use shared::{RouteError, RouteTable};
+use shared::{Method, RouteError, RouteTable};
 use thiserror::Error;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::Child;
@@ -32,11 +32,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::apigateway::api_front::{ApiFront, FrontConfig, UNAUTHORIZED, token_event};
-use crate::apigateway::auth_cache::SystemClock;
 use crate::apigateway::authorizer_answer::AuthorizerAnswer;
 use crate::apigateway::http_front::HttpFrontConfig;
 use crate::apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event};
-use crate::clock::{unix_millis, unix_secs};
+use crate::clock::{SystemClock, unix_millis, unix_secs};
 use crate::cognito::clients::Clients;
 use crate::cognito::passwords::Password;
 use crate::cognito::pool::{ID_KEY_FILE, SigningKeys, UserPool};
@@ -629,10 +628,9 @@ impl WarmUp<'_> {
         let Some(route) = route else {
             return Ok(());
         };
-        let method = if route.method == "ANY" {
-            "GET"
-        } else {
-            route.method.as_str()
+        let method = match route.method {
+            Method::Any => "GET",
+            method => method.as_str(),
         };
         let path = sample_path(&route.path);
         let arn = self.config.method_arn(method, &path);

@@ -118,7 +118,7 @@ impl Banner<'_> {
             writeln!(
                 out,
                 "  {:<8}{:<16}{}{groups}",
-                route.method,
+                route.method.as_str(),
                 route.path,
                 route.rule.scopes.join(" ")
             )?;
@@ -407,7 +407,7 @@ mod tests {
             function: "Handler".into(),
             event: "Awesome".into(),
             api: OnApi::Rest(Some("Api".into())),
-            method: "GET".into(),
+            method: shared::Method::Get,
             path: "/awesomeapi".into(),
             rule: shared::Rule {
                 scopes: vec!["awesomeapi-resource-server/awesomeapi.read".into()],

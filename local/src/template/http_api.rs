@@ -8,9 +8,9 @@ use yaml_serde::Value;
 
 use crate::template::error::TemplateError;
 use crate::template::resolve::{get_att, key_text, plain_str, sequence};
-use crate::template::route::{ApiRoute, DEFAULT_ROUTE, OnApi};
+use crate::template::route::{ApiRoute, DEFAULT_ROUTE, OnApi, parse_method};
 use crate::template::sam::{FUNCTION, Template};
-use shared::Rule;
+use shared::{Method, Rule};
 
 const HTTP_API: &str = "AWS::Serverless::HttpApi";
 /// The stage SAM creates when `StageName` is not set: no prefix in paths.
@@ -141,14 +141,11 @@ impl Template {
                     Some(value) => self.resolve_text(value, &format!("{at}.{key}")).map(Some),
                 };
                 let (method, path) = match (text("Method")?, text("Path")?) {
-                    (Some(method), Some(path)) => (method.to_ascii_uppercase(), path),
-                    (None, None) => (String::new(), DEFAULT_ROUTE.to_owned()),
+                    (Some(method), Some(path)) => {
+                        (parse_method(&method, &format!("{at}.Method"))?, path)
+                    }
+                    (None, None) => (Method::Any, DEFAULT_ROUTE.to_owned()),
                     _ => return Err(TemplateError::Missing(format!("{at}.Method and Path"))),
-                };
-                let method = if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" {
-                    "ANY".to_owned()
-                } else {
-                    method
                 };
                 let api_id = props
                     .and_then(|p| p.get("ApiId"))

@@ -2,7 +2,9 @@
 //! of a function, the API it is on and what `ROUTE_SCOPES` requires of it;
 //! and the one place such routes become shared's route table.
 
-use shared::{RouteError, RouteTable, Rule};
+use shared::{Method, RouteError, RouteTable, Rule};
+
+use crate::template::error::TemplateError;
 
 /// The catch-all route of an HTTP API: an `HttpApi` event without a path.
 pub const DEFAULT_ROUTE: &str = "$default";
@@ -35,8 +37,9 @@ pub struct ApiRoute {
     pub event: String,
     /// The API the route is on.
     pub api: OnApi,
-    /// Upper-case method (`ANY` for SAM's `any`); empty for [`DEFAULT_ROUTE`].
-    pub method: String,
+    /// The method (`ANY` for SAM's `any`, and for [`DEFAULT_ROUTE`], which
+    /// takes every method).
+    pub method: Method,
     /// The path as written, e.g. `/book/{id}`, or [`DEFAULT_ROUTE`].
     pub path: String,
     /// What `ROUTE_SCOPES` requires of the route. The template reader leaves
@@ -49,13 +52,31 @@ pub struct ApiRoute {
 impl ApiRoute {
     /// The route's key as `ROUTE_SCOPES` writes it, e.g. `GET /book`.
     pub fn key(&self) -> String {
-        format!("{} {}", self.method, self.path)
+        if self.is_default() {
+            return DEFAULT_ROUTE.to_owned();
+        }
+        format!("{} {}", self.method.as_str(), self.path)
     }
 
     /// True for an HTTP API's catch-all `$default` route.
     pub fn is_default(&self) -> bool {
         self.path == DEFAULT_ROUTE
     }
+}
+
+/// The method of an event's `Method` (any letter case; API Gateway's
+/// `x-amazon-apigateway-any-method` is `ANY`), or an error naming `at`.
+pub fn parse_method(name: &str, at: &str) -> Result<Method, TemplateError> {
+    let upper = name.to_ascii_uppercase();
+    let upper = if upper == "X-AMAZON-APIGATEWAY-ANY-METHOD" {
+        "ANY".to_owned()
+    } else {
+        upper
+    };
+    Method::parse(&upper).ok_or_else(|| TemplateError::Invalid {
+        at: at.to_owned(),
+        problem: format!("{name:?} is not an HTTP method API Gateway routes"),
+    })
 }
 
 /// The route table of `routes`, the catch-all `$default` apart (it matches
@@ -73,12 +94,12 @@ pub fn route_table(routes: &[ApiRoute]) -> Result<RouteTable, RouteError> {
 mod tests {
     use super::*;
 
-    fn route(method: &str, path: &str, scopes: &[&str]) -> ApiRoute {
+    fn route(method: Method, path: &str, scopes: &[&str]) -> ApiRoute {
         ApiRoute {
             function: "Handler".into(),
             event: "E".into(),
             api: OnApi::Http(None),
-            method: method.into(),
+            method,
             path: path.into(),
             rule: Rule {
                 scopes: scopes.iter().map(|s| s.to_string()).collect(),
@@ -90,8 +111,8 @@ mod tests {
     #[test]
     fn the_table_keeps_each_rule_and_leaves_the_default_route_out() {
         let routes = [
-            route("GET", "/book", &["API/book.get"]),
-            route("", DEFAULT_ROUTE, &[]),
+            route(Method::Get, "/book", &["API/book.get"]),
+            route(Method::Any, DEFAULT_ROUTE, &[]),
         ];
         let table = route_table(&routes).unwrap();
         let keys: Vec<(&str, &[String])> = table
@@ -101,5 +122,31 @@ mod tests {
             .collect();
         assert_eq!(keys, [("GET /book", &["API/book.get".to_string()][..])]);
         assert!(routes[1].is_default() && !routes[0].is_default());
+        assert_eq!(routes[1].key(), DEFAULT_ROUTE);
+    }
+
+    #[test]
+    fn event_methods_parse_in_any_case_and_unknown_ones_name_the_event() {
+        let cases = [
+            ("get", Some(Method::Get)),
+            ("Delete", Some(Method::Delete)),
+            ("any", Some(Method::Any)),
+            ("x-amazon-apigateway-any-method", Some(Method::Any)),
+            ("FETCH", None),
+            ("", None),
+        ];
+        for (name, expected) in cases {
+            let got = parse_method(name, "Resources.F.Properties.Events.E.Properties.Method");
+            match expected {
+                Some(method) => assert_eq!(got.ok(), Some(method), "{name:?}"),
+                None => {
+                    let message = got.unwrap_err().to_string();
+                    assert!(
+                        message.starts_with("Resources.F.Properties.Events.E.Properties.Method:"),
+                        "{message}"
+                    );
+                }
+            }
+        }
     }
 }

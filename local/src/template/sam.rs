@@ -25,7 +25,7 @@ use crate::template::resolve::{
     Resolver, collect_attributes, collect_references, get_att, key_text, plain_str, ref_target,
     sequence, sub_text,
 };
-use crate::template::route::{ApiRoute, OnApi};
+use crate::template::route::{ApiRoute, OnApi, parse_method};
 
 pub(crate) const FUNCTION: &str = "AWS::Serverless::Function";
 const API: &str = "AWS::Serverless::Api";
@@ -236,7 +236,7 @@ impl Template {
                             .and_then(ref_target)
                             .map(str::to_owned),
                     ),
-                    method: text("Method")?.to_ascii_uppercase(),
+                    method: parse_method(&text("Method")?, &format!("{at}.Properties.Method"))?,
                     path: text("Path")?,
                     rule: Rule::default(),
                 });

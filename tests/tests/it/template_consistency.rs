@@ -359,9 +359,9 @@ fn cors_preflight_allows_the_web_origin_without_the_authorizer() {
     let methods = quoted_list("AllowMethods");
     for route in template().api_routes().unwrap() {
         assert!(
-            methods.contains(&route.method.to_ascii_lowercase()),
+            methods.contains(&route.method.as_str().to_ascii_lowercase()),
             "AllowMethods lacks {} ({})",
-            route.method,
+            route.method.as_str(),
             route.key()
         );
     }

@@ -11,6 +11,9 @@
 //!   its target and its allocator change nothing.
 //! - The handler, against every proxy event in `events/`: the status and
 //!   body the in-process handler gives.
+//! - The pre-token-generation trigger, against Cognito's events (those in
+//!   `events/`, other users, events it must refuse): the answer or the
+//!   error the in-process `pretoken::answer` gives.
 //!
 //! A bootstrap for this machine's CPU runs natively; an arm64 one on
 //! x86-64 runs under qemu-user (`qemu-aarch64 -L /usr/aarch64-linux-gnu`,
@@ -372,5 +375,98 @@ async fn the_packaged_handler_answers_every_example_event_as_the_code_does() {
         };
         assert_eq!(got[headers], Value::Object(want_headers), "{name}: {got}");
     }
+    function.stop().await;
+}
+
+// -------------------------------------------------------------- pretoken
+
+/// Cognito's events for the trigger: every `pretoken-*.json` in `events/`,
+/// the same with another user (a reader, an editor refreshing) and a few an
+/// answer must refuse (named errors, no token).
+fn trigger_events() -> Vec<(String, Value)> {
+    let mut events: Vec<(String, Value)> = std::fs::read_dir(EVENTS)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("pretoken-") && n.ends_with(".json"))
+        })
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, serde_json::from_str(&text).unwrap())
+        })
+        .collect();
+    events.sort_by(|a, b| a.0.cmp(&b.0));
+    assert!(events.len() >= 2, "events/ has the trigger's examples");
+    let editor = events
+        .iter()
+        .find(|(_, e)| e["triggerSource"] == "TokenGeneration_HostedAuth")
+        .map(|(_, e)| e.clone())
+        .expect("a hosted sign-in example in events/");
+    let mut reader = editor.clone();
+    reader["request"]["groupConfiguration"]["groupsToOverride"] = json!(["readers"]);
+    reader["request"]["scopes"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("API/book.post"));
+    let mut refresh = editor.clone();
+    refresh["triggerSource"] = json!("TokenGeneration_RefreshTokens");
+    let mut other_trigger = editor.clone();
+    other_trigger["triggerSource"] = json!("PreSignUp_SignUp");
+    let mut no_request = editor.clone();
+    no_request.as_object_mut().unwrap().remove("request");
+    events.extend([
+        ("a reader asking for the editor scope".to_string(), reader),
+        ("an editor's refresh".to_string(), refresh),
+        ("another trigger's event".to_string(), other_trigger),
+        ("no request".to_string(), no_request),
+        (
+            "not an object".to_string(),
+            json!(["TokenGeneration_HostedAuth"]),
+        ),
+    ]);
+    events
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_packaged_trigger_answers_cognitos_events_as_the_code_does() {
+    let bootstrap = bootstrap("PreTokenFunction");
+    // The variables the template gives the function, read as the local
+    // pool reads them (the trigger attached, as with V3_0).
+    let trigger = Template::load(TEMPLATE)
+        .unwrap()
+        .with_parameters([("PreTokenGenerationVersion", "V3_0")])
+        .unwrap()
+        .pre_token_trigger()
+        .unwrap()
+        .expect("the template attaches the trigger with V3_0");
+    let env: Vec<(&str, String)> = trigger
+        .environment
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.clone()))
+        .collect();
+    let config = pretoken::Config::from_lookup(|name| {
+        env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    let rule = pretoken::Rule::new(config);
+
+    let mut function = Function::start("pretoken", &bootstrap, &env).await;
+    let mut answered = 0;
+    for (case, event) in trigger_events() {
+        let want = pretoken::answer(&rule, event.clone())
+            .map(|answer| serde_json::to_value(answer).unwrap())
+            .map_err(|e| (e.kind().to_string(), e.to_string()));
+        let got = function
+            .invoke(&event)
+            .await
+            .map_err(|e| (e.error_type, e.error_message));
+        assert_eq!(got, want, "{case}: packaged vs in-process");
+        answered += usize::from(got.is_ok());
+    }
+    // Both answers and refusals were compared.
+    assert!(answered >= 4, "{answered} events answered");
     function.stop().await;
 }

@@ -21,9 +21,14 @@ mod state;
 mod template;
 mod web_app;
 
-pub use apigateway::api_front::token_event;
+pub use apigateway::api_front::{
+    ApiFront, ApiRequest, FrontConfig, FrontResponse, MAX_REQUEST_LINE_AND_HEADERS, Payload,
+    token_event,
+};
 pub use apigateway::authorizer_answer::AuthorizerAnswer;
 pub use apigateway::authorizer_event::request_event;
+pub use apigateway::http_cors::HttpCors;
+pub use apigateway::http_front::{HttpAuthorizer, HttpFront, HttpFrontConfig};
 pub use apigateway::proxy_event::{ProxyContext, ProxyRequest, build_event};
 pub use apigateway::responses::{MappedValue, PREFLIGHT_BODY};
 pub use clock::Clock;
@@ -33,25 +38,28 @@ pub use cognito::hosted_ui::{SESSION_COOKIE, XSRF_COOKIE, cookie, login_page};
 pub use cognito::issuers::local_issuer;
 pub use cognito::pool::{ID_KEY_FILE, SigningKeys, UserPool};
 pub use cognito::pool_server::PoolServer;
-pub use cognito::pre_token::trigger::Invocation;
+pub use cognito::pre_token::trigger::Invocation as TriggerInvocation;
 pub use cognito::pre_token::{COGNITO_TIMEOUT, PreToken, PreTokenTrigger, TriggerFailure};
 pub use cognito::token_endpoint::{TokenRequest, grant};
 pub use cognito::user_spec::UserSpec;
 pub use cognito::user_tokens::at_hash;
 pub use cognito::users::UserStore;
-pub use http_server::serve;
+pub use http_server::{MAX_BODY_BYTES, serve};
+pub use lambda::invoke::{Invocation, InvokeError, Invoker};
 pub use stack::cli::{CliError, Options, parse as parse_command_line};
 pub use stack::event::{EventArgs, event};
 pub use stack::http_api::{HttpApiError, template_router as http_api_router};
 pub use stack::info::StackInfo;
 pub use stack::{ACCOUNT_ID, READY_LINE, run_from_template};
 pub use state::StateDir;
+pub use template::api_responses::{CorsPreflight, GatewayResponses};
 pub use template::app_client::{AppClient, AuthFlow, OAuthFlow, RefreshRotation};
+pub use template::http_api::{DEFAULT_STAGE, HttpCorsSpec, IdentitySource};
 /// The user pool's password policy, which [`UserStore::load`] checks given
 /// users against (`PasswordPolicy::default()` is Cognito's default policy).
 pub use template::password_policy::PasswordPolicy;
 pub use template::pre_token::LambdaVersion;
-pub use template::sam::{STANDARD_SCOPES, Template, defined_scopes};
+pub use template::sam::{ApiCors, GatewayResponseSpec, STANDARD_SCOPES, Template, defined_scopes};
 pub use template::spec::StackSpec;
 pub use web_app::{
     WebApp, WebConfig, origin as web_origin, template_parameters as web_template_parameters,

@@ -188,8 +188,8 @@ impl WebApp {
     /// Serves the files in `dir` with `config` as `/config.json` (`None`: the
     /// template has no client the app can sign in with, which `/config.json`
     /// then says), under the template's policy `csp` (the
-    /// `WebAppContentSecurityPolicy` output's `!Sub` text, see
-    /// [`content_security_policy`]).
+    /// `WebAppContentSecurityPolicy` output's `!Sub` text, with the local
+    /// sign-in and API origins put in).
     pub fn new(
         dir: impl Into<PathBuf>,
         config: Option<&WebConfig>,

@@ -44,6 +44,18 @@ pub trait Invoker: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Invocation, InvokeError>> + Send;
 }
 
+/// A shared invoker invokes as the one it points to: a front owns its
+/// invoker, and whoever made it (the stack, a test) may keep a handle.
+impl<T: Invoker> Invoker for std::sync::Arc<T> {
+    fn invoke(
+        &self,
+        function: &str,
+        event: &Value,
+    ) -> impl Future<Output = Result<Invocation, InvokeError>> + Send {
+        T::invoke(self, function, event)
+    }
+}
+
 /// Invokes functions served by `cargo lambda watch`.
 #[derive(Debug, Clone)]
 pub struct WatchInvoker {

@@ -13,9 +13,9 @@ use axum::http::{Method, Request};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use local::{
-    AppClient, Clients, Invocation, LambdaVersion, OAuthFlow, PasswordPolicy, PoolServer, PreToken,
-    PreTokenTrigger, RefreshRotation, SigningKeys, TriggerFailure, UserPool, UserSpec, UserStore,
-    XSRF_COOKIE,
+    AppClient, Clients, LambdaVersion, OAuthFlow, PasswordPolicy, PoolServer, PreToken,
+    PreTokenTrigger, RefreshRotation, SigningKeys, TriggerFailure, TriggerInvocation, UserPool,
+    UserSpec, UserStore, XSRF_COOKIE,
 };
 use serde_json::Value;
 use testkit::Issuer;
@@ -116,7 +116,7 @@ pub type FakeAnswer = Option<Result<Value, TriggerFailure>>;
 struct FakeTrigger(Box<dyn Fn(&Value) -> FakeAnswer + Send + Sync>);
 
 impl PreTokenTrigger for FakeTrigger {
-    fn invoke<'a>(&'a self, event: &'a Value) -> Invocation<'a> {
+    fn invoke<'a>(&'a self, event: &'a Value) -> TriggerInvocation<'a> {
         let answer = (self.0)(event);
         Box::pin(async move {
             match answer {

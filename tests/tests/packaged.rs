@@ -160,6 +160,22 @@ impl Function {
     }
 }
 
+/// The example events in `events/` whose names start with `prefix`, as
+/// (file name, text), in name order.
+fn example_events(prefix: &str) -> Vec<(String, String)> {
+    let mut events: Vec<(String, String)> = std::fs::read_dir(EVENTS)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter_map(|path| {
+            let name = path.file_name()?.to_str()?.to_string();
+            (name.starts_with(prefix) && name.ends_with(".json"))
+                .then(|| (name, std::fs::read_to_string(&path).unwrap()))
+        })
+        .collect();
+    events.sort();
+    events
+}
+
 // ------------------------------------------------------------ authorizer
 
 /// A temporary file removed on drop.
@@ -315,32 +331,18 @@ async fn the_packaged_handler_answers_every_example_event_as_the_code_does() {
     })
     .unwrap();
     let env = [(handler::config::ALLOWED_ORIGINS_VAR, origin.to_string())];
-    let mut events: Vec<PathBuf> = std::fs::read_dir(EVENTS)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("handler-") && n.ends_with(".json"))
-        })
-        .collect();
-    events.sort();
-    assert!(
-        events.len() >= 3,
-        "events/ has the handler's examples: {events:?}"
-    );
+    let events = example_events("handler-");
+    assert!(events.len() >= 3, "events/ has the handler's examples");
 
     let mut function = Function::start("handler", &bootstrap, &env).await;
-    for path in &events {
-        let name = path.file_name().unwrap().to_string_lossy();
-        let text = std::fs::read_to_string(path).unwrap();
-        let request = lambda_http::request::from_str(&text).unwrap();
+    for (name, text) in &events {
+        let request = lambda_http::request::from_str(text).unwrap();
         let want = handler::answer(&config, &request);
         let want_body: Value = match want.body() {
             lambda_http::Body::Text(text) => serde_json::from_str(text).unwrap(),
             other => panic!("{name}: in-process body is not text: {other:?}"),
         };
-        let event: Value = serde_json::from_str(&text).unwrap();
+        let event: Value = serde_json::from_str(text).unwrap();
         let got = function
             .invoke(&event)
             .await
@@ -384,21 +386,10 @@ async fn the_packaged_handler_answers_every_example_event_as_the_code_does() {
 /// the same with another user (a reader, an editor refreshing) and a few an
 /// answer must refuse (named errors, no token).
 fn trigger_events() -> Vec<(String, Value)> {
-    let mut events: Vec<(String, Value)> = std::fs::read_dir(EVENTS)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("pretoken-") && n.ends_with(".json"))
-        })
-        .map(|p| {
-            let text = std::fs::read_to_string(&p).unwrap();
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, serde_json::from_str(&text).unwrap())
-        })
+    let mut events: Vec<(String, Value)> = example_events("pretoken-")
+        .into_iter()
+        .map(|(name, text)| (name, serde_json::from_str(&text).unwrap()))
         .collect();
-    events.sort_by(|a, b| a.0.cmp(&b.0));
     assert!(events.len() >= 2, "events/ has the trigger's examples");
     let editor = events
         .iter()

@@ -59,21 +59,21 @@ impl<C: Clock, A> AuthCache<C, A> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use serde_json::json;
     use std::sync::Mutex;
 
     /// A clock tests move by hand.
     #[derive(Clone)]
-    pub(crate) struct FakeClock(Arc<Mutex<Instant>>);
+    struct FakeClock(Arc<Mutex<Instant>>);
 
     impl FakeClock {
-        pub(crate) fn new() -> Self {
+        fn new() -> Self {
             Self(Arc::new(Mutex::new(Instant::now())))
         }
 
-        pub(crate) fn advance(&self, by: Duration) {
+        fn advance(&self, by: Duration) {
             let mut now = self.0.lock().unwrap();
             *now += by;
         }

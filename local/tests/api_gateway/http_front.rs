@@ -300,29 +300,25 @@ async fn a_cached_refusal_without_the_route_key_refuses_every_route() {
         let allowed = event["routeKey"] == "GET /book";
         Ok(Invocation::Returned(json!({"isAuthorized": allowed})))
     });
-    let sources = vec![IdentitySource::Header("Authorization".into())];
-    let (front, _) = front(config(sources, "Prod"), &invoker);
-    let first = front
-        .handle(&request(Method::GET, "/Prod/book", &[TOKEN]))
-        .await;
-    let second = front
-        .handle(&request(Method::GET, "/Prod/user", &[TOKEN]))
-        .await;
-    assert_eq!((first.status, second.status), (200, 200));
-    let (front, _) = front_with_route_key(&invoker);
-    let first = front
-        .handle(&request(Method::GET, "/Prod/book", &[TOKEN]))
-        .await;
-    let second = front
-        .handle(&request(Method::GET, "/Prod/user", &[TOKEN]))
-        .await;
-    assert_eq!((first.status, second.status), (200, 403));
-}
-
-fn front_with_route_key(
-    invoker: &Arc<FakeInvoker>,
-) -> (HttpFront<Arc<FakeInvoker>, FakeClock>, FakeClock) {
-    front(config(seed_sources(), "Prod"), invoker)
+    // (identity sources, statuses of GET /book then GET /user)
+    let cases = [
+        (
+            vec![IdentitySource::Header("Authorization".into())],
+            [200, 200],
+        ),
+        (seed_sources(), [200, 403]),
+    ];
+    for (sources, expected) in cases {
+        let (front, _) = front(config(sources.clone(), "Prod"), &invoker);
+        let mut statuses = [0; 2];
+        for (status, path) in statuses.iter_mut().zip(["/Prod/book", "/Prod/user"]) {
+            *status = front
+                .handle(&request(Method::GET, path, &[TOKEN]))
+                .await
+                .status;
+        }
+        assert_eq!(statuses, expected, "{sources:?}");
+    }
 }
 
 #[tokio::test]
